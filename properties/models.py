@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from .reference import FEATURES
+
+
+class Category(models.TextChoices):
+    RESIDENTIAL = "residential", _("Residential")
+    CABIN = "cabin", _("Cabin")
+    COMMERCIAL = "commercial", _("Commercial")
+
+
+class Source(models.TextChoices):
+    MATRIKKELEN = "matrikkelen", _("Matrikkelen (Kartverket)")
+    DEMO = "demo", _("Synthetic demo data")
+
+
+class PropertyQuerySet(models.QuerySet):
+    def active(self) -> "PropertyQuerySet":
+        return self.filter(retired_at__isnull=True)
+
+
+class Property(models.Model):
+    """One matrikkelenhet (cadastral unit) with the facts epty shows and searches on."""
+
+    external_id = models.CharField(
+        max_length=40, unique=True,
+        help_text="Matrikkelen ident: kommunenummer-gnr/bnr/fnr/snr, e.g. 0301-207/80/0/0.",
+    )
+    matrikkelenhet_id = models.BigIntegerField(null=True, blank=True, unique=True,
+                                               help_text="Matrikkelen's internal id, where known.")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MATRIKKELEN)
+
+    category = models.CharField(max_length=16, choices=Category.choices)
+    building_type_code = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    address = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=4, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    municipality_number = models.CharField(max_length=4)
+    municipality_name = models.CharField(max_length=100)
+    county_number = models.CharField(max_length=2)
+    county_name = models.CharField(max_length=100)
+    lat = models.FloatField(help_text="WGS84 latitude")
+    lon = models.FloatField(help_text="WGS84 longitude")
+
+    usable_area = models.PositiveIntegerField(null=True, blank=True, help_text="m² BRA")
+    plot_area = models.PositiveIntegerField(null=True, blank=True, help_text="m²")
+    rooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    bedrooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    floors = models.PositiveSmallIntegerField(null=True, blank=True)
+    year_built = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    features = models.JSONField(default=list, blank=True, help_text=f"Tags from: {', '.join(FEATURES)}")
+    feature_mask = models.PositiveIntegerField(default=0, editable=False,
+                                               help_text="Bit set of features (see properties.reference.FEATURES).")
+
+    estimate = models.BigIntegerField(null=True, blank=True, help_text="NOK")
+    estimate_low = models.BigIntegerField(null=True, blank=True, help_text="NOK, 10th percentile")
+    estimate_high = models.BigIntegerField(null=True, blank=True, help_text="NOK, 90th percentile")
+    estimate_source = models.CharField(max_length=40, blank=True,
+                                       help_text="What produced the estimate: a model version, or 'demo'.")
+    estimated_at = models.DateTimeField(null=True, blank=True)
+
+    upstream_payload = models.JSONField(default=dict, blank=True)
+    upstream_changed_at = models.DateTimeField(null=True, blank=True)
+    content_hash = models.CharField(max_length=32, editable=False,
+                                    help_text="Hash of the upstream facts, to skip unchanged rows on sync.")
+    search_text = models.CharField(max_length=300, editable=False, default="",
+                                   help_text="Folded address, postcode, town and municipality for free-text search.")
+    retired_at = models.DateTimeField(null=True, blank=True, help_text="Deleted upstream; kept for history.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PropertyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "properties"
+        indexes = [
+            # Keyset pagination walks these in order: (sort key NULLS LAST, id).
+            models.Index(F("estimate").desc(nulls_last=True), F("id").desc(), name="prop_estimate_desc"),
+            models.Index(F("estimate").asc(nulls_last=True), F("id").asc(), name="prop_estimate_asc"),
+            models.Index(F("usable_area").desc(nulls_last=True), F("id").desc(), name="prop_area_desc"),
+            models.Index(F("usable_area").asc(nulls_last=True), F("id").asc(), name="prop_area_asc"),
+            models.Index(F("year_built").desc(nulls_last=True), F("id").desc(), name="prop_year_desc"),
+            models.Index(F("municipality_number"), F("estimate").desc(nulls_last=True), F("id").desc(),
+                         name="prop_muni_estimate"),
+            models.Index(F("county_number"), F("estimate").desc(nulls_last=True), F("id").desc(),
+                         name="prop_county_estimate"),
+            models.Index(fields=["lat", "lon"], name="prop_lat_lon"),
+            models.Index(fields=["lon", "lat"], name="prop_lon_lat"),
+            models.Index(fields=["building_type_code"], name="prop_building_type"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(lat__gte=57.0, lat__lte=81.5, lon__gte=-10.0, lon__lte=35.0),
+                                   name="prop_coordinate_in_norway"),
+            models.CheckConstraint(
+                condition=models.Q(estimate_low__isnull=True) | models.Q(estimate_low__lte=models.F("estimate")),
+                name="prop_estimate_low_le_estimate"),
+            models.CheckConstraint(
+                condition=models.Q(estimate_high__isnull=True) | models.Q(estimate_high__gte=models.F("estimate")),
+                name="prop_estimate_high_ge_estimate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address or self.external_id}, {self.municipality_name}"
+
+    @property
+    def is_synthetic(self) -> bool:
+        return self.source == Source.DEMO
+
+
+class PropertySale(models.Model):
+    """A recorded sale (transaction) of a property."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="sales")
+    sold_on = models.DateField()
+    price = models.BigIntegerField(help_text="NOK")
+    true_value = models.BigIntegerField(null=True, blank=True,
+                                        help_text="Synthetic data only: the generator's noise-free value at the sale date.")
+    source = models.CharField(max_length=40, default=Source.MATRIKKELEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sold_on", "-id"]
+        indexes = [models.Index(fields=["sold_on"], name="sale_sold_on")]
+        constraints = [
+            models.UniqueConstraint(fields=["property", "sold_on", "price"], name="sale_unique_per_day_price"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="sale_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.property_id} sold {self.sold_on} for {self.price} NOK"
