@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from .reference import FEATURES
@@ -79,17 +78,9 @@ class Property(models.Model):
 
     class Meta:
         verbose_name_plural = "properties"
+        # The sort and keyset-pagination indexes are database-specific (PostgreSQL wants
+        # DESC NULLS LAST, which SQLite cannot index): see migration 0002.
         indexes = [
-            # Keyset pagination walks these in order: (sort key NULLS LAST, id).
-            models.Index(F("estimate").desc(nulls_last=True), F("id").desc(), name="prop_estimate_desc"),
-            models.Index(F("estimate").asc(nulls_last=True), F("id").asc(), name="prop_estimate_asc"),
-            models.Index(F("usable_area").desc(nulls_last=True), F("id").desc(), name="prop_area_desc"),
-            models.Index(F("usable_area").asc(nulls_last=True), F("id").asc(), name="prop_area_asc"),
-            models.Index(F("year_built").desc(nulls_last=True), F("id").desc(), name="prop_year_desc"),
-            models.Index(F("municipality_number"), F("estimate").desc(nulls_last=True), F("id").desc(),
-                         name="prop_muni_estimate"),
-            models.Index(F("county_number"), F("estimate").desc(nulls_last=True), F("id").desc(),
-                         name="prop_county_estimate"),
             models.Index(fields=["lat", "lon"], name="prop_lat_lon"),
             models.Index(fields=["lon", "lat"], name="prop_lon_lat"),
             models.Index(fields=["building_type_code"], name="prop_building_type"),

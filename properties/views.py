@@ -1,9 +1,63 @@
-from django.http import HttpResponse
+"""Pages: the search page with its map, and a property's page."""
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from . import reference
+from .filters import SORTS, PropertyFilter
+from .models import Category, Property
+from .selectors import properties_search
 
 
+def _markers(properties) -> list[dict]:
+    return [
+        {"id": p.id, "lat": p.lat, "lon": p.lon, "title": str(p), "estimate": p.estimate}
+        for p in properties
+    ]
+
+
+@require_GET
 def search(request):
-    return HttpResponse("search")
+    params = request.GET
+    page, errors = None, {}
+    try:
+        page = properties_search(params=params, cursor=params.get("cursor"), page_size=settings.SEARCH_PAGE_SIZE)
+    except ValidationError as exc:
+        errors = {field: [e.message % (e.params or {}) for e in errs] for field, errs in exc.error_dict.items()}
+    next_query = None
+    if page and page.next_cursor:
+        query = params.copy()
+        query["cursor"] = page.next_cursor
+        next_query = query.urlencode()
+    first_query = params.copy()
+    first_query.pop("cursor", None)
+    return render(request, "properties/search.html", {
+        "page": page,
+        "errors": errors,
+        "params": params,
+        "filter_names": list(PropertyFilter.base_filters),
+        "next_query": next_query,
+        "first_query": first_query.urlencode(),
+        "is_first_page": not params.get("cursor"),
+        "markers": _markers(page.results) if page else [],
+        "categories": Category.choices,
+        "features": reference.FEATURES,
+        "sorts": list(SORTS),
+        "counties": reference.counties().values(),
+    })
 
 
-def detail(request, pk):
-    return HttpResponse("detail")
+@require_GET
+def detail(request, pk: int):
+    prop = get_object_or_404(Property, pk=pk)
+    building_type = reference.building_types().get(prop.building_type_code)
+    return render(request, "properties/detail.html", {
+        "property": prop,
+        "building_type": building_type,
+        "markers": _markers([prop]),
+        "sales": prop.sales.all()[:20],
+        "upstream_payload": json.dumps(prop.upstream_payload, indent=2, ensure_ascii=False, default=str),
+    })

@@ -1,0 +1,39 @@
+from rest_framework import serializers
+
+from ..models import Property
+
+
+class PropertySummarySerializer(serializers.ModelSerializer):
+    is_synthetic = serializers.BooleanField(read_only=True)
+    distance_km = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Property
+        fields = [
+            "id", "external_id", "is_synthetic", "category", "building_type_code", "address", "postcode", "town",
+            "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
+            "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
+            "estimate", "estimate_low", "estimate_high", "distance_km",
+        ]
+        read_only_fields = fields
+
+    def get_distance_km(self, obj) -> float | None:
+        distance = getattr(obj, "distance", None)
+        return None if distance is None else round(distance, 3)
+
+
+class PropertyDetailSerializer(PropertySummarySerializer):
+    class Meta(PropertySummarySerializer.Meta):
+        fields = [
+            *PropertySummarySerializer.Meta.fields, "matrikkelenhet_id", "source", "estimate_source", "estimated_at",
+            "upstream_payload", "upstream_changed_at", "retired_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PropertySearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Matching properties on the first page; capped, see count_is_exact. "
+                                               "-1 on later pages.")
+    count_is_exact = serializers.BooleanField()
+    next = serializers.CharField(allow_null=True, help_text="URL of the next page, or null on the last page.")
+    results = PropertySummarySerializer(many=True)

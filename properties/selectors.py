@@ -1,0 +1,148 @@
+"""Reads from the catalogue: search with keyset (cursor) pagination."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.utils.translation import gettext as _
+
+from .filters import CONTROL_PARAMS, SORTS, PropertyFilter
+from .models import Property
+
+EARTH_RADIUS_KM = 6371.0088
+COUNT_CAP = 10_000
+_CURSOR_SALT = "properties.search.cursor"
+
+LIST_FIELDS = (
+    "id", "external_id", "source", "category", "building_type_code", "address", "postcode", "town",
+    "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
+    "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
+    "estimate", "estimate_low", "estimate_high", "estimate_source",
+)
+
+
+@dataclass
+class SearchPage:
+    results: list[Property]
+    next_cursor: str | None
+    count: int
+    count_is_exact: bool
+    filters: dict
+    sort: str
+
+
+def property_get(*, pk: int) -> Property:
+    """One property, retired ones included (offers and favourites still point at them)."""
+    return Property.objects.get(pk=pk)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The same great-circle formula the database evaluates for distance filters."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _distance_expression(lat: float, lon: float):
+    phi = math.radians(lat)
+    a = (Power(Sin((Radians(F("lat")) - phi) / 2), 2)
+         + math.cos(phi) * Cos(Radians(F("lat"))) * Power(Sin((Radians(F("lon")) - math.radians(lon)) / 2), 2))
+    return 2 * EARTH_RADIUS_KM * ASin(Sqrt(a), output_field=FloatField())
+
+
+def _radius_box(lat: float, lon: float, radius_km: float) -> Q:
+    """A bounding box around the circle, so the exact distance is computed only on indexed candidates."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM) * 1.001
+    coslat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
+    dlon = min(dlat / coslat, 180.0)
+    return Q(lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon)
+
+
+def _validated_filters(params: Mapping[str, str]) -> PropertyFilter:
+    filterset = PropertyFilter(data=params, queryset=Property.objects.active())
+    unknown = sorted(set(params) - set(filterset.filters) - CONTROL_PARAMS)
+    if unknown:
+        raise ValidationError({name: ValidationError(_("Unknown search parameter."), code="unknown_parameter")
+                               for name in unknown})
+    if not filterset.is_valid():
+        raise ValidationError({field: errors.as_data() for field, errors in filterset.form.errors.items()})
+    return filterset
+
+
+def _keyset_after(field: str, direction: str, value, last_id: int) -> Q:
+    """Non-NULL rows strictly after (value, last_id) in `field direction, id direction` order."""
+    cmp, bound, idcmp = ("gt", "gte", "gt") if direction == "asc" else ("lt", "lte", "lt")
+    after = Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"id__{idcmp}": last_id})
+    # The redundant bound lets the database start its index range scan at the cursor.
+    return Q(**{f"{field}__{bound}": value}) & after
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple:
+    try:
+        payload = signing.loads(cursor, salt=_CURSOR_SALT)
+        cursor_sort, value, last_id = payload
+        if cursor_sort != sort or not isinstance(last_id, int):
+            raise ValueError
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ValidationError({"cursor": ValidationError(_("This page link is not valid any more; start the search again."),
+                                                        code="invalid_cursor")}) from None
+    return value, last_id
+
+
+def properties_search(*, params: Mapping[str, str], cursor: str | None = None, page_size: int = 25) -> SearchPage:
+    """Validate the filters, then return one page of matching properties in a stable order.
+
+    Pagination is by keyset (sort value, id): every matching row appears exactly once
+    across pages, even while rows are inserted between requests.
+    """
+    filterset = _validated_filters(params)
+    data = filterset.form.cleaned_data
+    sort = data["sort"]
+    queryset = filterset.qs.only(*LIST_FIELDS)
+
+    near, radius = data.get("near"), data.get("radius_km")
+    if near is not None:
+        queryset = queryset.filter(_radius_box(*near, radius)).annotate(distance=_distance_expression(*near))
+        queryset = queryset.filter(distance__lte=radius)
+
+    field, direction = SORTS[sort]
+    order = F(field).asc(nulls_last=True) if direction == "asc" else F(field).desc(nulls_last=True)
+    queryset = queryset.order_by(order, "id" if direction == "asc" else "-id")
+
+    counted = queryset.order_by()[: COUNT_CAP + 1].count() if not cursor else None
+
+    limit = page_size + 1
+    if not cursor:
+        rows = list(queryset[:limit])
+    else:
+        # NULLs sort last. Each part is read with its own index range scan: the non-NULL
+        # rows after the cursor, then (only when those run out) the NULL block by id.
+        value, last_id = _decode_cursor(cursor, sort)
+        idcmp = "gt" if direction == "asc" else "lt"
+        null_block = queryset.filter(**{f"{field}__isnull": True})
+        if value is None:
+            rows = list(null_block.filter(**{f"id__{idcmp}": last_id})[:limit])
+        else:
+            rows = list(queryset.filter(_keyset_after(field, direction, value, last_id))[:limit])
+            if len(rows) < limit and field != "distance":
+                rows += list(null_block[: limit - len(rows)])
+    next_cursor = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        last = rows[-1]
+        next_cursor = signing.dumps([sort, getattr(last, field), last.id], salt=_CURSOR_SALT, compress=True)
+    cleaned = {k: v for k, v in data.items() if v not in (None, "", [])}
+    return SearchPage(
+        results=rows,
+        next_cursor=next_cursor,
+        count=min(counted, COUNT_CAP) if counted is not None else -1,
+        count_is_exact=counted is not None and counted <= COUNT_CAP,
+        filters=cleaned,
+        sort=sort,
+    )
