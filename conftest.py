@@ -3,7 +3,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(settings):
+def _isolated_cache():
     """Each test starts with an empty cache (Redis in CI, in-process locally)."""
     from django.core.cache import cache
 

@@ -1,0 +1,54 @@
+# epty: the two commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_COUNT ?= 20000
+DEMO_SEED ?= 42
+
+.PHONY: run test install install-dev assets migrate demo check-deploy messages bench-search clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/activate assets
+	$(BIN)/pip install --quiet -r requirements.txt
+
+install-dev: $(BIN)/activate assets
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+# Third-party browser assets (Leaflet) come from npm, pinned in package-lock.json.
+assets: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+# Demo data is generated once; later runs keep what is there.
+demo: migrate
+	@if [ "$$($(BIN)/python manage.py shell -c 'from properties.models import Property; print(Property.objects.exists())')" = "False" ]; then \
+		$(BIN)/python manage.py generate_demo --count $(DEMO_COUNT) --seed $(DEMO_SEED); \
+	else echo "Demo data already loaded."; fi
+
+## make run: a fresh machine to http://127.0.0.1:8000 on the embedded defaults (SQLite, in-process cache and tasks).
+run: demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make test: the whole test suite. Set DATABASE_URL and REDIS_URL to test on PostgreSQL and Redis (as CI does).
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=epty.settings.production DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+		DJANGO_ALLOWED_HOSTS=epty.no $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages: install
+	$(BIN)/python manage.py makemessages -l nb --ignore=.venv --ignore=node_modules --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+bench-search: install-dev
+	$(BIN)/python bench/search.py --sizes 100000,1000000
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3
