@@ -1,0 +1,60 @@
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .models import Property, PropertySale
+
+
+class PropertySaleInline(admin.TabularInline):
+    model = PropertySale
+    extra = 0
+    fields = ("sold_on", "price", "true_value", "source")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Property)
+class PropertyAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "address", "municipality_name", "category", "building_type_code",
+                    "usable_area", "estimate", "source", "retired_at")
+    list_filter = ("category", "source", "county_name", ("retired_at", admin.EmptyFieldListFilter))
+    search_fields = ("=external_id", "address", "postcode", "municipality_name")
+    show_full_result_count = False  # COUNT(*) over a million rows on every page is wasteful
+    list_per_page = 50
+    readonly_fields = ("external_id", "matrikkelenhet_id", "source", "feature_mask", "content_hash", "search_text",
+                       "payload", "upstream_changed_at", "estimate_source", "estimated_at", "created_at", "updated_at")
+    exclude = ("upstream_payload",)
+    fieldsets = (
+        (None, {"fields": ("external_id", "matrikkelenhet_id", "source", "category", "building_type_code")}),
+        ("Location", {"fields": ("address", "postcode", "town", "municipality_number", "municipality_name",
+                                 "county_number", "county_name", "lat", "lon")}),
+        ("Building", {"fields": ("usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built",
+                                 "features", "feature_mask")}),
+        ("Estimate", {"fields": ("estimate", "estimate_low", "estimate_high", "estimate_source", "estimated_at")}),
+        ("Upstream", {"fields": ("payload", "upstream_changed_at", "content_hash", "search_text", "retired_at",
+                                 "created_at", "updated_at")}),
+    )
+    inlines = [PropertySaleInline]
+
+    @admin.display(description="Upstream payload")
+    def payload(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.upstream_payload, indent=2, ensure_ascii=False, default=str))
+
+    def has_add_permission(self, request):
+        return False  # properties come from Matrikkelen (or the demo generator), not by hand
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retired, never deleted: offers and favourites point at properties
+
+
+@admin.register(PropertySale)
+class PropertySaleAdmin(admin.ModelAdmin):
+    list_display = ("property", "sold_on", "price", "source")
+    list_filter = ("source", "sold_on")
+    search_fields = ("=property__external_id",)
+    date_hierarchy = "sold_on"
+    raw_id_fields = ("property",)
+    show_full_result_count = False
+    list_select_related = ("property",)

@@ -1,0 +1,71 @@
+"""The search page and property page, in a real browser and through the test client."""
+import pytest
+
+from properties.models import Property
+from properties.tests.factories import make_catalogue
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_search_page_filters_by_municipality_and_updates_list_and_map(page, live_server):
+    make_catalogue(120, seed=3)
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#result-list .result")
+    before = page.locator("#result-list .result").count()
+    assert before > 0
+    assert page.locator(".leaflet-marker-icon").count() == before
+    municipalities_before = set(page.locator("#result-list .result").evaluate_all(
+        "items => items.map(i => i.dataset.municipality)"))
+    assert len(municipalities_before) > 1
+
+    page.fill("#id_municipality", "Bergen")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_url("**/?*municipality=Bergen*")
+    page.wait_for_selector("#result-list .result")
+
+    items = page.locator("#result-list .result")
+    shown = set(items.evaluate_all("items => items.map(i => i.dataset.municipality)"))
+    assert shown == {"4601"}
+    expected = Property.objects.filter(municipality_number="4601").count()
+    assert items.count() == min(expected, 25)
+    assert page.locator(".leaflet-marker-icon").count() == items.count()
+    assert page.locator("#map").get_attribute("data-marker-count") == str(items.count())
+    assert "Bergen" in page.locator("#id_municipality").input_value()  # the URL holds the filters
+
+
+@pytest.mark.django_db
+def test_search_page_shows_a_readable_error_for_bad_filters(client):
+    response = client.get("/", {"municipality": "Atlantis", "estimate_min": "9", "estimate_max": "1"},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Unknown municipality: Atlantis." in response.text
+    assert "The minimum is larger than the maximum." in response.text
+
+
+@pytest.mark.django_db
+def test_search_page_pages_with_next_links(client, settings):
+    settings.SEARCH_PAGE_SIZE = 10
+    make_catalogue(25, seed=4)
+    first = client.get("/")
+    assert first.status_code == 200
+    assert first.text.count('class="result"') == 10
+    next_link = first.context["next_query"]
+    second = client.get("/?" + next_link)
+    ids_first = {p.id for p in first.context["page"].results}
+    ids_second = {p.id for p in second.context["page"].results}
+    assert ids_first.isdisjoint(ids_second) and len(ids_second) == 10
+
+
+@pytest.mark.django_db
+def test_property_page_shows_facts_synthetic_badge_and_attribution(client):
+    prop = make_catalogue(3, seed=5)[0]
+    response = client.get(f"/properties/{prop.id}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert prop.external_id in response.text
+    assert "Synthetic" in response.text
+    assert "© Kartverket" in response.text
+
+
+@pytest.mark.django_db
+def test_missing_property_page_is_404(client):
+    assert client.get("/properties/424242/").status_code == 404
