@@ -52,7 +52,7 @@ LEVEL_CAP = 34_000.0
 NATIONAL_AVG_PRICE = 4_800_000.0  # SSB: average freehold home sold in free sale, 2023Q2
 # SSB 2024Q1 county averages are in price_levels.csv; the stored page truncated Nordland,
 # Troms and Finnmark, so these three are assumptions (in line with Møre og Romsdal/Innlandet).
-ASSUMED_COUNTY_AVG_PRICE = {"18": 3_200_000.0, "55": 3_700_000.0, "56": 2_600_000.0}
+ASSUMED_COUNTY_AVG_PRICE = {"18": 3_200_000.0, "55": 3_700_000.0, "56": 3_000_000.0}
 COMMERCIAL_LEVEL_FACTOR = 0.45  # commercial NOK/m² relative to the municipality's enebolig level
 
 # --- Hedonic coefficients -------------------------------------------------------------------
