@@ -9,10 +9,10 @@ from datetime import date, datetime
 from itertools import islice
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from . import reference
+from . import bulk, reference
 from .models import Category, Property, PropertySale, Source
 
 # Upstream facts: what a sync may set. Estimates belong to the valuation model and are
@@ -24,6 +24,10 @@ UPSTREAM_FIELDS = (
     "upstream_payload", "upstream_changed_at",
 )
 DERIVED_FIELDS = ("feature_mask", "content_hash", "search_text", "retired_at")
+# A new property may arrive with a first estimate (the demo generator does this); it is used
+# on insert only. Later estimates are written by property_estimates_set.
+INITIAL_ESTIMATE_FIELDS = ("estimate", "estimate_low", "estimate_high", "estimate_source")
+CATEGORIES = frozenset(Category.values)
 
 
 @dataclass
@@ -54,7 +58,7 @@ def property_clean_row(row: dict) -> dict:
     if not external_id:
         errors["external_id"] = ValidationError("external_id is required.", code="required")
     category = row.get("category")
-    if category not in Category.values:
+    if category not in CATEGORIES:
         errors["category"] = ValidationError(f"Unknown category {category!r}.", code="invalid_category")
     municipality = reference.municipalities().get(str(row.get("municipality_number") or ""))
     if municipality is None:
@@ -90,6 +94,13 @@ def property_clean_row(row: dict) -> dict:
     clean["content_hash"] = hashlib.blake2b(
         json.dumps(facts, sort_keys=True, default=_json_default).encode(), digest_size=16).hexdigest()
     clean["retired_at"] = None
+    if row.get("estimate") is not None:
+        for name in INITIAL_ESTIMATE_FIELDS:
+            clean[name] = row.get(name)
+        if not (clean["estimate_low"] or 0) <= clean["estimate"] <= (clean["estimate_high"] or clean["estimate"]):
+            raise ValidationError({"estimate": ValidationError("The estimate must lie inside its interval.",
+                                                               code="invalid_estimate")})
+        clean["estimate_source"] = clean["estimate_source"] or ""
     return clean
 
 
@@ -101,38 +112,42 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
 
 @transaction.atomic
 def _upsert_batch(clean_rows: list[dict]) -> UpsertResult:
-    result = UpsertResult()
     by_id = {}
     for row in clean_rows:  # the last row for an external id wins within a batch
         by_id[row["external_id"]] = row
-    existing = dict(
-        Property.objects.filter(external_id__in=list(by_id))
-        .values_list("external_id", "content_hash")
-    )
-    # A retired property that comes back has the same hash but must be revived.
-    retired = set(
-        Property.objects.filter(external_id__in=list(by_id), retired_at__isnull=False).values_list("external_id", flat=True)
-    )
     now = timezone.now()
+    update_columns = [*UPSTREAM_FIELDS, *DERIVED_FIELDS, "updated_at"]
+    if connection.vendor == "postgresql":
+        written, inserted = bulk.property_upsert(rows=list(by_id.values()), update_columns=update_columns, now=now)
+    else:
+        written, inserted = _upsert_portable(by_id, update_columns, now)
+    result = UpsertResult(created=len(inserted), updated=len(written) - len(inserted),
+                          unchanged=len(by_id) - len(written), ids=written)
+    missing = [external_id for external_id in by_id if external_id not in written]
+    if missing:
+        result.ids.update(Property.objects.filter(external_id__in=missing).values_list("external_id", "id"))
+    return result
+
+
+def _upsert_portable(by_id: dict[str, dict], update_columns: list[str], now) -> tuple[dict[str, int], set[str]]:
+    existing = {
+        external_id: (content_hash, retired_at)
+        for external_id, content_hash, retired_at in Property.objects.filter(external_id__in=list(by_id))
+        .values_list("external_id", "content_hash", "retired_at")
+    }
     to_write = []
     for external_id, row in by_id.items():
-        if external_id in existing and existing[external_id] == row["content_hash"] and external_id not in retired:
-            result.unchanged += 1
-            continue
-        if external_id in existing:
-            result.updated += 1
-        else:
-            result.created += 1
-        to_write.append(Property(**row, created_at=now, updated_at=now))
+        stored = existing.get(external_id)
+        # Unchanged facts are skipped; a retired property that comes back is revived.
+        if stored is None or stored[0] != row["content_hash"] or stored[1] is not None:
+            to_write.append(Property(**row, created_at=now, updated_at=now,
+                                     estimated_at=now if row.get("estimate") is not None else None))
     if to_write:
-        Property.objects.bulk_create(
-            to_write,
-            update_conflicts=True,
-            unique_fields=["external_id"],
-            update_fields=[*UPSTREAM_FIELDS, *DERIVED_FIELDS, "updated_at"],
-        )
-    result.ids = dict(Property.objects.filter(external_id__in=list(by_id)).values_list("external_id", "id"))
-    return result
+        Property.objects.bulk_create(to_write, update_conflicts=True, unique_fields=["external_id"],
+                                     update_fields=update_columns)
+    keys = [p.external_id for p in to_write]
+    written = dict(Property.objects.filter(external_id__in=keys).values_list("external_id", "id"))
+    return written, {k for k in keys if k not in existing}
 
 
 def property_upsert_many(*, rows: Iterable[dict], batch_size: int = 2000) -> UpsertResult:
@@ -152,17 +167,21 @@ def property_upsert_many(*, rows: Iterable[dict], batch_size: int = 2000) -> Ups
 def property_sales_record_many(*, sales: Iterable[dict], batch_size: int = 5000) -> int:
     """Record sales ({property_id, sold_on, price, true_value?, source?}); duplicates are ignored. Returns rows sent."""
     count = 0
+    now = timezone.now()
     for batch in _batches(sales, batch_size):
-        objs = []
+        rows = []
         for sale in batch:
             if int(sale["price"]) <= 0:
                 raise ValidationError({"price": ValidationError("Price must be positive.", code="invalid_price")})
-            objs.append(PropertySale(
-                property_id=sale["property_id"], sold_on=sale["sold_on"], price=int(sale["price"]),
-                true_value=sale.get("true_value"), source=sale.get("source", Source.MATRIKKELEN),
-            ))
-        PropertySale.objects.bulk_create(objs, ignore_conflicts=True)
-        count += len(objs)
+            rows.append((sale["property_id"], sale["sold_on"], int(sale["price"]), sale.get("true_value"),
+                         sale.get("source", Source.MATRIKKELEN), now))
+        if connection.vendor == "postgresql":
+            bulk.sales_insert(rows=rows)
+        else:
+            PropertySale.objects.bulk_create(
+                [PropertySale(property_id=r[0], sold_on=r[1], price=r[2], true_value=r[3], source=r[4], created_at=now)
+                 for r in rows], ignore_conflicts=True)
+        count += len(rows)
     return count
 
 
@@ -172,8 +191,12 @@ def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], so
     now = timezone.now()
     count = 0
     for batch in _batches(estimates, batch_size):
-        objs = [Property(id=pid, estimate=est, estimate_low=low, estimate_high=high,
-                         estimate_source=source, estimated_at=now) for pid, est, low, high in batch]
-        Property.objects.bulk_update(objs, ["estimate", "estimate_low", "estimate_high", "estimate_source", "estimated_at"])
-        count += len(objs)
+        if connection.vendor == "postgresql":
+            bulk.property_estimates_update(rows=batch, source=source, now=now)
+        else:
+            objs = [Property(id=pid, estimate=est, estimate_low=low, estimate_high=high,
+                             estimate_source=source, estimated_at=now) for pid, est, low, high in batch]
+            Property.objects.bulk_update(objs, ["estimate", "estimate_low", "estimate_high", "estimate_source",
+                                                "estimated_at"])
+        count += len(batch)
     return count

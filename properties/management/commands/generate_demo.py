@@ -51,6 +51,12 @@ class Command(BaseCommand):
         total = UpsertResult()
         sales_sent = estimates_written = done = 0
         for chunk in demo.generate(count, seed, sales=sales):
+            # New properties are inserted with their demo estimate in the same write;
+            # existing ones keep theirs unless it differs (below).
+            first_estimates = {external_id: (estimate, low, high) for external_id, estimate, low, high in chunk.estimates}
+            for row in chunk.properties:
+                estimate, low, high = first_estimates[row["external_id"]]
+                row.update(estimate=estimate, estimate_low=low, estimate_high=high, estimate_source=demo.SOURCE)
             result = property_upsert_many(rows=chunk.properties, batch_size=batch_size)
             ids = result.ids
             result.ids = {}  # keep memory bounded: ids are only needed for this chunk

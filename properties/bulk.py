@@ -1,0 +1,101 @@
+"""PostgreSQL-only bulk writes (COPY into a temporary table, then one INSERT … ON CONFLICT).
+
+A clearly marked optimisation: the services in services.py call these on PostgreSQL and
+use Django's portable bulk_create / bulk_update everywhere else, with the same results.
+COPY moves rows at several times the speed of multi-row INSERTs; the final statement keeps
+the upsert idempotent (rows whose content hash is unchanged are not touched).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import connection
+
+from .models import Property
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _columns(model, exclude: set[str]) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.column not in exclude]
+
+
+def _fresh_temp_table(raw_cursor, name: str, source: str, columns: str) -> None:
+    """An empty temporary table shaped like `columns` of `source`, dropped at commit.
+
+    Several batches may run inside one outer transaction, so it may already exist.
+    """
+    raw_cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DROP AS "
+                       f"SELECT {columns} FROM {source} WITH NO DATA")
+    raw_cursor.execute(f"TRUNCATE {name}")
+
+
+def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now: datetime) -> tuple[dict[str, int], set[str]]:
+    """Upsert clean property rows. Returns ({external_id: id} of written rows, {external ids inserted})."""
+    fields = _columns(Property, exclude=set())
+    names = [f.column for f in fields]
+    json_columns = {f.column for f in fields if f.get_internal_type() == "JSONField"}
+    quoted = ", ".join(f'"{n}"' for n in names)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        _fresh_temp_table(raw, "_property_in", "properties_property", quoted)
+        with raw.copy(f"COPY _property_in ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                values = []
+                for f in fields:
+                    if f.column in ("created_at", "updated_at"):
+                        value = now
+                    elif f.column == "estimated_at":
+                        value = now if row.get("estimate") is not None else None
+                    elif f.attname in row:
+                        value = row[f.attname]
+                    else:
+                        value = f.get_default()
+                    values.append(_json(value) if f.column in json_columns else value)
+                copy.write_row(values)
+        assignments = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update_columns)
+        raw.execute(
+            f"INSERT INTO properties_property ({quoted}) SELECT {quoted} FROM _property_in "
+            f"ON CONFLICT (external_id) DO UPDATE SET {assignments} "
+            f"WHERE properties_property.content_hash IS DISTINCT FROM EXCLUDED.content_hash "
+            f"OR properties_property.retired_at IS NOT NULL "
+            f"RETURNING id, external_id, (xmax = 0) AS inserted"
+        )
+        written, inserted = {}, set()
+        for pk, external_id, was_inserted in raw.fetchall():
+            written[external_id] = pk
+            if was_inserted:
+                inserted.add(external_id)
+    return written, inserted
+
+
+def property_estimates_update(*, rows: Sequence[tuple[int, int, int, int]], source: str, now: datetime) -> None:
+    ids, estimates, lows, highs = (list(col) for col in zip(*rows)) if rows else ([], [], [], [])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE properties_property AS p SET estimate = v.est, estimate_low = v.low, estimate_high = v.high, "
+            "estimate_source = %s, estimated_at = %s "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, est, low, high) "
+            "WHERE p.id = v.id",
+            [source, now, ids, estimates, lows, highs],
+        )
+
+
+SALE_COLUMNS = ("property_id", "sold_on", "price", "true_value", "source", "created_at")
+
+
+def sales_insert(*, rows: Sequence[tuple]) -> None:
+    """Insert sales given as tuples in SALE_COLUMNS order; duplicates are ignored."""
+    columns = SALE_COLUMNS
+    quoted = ", ".join(columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        _fresh_temp_table(raw, "_sale_in", "properties_propertysale", quoted)
+        with raw.copy(f"COPY _sale_in ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.execute(f"INSERT INTO properties_propertysale ({quoted}) SELECT {quoted} FROM _sale_in ON CONFLICT DO NOTHING")
