@@ -180,3 +180,8 @@ LOGGING = {
         "recommendations": {"level": LOG_LEVEL},
     },
 }
+
+# Feature settings live beside this module, one per area; each reads its variables through env.py.
+from .matrikkelen import *  # noqa: E402,F401,F403
+from .bankid import *  # noqa: E402,F401,F403
+from .valuation import *  # noqa: E402,F401,F403

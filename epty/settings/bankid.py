@@ -1,0 +1,1 @@
+"""Settings for bankid (imported by base.py)."""

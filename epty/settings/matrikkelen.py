@@ -1,0 +1,1 @@
+"""Settings for matrikkelen (imported by base.py)."""

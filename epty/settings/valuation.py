@@ -1,0 +1,1 @@
+"""Settings for valuation (imported by base.py)."""
