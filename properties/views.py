@@ -21,7 +21,11 @@ def _markers(properties) -> list[dict]:
 
 @require_GET
 def search(request):
-    params = request.GET
+    # Checkboxes send one value per box (features=sauna&features=view): join them the way the API takes them.
+    params = request.GET.copy()
+    for key, values in request.GET.lists():
+        if len(values) > 1:
+            params[key] = ",".join(v for v in values if v)
     page, errors = None, {}
     try:
         page = properties_search(params=params, cursor=params.get("cursor"), page_size=settings.SEARCH_PAGE_SIZE)
@@ -45,6 +49,7 @@ def search(request):
         "markers": _markers(page.results) if page else [],
         "categories": Category.choices,
         "features": reference.FEATURES,
+        "selected_features": set(params.get("features", "").split(",")),
         "sorts": list(SORTS),
         "counties": reference.counties().values(),
     })

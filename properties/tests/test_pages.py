@@ -69,3 +69,13 @@ def test_property_page_shows_facts_synthetic_badge_and_attribution(client):
 @pytest.mark.django_db
 def test_missing_property_page_is_404(client):
     assert client.get("/properties/424242/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_feature_checkboxes_combine_into_an_all_of_filter(client):
+    catalogue = make_catalogue(60, seed=6)
+    response = client.get("/?features=sauna&features=garage")
+    shown = {p.id for p in response.context["page"].results}
+    expected = {p.id for p in catalogue if {"sauna", "garage"} <= set(p.features)}
+    assert shown == expected and expected
+    assert response.text.count("checked") == 2
