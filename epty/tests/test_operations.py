@@ -83,7 +83,8 @@ def test_settings_read_the_environment_only_through_the_registry():
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    # A production process sees only what it is given (no test-only switches such as DJANGO_ALLOW_ASYNC_UNSAFE).
+    clean = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
 
