@@ -27,7 +27,7 @@ SORTS = {
 }
 DEFAULT_SORT = "-estimate"
 # Parameters that are not filters but may appear in a search URL.
-CONTROL_PARAMS = {"cursor", "format", "page_size"}
+CONTROL_PARAMS = {"cursor", "format", "count"}
 MAX_LIST_ITEMS = 20
 MAX_QUERY_LENGTH = 100
 MIN_QUERY_LENGTH = 2

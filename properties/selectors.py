@@ -30,7 +30,7 @@ LIST_FIELDS = (
 class SearchPage:
     results: list[Property]
     next_cursor: str | None
-    count: int
+    count: int | None  # only when asked for: capped at COUNT_CAP, see count_is_exact
     count_is_exact: bool
     filters: dict
     sort: str
@@ -95,11 +95,14 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     return value, last_id
 
 
-def properties_search(*, params: Mapping[str, str], cursor: str | None = None, page_size: int = 25) -> SearchPage:
+def properties_search(*, params: Mapping[str, str], cursor: str | None = None, page_size: int = 25,
+                      with_count: bool = False) -> SearchPage:
     """Validate the filters, then return one page of matching properties in a stable order.
 
     Pagination is by keyset (sort value, id): every matching row appears exactly once
-    across pages, even while rows are inserted between requests.
+    across pages, even while rows are inserted between requests. Counting is opt-in: a
+    page costs a few index reads, but counting a broad or unindexed match (features, say)
+    reads every matching row, up to COUNT_CAP.
     """
     filterset = _validated_filters(params)
     data = filterset.form.cleaned_data
@@ -115,7 +118,7 @@ def properties_search(*, params: Mapping[str, str], cursor: str | None = None, p
     order = F(field).asc(nulls_last=True) if direction == "asc" else F(field).desc(nulls_last=True)
     queryset = queryset.order_by(order, "id" if direction == "asc" else "-id")
 
-    counted = queryset.order_by()[: COUNT_CAP + 1].count() if not cursor else None
+    counted = queryset.order_by()[: COUNT_CAP + 1].count() if with_count else None
 
     limit = page_size + 1
     if not cursor:
@@ -141,7 +144,7 @@ def properties_search(*, params: Mapping[str, str], cursor: str | None = None, p
     return SearchPage(
         results=rows,
         next_cursor=next_cursor,
-        count=min(counted, COUNT_CAP) if counted is not None else -1,
+        count=min(counted, COUNT_CAP) if counted is not None else None,
         count_is_exact=counted is not None and counted <= COUNT_CAP,
         filters=cleaned,
         sort=sort,

@@ -32,8 +32,8 @@ class PropertyDetailSerializer(PropertySummarySerializer):
 
 
 class PropertySearchPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Matching properties on the first page; capped, see count_is_exact. "
-                                               "-1 on later pages.")
+    count = serializers.IntegerField(allow_null=True, help_text="Number of matches, capped at 10,000 (see "
+                                     "count_is_exact); null unless count=true was asked for.")
     count_is_exact = serializers.BooleanField()
     next = serializers.CharField(allow_null=True, help_text="URL of the next page, or null on the last page.")
     results = PropertySummarySerializer(many=True)

@@ -14,7 +14,11 @@ from .serializers import PropertyDetailSerializer, PropertySearchPageSerializer,
 SEARCH_PARAMETERS = [
     OpenApiParameter(name, OpenApiTypes.STR, description=str(f.extra.get("help_text", "")))
     for name, f in PropertyFilter.base_filters.items()
-] + [OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque page cursor from `next`.")]
+] + [
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque page cursor from `next`."),
+    OpenApiParameter("count", OpenApiTypes.BOOL, description="Also count the matches (up to 10,000). "
+                     "Costs a scan of the matching rows; leave it off for fast paging."),
+]
 
 
 class PropertyListApi(APIView):
@@ -23,8 +27,9 @@ class PropertyListApi(APIView):
     @extend_schema(parameters=SEARCH_PARAMETERS, responses=PropertySearchPageSerializer,
                    summary="Search properties", tags=["properties"], operation_id="properties_search")
     def get(self, request):
+        with_count = request.query_params.get("count", "").lower() in {"1", "true", "yes"}
         page = properties_search(params=request.query_params, cursor=request.query_params.get("cursor"),
-                                 page_size=settings.SEARCH_PAGE_SIZE)
+                                 page_size=settings.SEARCH_PAGE_SIZE, with_count=with_count)
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)

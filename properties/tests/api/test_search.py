@@ -156,10 +156,19 @@ def test_random_filter_combinations_match_the_oracle(client, catalogue):
         assert fetch_all(client, params) == oracle(catalogue, params), params
 
 
-def test_count_reports_all_matches(client, catalogue):
-    body = client.get("/api/v1/properties", {"category": "cabin"}).json()
+def test_count_reports_all_matches_when_asked_for(client, catalogue):
+    body = client.get("/api/v1/properties", {"category": "cabin", "count": "true"}).json()
     assert body["count"] == len(oracle(catalogue, {"category": "cabin"}))
     assert body["count_is_exact"] is True
+    assert client.get("/api/v1/properties", {"category": "cabin"}).json()["count"] is None
+
+
+def test_count_is_capped(client, catalogue, monkeypatch):
+    from properties import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    body = client.get("/api/v1/properties", {"count": "1"}).json()
+    assert (body["count"], body["count_is_exact"]) == (10, False)
 
 
 def test_cursor_pages_return_every_match_exactly_once_while_rows_are_inserted(client, catalogue):
@@ -183,8 +192,10 @@ def test_cursor_pages_return_every_match_exactly_once_while_rows_are_inserted(cl
 
 
 def test_list_runs_a_constant_number_of_queries(client, catalogue, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):  # the capped count and the page
+    with django_assert_max_num_queries(1):  # the page: no count unless asked for
         first = client.get("/api/v1/properties", {"municipality": "Oslo", "features": "garage"}).json()
+    with django_assert_max_num_queries(2):  # the capped count and the page
+        client.get("/api/v1/properties", {"municipality": "Oslo", "features": "garage", "count": "true"})
     with django_assert_max_num_queries(2):  # the page, and at the end of the sort values, the NULL block
         client.get(first["next"])
 
