@@ -25,15 +25,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
-# Demo data is generated once; later runs keep what is there.
+# Demo data is generated once, served by the Matrikkelen stand-in on loopback and loaded through the
+# real sync (SOAP client, mapping, upsert); later runs keep what is there.
 demo: migrate
 	@if [ "$$($(BIN)/python manage.py shell -c 'from properties.models import Property; print(Property.objects.exists())')" = "False" ]; then \
-		$(BIN)/python manage.py generate_demo --count $(DEMO_COUNT) --seed $(DEMO_SEED); \
+		$(BIN)/python manage.py matrikkel_standin --load --count $(DEMO_COUNT) --seed $(DEMO_SEED); \
 	else echo "Demo data already loaded."; fi
 
 ## make run: a fresh machine to http://127.0.0.1:8000 on the embedded defaults (SQLite, in-process cache and tasks).
 run: demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	MATRIKKEL_STANDIN_COUNT=$(DEMO_COUNT) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: the whole test suite. Set DATABASE_URL and REDIS_URL to test on PostgreSQL and Redis (as CI does).
 test: install-dev

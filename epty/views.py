@@ -38,4 +38,16 @@ def _cache() -> None:
 def healthz(request):
     checks = {"database": _check(_database), "cache": _check(_cache)}
     healthy = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    body["matrikkelen_cache"] = _matrikkelen_cache() if checks["cache"]["ok"] else None
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _matrikkelen_cache() -> dict:
+    """Hit/miss counters of the Matrikkelen read cache (informational: never fails the check)."""
+    from properties.matrikkelen.cache import stats
+
+    try:
+        return stats()
+    except Exception as exc:  # noqa: BLE001
+        return {"error": type(exc).__name__}

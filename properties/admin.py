@@ -1,9 +1,9 @@
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from .models import Property, PropertySale
+from .models import Property, PropertySale, SyncRun, SyncState
 
 
 class PropertySaleInline(admin.TabularInline):
@@ -37,6 +37,21 @@ class PropertyAdmin(admin.ModelAdmin):
                                  "created_at", "updated_at")}),
     )
     inlines = [PropertySaleInline]
+    actions = ["refresh_from_matrikkelen"]
+
+    @admin.action(description="Refresh from Matrikkelen")
+    def refresh_from_matrikkelen(self, request, queryset):
+        from .matrikkelen.sync import matrikkel_refresh_property
+
+        for prop in queryset[:50]:  # a hand tool: at most 50 at a time
+            run = matrikkel_refresh_property(property_id=prop.pk)
+            if run.status == SyncRun.Status.SUCCEEDED:
+                self.message_user(request, f"{prop.external_id}: refreshed from Matrikkelen "
+                                           f"({run.updated} updated, {run.retired} retired).", messages.SUCCESS)
+            else:
+                error = (run.errors or [{}])[-1]
+                self.message_user(request, f"{prop.external_id}: refresh failed: {error.get('message', '')}",
+                                  messages.ERROR)
 
     @admin.display(description="Upstream payload")
     def payload(self, obj):
@@ -58,3 +73,39 @@ class PropertySaleAdmin(admin.ModelAdmin):
     raw_id_fields = ("property",)
     show_full_result_count = False
     list_select_related = ("property",)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    """Matrikkelen sync runs, read-only, with the read cache's counters above the list."""
+
+    list_display = ("id", "kind", "status", "scope", "source", "started_at", "finished_at", "checkpoint_before",
+                    "checkpoint_after", "created", "updated", "retired", "failed")
+    list_filter = ("kind", "status", "scope")
+    readonly_fields = [f.name for f in SyncRun._meta.fields if f.name != "errors"] + ["error_list"]
+    exclude = ("errors",)
+    date_hierarchy = "started_at"
+
+    @admin.display(description="Errors")
+    def error_list(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.errors, indent=2, ensure_ascii=False))
+
+    def changelist_view(self, request, extra_context=None):
+        from .matrikkelen.cache import stats
+
+        counters = stats()
+        states = ", ".join(f"{s.scope}: checkpoint {s.checkpoint}" + (f" (full import at {s.full_cursor})"
+                                                                      if s.full_cursor is not None else "")
+                           for s in SyncState.objects.order_by("scope"))
+        self.message_user(request, "Matrikkelen read cache: " + ", ".join(f"{k} {v:,}" for k, v in counters.items())
+                          + (f". Sync position — {states}" if states else ""), messages.INFO)
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

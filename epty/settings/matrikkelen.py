@@ -1,1 +1,36 @@
-"""Settings for matrikkelen (imported by base.py)."""
+"""Settings for matrikkelen (imported by base.py): the Kartverket clients, their cache and the sync."""
+from .env import env, env_int
+
+# Where property facts come from: "soap" (the Matrikkel API, needs an agreement), "rest"
+# (Kartverket's open APIs) or "standin" (the loopback stand-in serving generated data; the
+# embedded default, started in-process by `manage.py matrikkel_standin`).
+MATRIKKEL_SOURCE = env("MATRIKKEL_SOURCE", "standin")
+MATRIKKEL_BASE_URL = env("MATRIKKEL_BASE_URL", "https://prodtest.matrikkel.no/matrikkelapi/wsapi/v1/")
+MATRIKKEL_REST_BASE_URL = env("MATRIKKEL_REST_BASE_URL", "https://api.kartverket.no/")
+MATRIKKEL_USERNAME = env("MATRIKKEL_USERNAME", "")
+MATRIKKEL_PASSWORD = env("MATRIKKEL_PASSWORD", "")
+MATRIKKEL_CLIENT_ID = "epty"
+MATRIKKEL_SYSTEM_VERSION = "trunk"
+MATRIKKEL_COORDINATE_SYSTEM = 11  # koordinatsystemKodeId 11 = EUREF89 UTM 33 (EPSG:25833)
+MATRIKKEL_TIMEOUT = float(env("MATRIKKEL_TIMEOUT", "20"))  # seconds per HTTP call
+MATRIKKEL_RETRIES = env_int("MATRIKKEL_RETRIES", 4)
+MATRIKKEL_RETRY_BASE_DELAY = 0.5  # seconds; doubled each attempt, full jitter
+MATRIKKEL_RETRY_MAX_DELAY = 30.0
+MATRIKKEL_BREAKER_THRESHOLD = 5  # consecutive failed calls that open the circuit
+MATRIKKEL_BREAKER_COOLDOWN = env_int("MATRIKKEL_BREAKER_COOLDOWN", 60)  # seconds the circuit stays open
+MATRIKKEL_CACHE_TTL = env_int("MATRIKKEL_CACHE_TTL", 24 * 3600)  # fresh for this long, then served stale and refreshed
+MATRIKKEL_CACHE_STALE_TTL = 30 * 24 * 3600  # how long an old copy is kept to answer while Kartverket is down
+MATRIKKEL_CACHE_NEGATIVE_TTL = env_int("MATRIKKEL_CACHE_NEGATIVE_TTL", 60)  # "not found" is remembered this long
+MATRIKKEL_SYNC_BATCH_SIZE = env_int("MATRIKKEL_SYNC_BATCH_SIZE", 2000)  # matrikkelenheter per transaction
+MATRIKKEL_SYNC_INTERVAL_MINUTES = env_int("MATRIKKEL_SYNC_INTERVAL_MINUTES", 10)
+MATRIKKEL_STANDIN_COUNT = env_int("MATRIKKEL_STANDIN_COUNT", 20000)  # properties the embedded stand-in serves
+
+# base.py defines CELERY_BEAT_SCHEDULE before importing this module: add to it, never replace it.
+from .base import CELERY_BEAT_SCHEDULE  # noqa: E402
+
+if MATRIKKEL_SYNC_INTERVAL_MINUTES > 0:
+    CELERY_BEAT_SCHEDULE["matrikkel-sync-incremental"] = {
+        "task": "properties.tasks.matrikkel_sync_incremental",
+        "schedule": MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0,
+        "options": {"expires": MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0},
+    }

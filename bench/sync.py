@@ -1,0 +1,226 @@
+"""Matrikkelen sync benchmark on PostgreSQL (and Redis for the cache figure). Prints a table.
+
+    .venv/bin/python bench/sync.py --count 1000000
+    .venv/bin/python bench/sync.py --count 100000 --keep     # keep the database for a look
+
+Creates its own database (epty_sync_bench, dropped afterwards) and uses Redis db 15 unless
+--redis-url says otherwise. Figures:
+
+1. ingest: a full import of --count properties through the sync service (`matrikkel_sync`,
+   mapping, validation, upsert, checkpoint per batch) from an in-process source over the
+   stand-in data set; the time the source spends generating data is measured and left out;
+   beside it, PostgreSQL `COPY` of the same rows into a table shaped like properties_property
+   (same indexes and constraints).
+2. incremental: 10,000 upstream changes synced through the SOAP client and the stand-in.
+3. cached read: p50 of a warm `matrikkel_lookup` (django-redis) beside a raw Redis GET of the
+   same pickled payload.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--changes", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/epty_sync_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    args = parser.parse_args()
+
+    dbname = args.pg.rsplit("/", 1)[1]
+    host_args = ["-h", "127.0.0.1", "-U", "postgres"]
+    subprocess.run(["dropdb", *host_args, "--if-exists", dbname], check=True)
+    subprocess.run(["createdb", *host_args, dbname], check=True)
+    os.environ.update(DATABASE_URL=args.pg, REDIS_URL=args.redis_url, DJANGO_SETTINGS_MODULE="epty.settings.local",
+                      MATRIKKEL_SYNC_INTERVAL_MINUTES="0", LOG_LEVEL="WARNING")
+    try:
+        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, check=True)
+        rows = run(args)
+    finally:
+        if not args.keep:
+            from django.db import connections
+            connections.close_all()
+            subprocess.run(["dropdb", *host_args, "--if-exists", dbname], check=False)
+    print()
+    print(f"PostgreSQL, {args.count:,} properties, batch {args.batch_size:,}; 2 cores shared with other "
+          f"engineers' work (tests, benches), so figures are noisy and on the low side.")
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure'.ljust(width)} | value | target | met |")
+    print(f"|{'-' * (width + 2)}|---|---|---|")
+    for name, value, target, met in rows:
+        print(f"| {name.ljust(width)} | {value} | {target} | {met} |")
+
+
+def run(args) -> list[tuple[str, str, str, str]]:
+    import django
+    django.setup()
+    from django.core.cache import cache
+    from django.db import connection
+
+    from properties.matrikkelen import mapping
+    from properties.matrikkelen.soap import SoapSource
+    from properties.matrikkelen.standin.dataset import Dataset
+    from properties.matrikkelen.standin.direct import DirectSource
+    from properties.matrikkelen.standin.server import StandinServer
+    from properties.matrikkelen.sync import matrikkel_sync
+    from properties.models import Property, SyncRun
+    from properties.services import property_clean_row
+
+    results = []
+    dataset = Dataset(count=args.count, seed=42)
+
+    # Kartverket is another machine: the data set is generated in a separate process that hands
+    # pages (records) over a queue, so the timed figure is the sync service's own work.
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    pages = ctx.Queue(maxsize=3)
+    producer = ctx.Process(target=_produce, args=(args.count, args.batch_size, pages), daemon=True)
+    producer.start()
+
+    class QueueSource(DirectSource):
+        waited = 0.0
+
+        def units_after(self, *, after, limit, municipality=None):
+            t = time.perf_counter()
+            page = pages.get()
+            QueueSource.waited += time.perf_counter() - t
+            assert page is None or page[0]["id"] > after
+            return page or []
+
+    source = QueueSource(dataset)
+    done = [0]
+
+    def progress(phase, n):
+        done[0] += n
+        if done[0] % 100_000 < n:
+            print(f"  sync {done[0]:>9,} / {args.count:,}  ({done[0] / (time.perf_counter() - started):,.0f}/s)",
+                  flush=True)
+
+    started = time.perf_counter()
+    run_ = matrikkel_sync(kind=SyncRun.Kind.FULL, source=source, batch_size=args.batch_size, progress=progress)
+    total = time.perf_counter() - started
+    producer.join()
+    assert run_.status == SyncRun.Status.SUCCEEDED, run_.errors
+    assert run_.created == Property.objects.count() == args.count
+    sync_rate = run_.created / total
+    print(f"  sync: {total:.1f} s wall; the prefetch thread waited {QueueSource.waited:.1f} s for the upstream process")
+
+    # COPY of the same rows (as cleaned by the service) into a table shaped like properties_property.
+    from properties.bulk import _columns, _json
+    fields = _columns(Property, exclude=set())
+    names = [f.column for f in fields]
+    json_columns = {f.column for f in fields if f.get_internal_type() == "JSONField"}
+    quoted = ", ".join(f'"{n}"' for n in names)
+    from django.utils import timezone
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_target")
+        cursor.execute("CREATE TABLE bench_copy_target (LIKE properties_property INCLUDING ALL)")
+    copy_time, copied = 0.0, 0
+    for start in range(0, args.count, args.batch_size):
+        records = DirectSource(dataset).units_after(after=dataset_offset(start) - 1, limit=args.batch_size)
+        cleaned = [property_clean_row(r) for r in (mapping.to_row(x) for x in records) if r is not None]
+        tuples = []
+        for row in cleaned:
+            values = []
+            for f in fields:
+                if f.column in ("created_at", "updated_at", "estimated_at"):
+                    value = now
+                elif f.attname in row:
+                    value = row[f.attname]
+                else:
+                    value = f.get_default()
+                values.append(_json(value) if f.column in json_columns else value)
+            tuples.append(values)
+        t = time.perf_counter()
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY bench_copy_target ({quoted}) FROM STDIN") as cp:
+            for values in tuples:
+                cp.write_row(values)
+        copy_time += time.perf_counter() - t
+        copied += len(tuples)
+    copy_rate = copied / copy_time
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_copy_target")
+    results.append(("ingest through the sync service (properties/s)", f"{sync_rate:,.0f}", "≥ ½ COPY",
+                    "yes" if sync_rate >= copy_rate / 2 else "no"))
+    results.append(("PostgreSQL COPY of the same rows (rows/s)", f"{copy_rate:,.0f}", "", ""))
+    results.append(("sync ÷ COPY", f"{sync_rate / copy_rate:.2f}", "≥ 0.50", "yes" if sync_rate >= copy_rate / 2 else "no"))
+
+    # 2. Incremental sync of N changes, through the SOAP client and the stand-in serving the same data set.
+    server = StandinServer(dataset).start()
+    try:
+        soap = SoapSource(base_url=server.soap_base_url, username="", password="")
+        soap.building_type_codes()
+        server.dataset.apply_changes(args.changes, seed=99)
+        t = time.perf_counter()
+        inc = matrikkel_sync(kind=SyncRun.Kind.INCREMENTAL, source=soap, batch_size=2000)
+        inc_time = time.perf_counter() - t
+        assert inc.status == SyncRun.Status.SUCCEEDED, inc.errors
+        results.append((f"incremental sync of {args.changes:,} changes over SOAP (s)", f"{inc_time:.1f}", "< 30 s",
+                        "yes" if inc_time < 30 else "no"))
+
+        # 3. Cached read vs raw Redis GET of the same payload.
+        from properties.matrikkelen.cache import PREFIX
+        from properties.matrikkelen.sync import matrikkel_lookup
+        unit = server.dataset.get(dataset_offset(0))
+        ident = f"{unit['kommunenummer']}-{unit['gnr']}/{unit['bnr']}/0/0"
+        cache.clear()
+        matrikkel_lookup(ident=ident, source=soap)
+        key = cache.make_key(f"{PREFIX}soap:unit:{ident}")
+        client = cache.client.get_client()
+        raw_payload = client.get(key)
+        client.set("bench:raw", raw_payload)
+        cached, raw = [], []
+        for _ in range(3000):
+            t = time.perf_counter()
+            answer = matrikkel_lookup(ident=ident, source=soap)
+            cached.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            client.get("bench:raw")
+            raw.append(time.perf_counter() - t)
+        assert answer.found and not answer.stale
+        p50c, p50r = statistics.median(cached) * 1e6, statistics.median(raw) * 1e6
+        results.append((f"cached read p50 (µs), payload {len(raw_payload):,} bytes", f"{p50c:,.0f}", "≤ 3× raw", ""))
+        results.append(("raw Redis GET of the same payload p50 (µs)", f"{p50r:,.0f}", "", ""))
+        results.append(("cached ÷ raw", f"{p50c / p50r:.2f}", "≤ 3.00", "yes" if p50c <= 3 * p50r else "no"))
+        client.delete("bench:raw")
+    finally:
+        server.stop()
+    return results
+
+
+def _produce(count: int, batch_size: int, pages) -> None:
+    """Upstream process: generate the stand-in data set and hand records over, page by page."""
+    from properties.matrikkelen.standin.dataset import Dataset
+    from properties.matrikkelen.standin.direct import DirectSource
+
+    source = DirectSource(Dataset(count=count, seed=42))
+    after = 0
+    while True:
+        page = source.units_after(after=after, limit=batch_size)
+        if not page:
+            pages.put(None)
+            return
+        pages.put(page)
+        after = page[-1]["id"]
+
+
+def dataset_offset(start: int) -> int:
+    from properties import demo
+    return demo.MATRIKKELENHET_ID_OFFSET + start
+
+
+if __name__ == "__main__":
+    main()
