@@ -11,6 +11,16 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production.")
 
+# BankID: the local stand-in provider can never run here (its URLs are not even routed), and a
+# configured issuer needs its client credentials.
+BANKID_STANDIN_ALLOWED = False
+if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):  # noqa: F405
+    raise ImproperlyConfigured("BANKID_ISSUER is set: BANKID_CLIENT_ID and BANKID_CLIENT_SECRET are required too.")
+if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):  # noqa: F405
+    raise ImproperlyConfigured("BANKID_ISSUER must be an https:// URL in production.")
+if BANKID_STORE_NNIN and len(NNIN_SECRET or "") < 32:  # noqa: F405
+    raise ImproperlyConfigured("BANKID_STORE_NNIN is on: NNIN_SECRET (at least 32 characters) is required.")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000

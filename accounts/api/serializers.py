@@ -1,0 +1,54 @@
+from rest_framework import serializers
+
+from ..models import ApiToken, User
+
+
+class ErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.CharField()
+    extra = serializers.DictField()
+
+
+class BudgetSerializer(serializers.Serializer):
+    min = serializers.IntegerField(allow_null=True, min_value=0, required=False)
+    max = serializers.IntegerField(allow_null=True, min_value=0, required=False)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """The same shape as F9's `user_preferences`."""
+
+    budget = BudgetSerializer(required=False)
+    locations = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    property_type = serializers.CharField(allow_null=True, required=False, max_length=50)
+    amenities = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+
+
+class MeOutputSerializer(serializers.ModelSerializer):
+    preferences = PreferencesSerializer()
+
+    class Meta:
+        model = User
+        fields = ["name", "birth_date", "email", "email_confirmed_at", "language", "preferences", "date_joined"]
+
+
+class MeUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=300)
+    language = serializers.ChoiceField(choices=["nb", "en"], required=False)
+    preferences = PreferencesSerializer(required=False)
+
+
+class ApiTokenOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class ApiTokenCreatedSerializer(ApiTokenOutputSerializer):
+    token = serializers.CharField(help_text="The secret. Shown only in this response; store it now.")
+
+    class Meta(ApiTokenOutputSerializer.Meta):
+        fields = [*ApiTokenOutputSerializer.Meta.fields, "token"]

@@ -1,0 +1,134 @@
+"""The accounts API: start a BankID login, the user's profile, export, deletion and API tokens."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import auth
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from epty.errors import ApplicationError
+
+from .. import ratelimit, selectors, services
+from ..models import ApiToken
+from ..oidc.errors import LoginFailed, ProviderUnavailable
+from ..oidc.views import BankIDAuthenticationRequest, safe_next
+from .serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateInputSerializer,
+    ApiTokenOutputSerializer,
+    ErrorSerializer,
+    MeOutputSerializer,
+    MeUpdateInputSerializer,
+)
+
+
+class LoginUnavailable(ApplicationError):
+    code = "login_unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+class AuthBankIDStartApi(APIView):
+    """Redirects the browser to BankID (or to the local stand-in in development)."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="auth_bankid_start", tags=["auth"], auth=[],
+        summary="Start a BankID login",
+        description="Redirects (302) to the provider's authorization endpoint with state, nonce and PKCE (S256). "
+                    "After login the browser returns to `next` (a path on this site) or the profile page.",
+        parameters=[
+            OpenApiParameter("next", OpenApiTypes.STR, description="Where to land after login: a path on this site."),
+            OpenApiParameter("method", OpenApiTypes.STR, enum=["BID", "BIM", "BIS"],
+                             description="BankID method hint: BID (code device), BIM (mobile), BIS (app)."),
+        ],
+        responses={302: OpenApiResponse(description="Redirect to the provider."),
+                   429: ErrorSerializer, 503: ErrorSerializer},
+    )
+    def get(self, request):
+        allowed, wait = ratelimit.allow("bankid-start", ratelimit.client_ip(request),
+                                        limit=settings.BANKID_LOGIN_RATE, window=settings.BANKID_LOGIN_RATE_WINDOW)
+        if not allowed:
+            raise exceptions.Throttled(wait=wait, detail="Too many login attempts. Try again later.")
+        django_request = request._request
+        try:
+            url = BankIDAuthenticationRequest().authorization_url(
+                django_request, next_url=safe_next(django_request, request.query_params.get("next")),
+                hint=request.query_params.get("method"))
+        except (ProviderUnavailable, LoginFailed) as exc:
+            raise LoginUnavailable("BankID login is not available right now.", extra={"reason": exc.reason}) from exc
+        response = Response(status=status.HTTP_302_FOUND, headers={"Location": url})
+        return response
+
+
+class MeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="me_retrieve", tags=["me"], responses={200: MeOutputSerializer, 401: ErrorSerializer})
+    def get(self, request):
+        return Response(MeOutputSerializer(request.user).data)
+
+    @extend_schema(operation_id="me_update", tags=["me"], request=MeUpdateInputSerializer,
+                   responses={200: MeOutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer})
+    def patch(self, request):
+        data = MeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        prefs = data.validated_data.get("preferences")
+        if prefs is not None:
+            prefs = {**request.user.preferences, **prefs}
+        user = services.user_profile_update(user=request.user, name=data.validated_data.get("name"),
+                                            language=data.validated_data.get("language"), preferences=prefs)
+        return Response(MeOutputSerializer(user).data)
+
+    @extend_schema(operation_id="me_delete", tags=["me"], summary="Delete my account and personal data",
+                   responses={204: None, 401: ErrorSerializer})
+    def delete(self, request):
+        user = request.user
+        services.user_delete(user=user)
+        if request._request.session:
+            auth.logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="me_export", tags=["me"], summary="Everything stored about me, as JSON",
+                   responses={200: OpenApiTypes.OBJECT, 401: ErrorSerializer})
+    def get(self, request):
+        return Response(selectors.user_export(user=request.user),
+                        headers={"Content-Disposition": 'attachment; filename="epty-export.json"'})
+
+
+class ApiTokenListCreateApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="me_tokens_list", tags=["me"],
+                   responses={200: ApiTokenOutputSerializer(many=True), 401: ErrorSerializer})
+    def get(self, request):
+        return Response(ApiTokenOutputSerializer(selectors.api_tokens_for(user=request.user), many=True).data)
+
+    @extend_schema(operation_id="me_tokens_create", tags=["me"], request=ApiTokenCreateInputSerializer,
+                   responses={201: ApiTokenCreatedSerializer, 400: ErrorSerializer, 401: ErrorSerializer})
+    def post(self, request):
+        data = ApiTokenCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, plain = services.api_token_create(user=request.user, name=data.validated_data["name"])
+        token.token = plain
+        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenRevokeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="me_tokens_revoke", tags=["me"], summary="Revoke a token; it stops working at once",
+                   responses={204: None, 401: ErrorSerializer, 404: ErrorSerializer})
+    def delete(self, request, token_id: int):
+        get_object_or_404(ApiToken, user=request.user, pk=token_id)
+        services.api_token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,213 @@
+"""Writes for accounts: users from BankID, profile, e-mail confirmation, API tokens, deletion.
+
+Other apps plug into the privacy functions from their AppConfig.ready():
+``register_export_section("offers", fn)`` adds a section to a user's data export and
+``register_deletion_hook(fn)`` runs before an account is deleted (e.g. to anonymise offers).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import nnin
+from .models import ApiToken, User
+
+# --- privacy registries ------------------------------------------------------------------
+ExportSection = Callable[[User], Any]
+DeletionHook = Callable[[User], None]
+EXPORT_SECTIONS: dict[str, ExportSection] = {}
+DELETION_HOOKS: list[DeletionHook] = []
+
+
+def register_export_section(name: str, section: ExportSection) -> None:
+    """Add a section ``name`` to every user's export; ``section(user)`` returns JSON-able data."""
+    EXPORT_SECTIONS[name] = section
+
+
+def register_deletion_hook(hook: DeletionHook) -> None:
+    """``hook(user)`` runs inside the deletion transaction, before the user row goes."""
+    if hook not in DELETION_HOOKS:
+        DELETION_HOOKS.append(hook)
+
+
+# --- users from BankID --------------------------------------------------------------------
+def _birth_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def user_upsert_from_bankid(*, claims: dict[str, Any]) -> User:
+    """The user with this verified ID token's `bankid_altsub`, created on first login.
+
+    Name and birth date come from the `profile` claims; e-mail never comes from BankID.
+    """
+    altsub = claims["bankid_altsub"].strip()
+    user = User.objects.select_for_update().filter(bankid_altsub=altsub).first()
+    if user is None:
+        user = User(bankid_altsub=altsub, username=User.random_username())
+        user.set_unusable_password()
+    name = claims.get("name") or " ".join(p for p in (claims.get("given_name"), claims.get("family_name")) if p)
+    if isinstance(name, str) and name:
+        user.name = name[:300]
+    user.first_name = (claims.get("given_name") or "")[:150] if isinstance(claims.get("given_name"), str) else ""
+    user.last_name = (claims.get("family_name") or "")[:150] if isinstance(claims.get("family_name"), str) else ""
+    user.birth_date = _birth_date(claims.get("birthdate")) or user.birth_date
+    number = claims.get("nnin_altsub")
+    if settings.BANKID_STORE_NNIN and isinstance(number, str) and nnin.is_valid(number):
+        user.nnin_encrypted = nnin.encrypt(number)
+        user.nnin_hash = nnin.nnin_hash(number)
+    user.save()
+    return user
+
+
+# --- profile ---------------------------------------------------------------------------
+PREFERENCE_KEYS = {"budget", "locations", "property_type", "amenities"}
+
+
+def preferences_clean(value: Any) -> dict:
+    """Validate the `user_preferences` shape (as in F9): budget {min,max}, locations, property_type, amenities."""
+    if not isinstance(value, dict) or set(value) - PREFERENCE_KEYS:
+        raise ValidationError(_("Preferences have budget, locations, property_type and amenities."), code="invalid_preferences")
+    budget = value.get("budget") or {}
+    if not isinstance(budget, dict) or set(budget) - {"min", "max"}:
+        raise ValidationError(_("The budget has a min and a max."), code="invalid_budget")
+    low, high = budget.get("min"), budget.get("max")
+    for bound in (low, high):
+        if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool) or bound < 0):
+            raise ValidationError(_("Budget amounts are whole kroner."), code="invalid_budget")
+    if low is not None and high is not None and low > high:
+        raise ValidationError(_("The minimum budget is larger than the maximum."), code="budget_min_above_max")
+    lists = {}
+    for key in ("locations", "amenities"):
+        items = value.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) and 0 < len(i) <= 100 for i in items) or len(items) > 50:
+            raise ValidationError(_("%(key)s is a list of names.") % {"key": key}, code=f"invalid_{key}")
+        lists[key] = list(dict.fromkeys(i.strip() for i in items if i.strip()))
+    property_type = value.get("property_type")
+    if property_type is not None and (not isinstance(property_type, str) or len(property_type) > 50):
+        raise ValidationError(_("The property type is a name."), code="invalid_property_type")
+    return {"budget": {"min": low, "max": high}, "locations": lists["locations"],
+            "property_type": property_type or None, "amenities": lists["amenities"]}
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, name: str | None = None, language: str | None = None,
+                        preferences: dict | None = None) -> User:
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": ValidationError(_("Enter a name."), code="required")})
+        user.name = name[:300]
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": ValidationError(_("Unknown language."), code="invalid_choice")})
+        user.language = language
+    if preferences is not None:
+        user.preferences = preferences_clean(preferences)
+    user.save()
+    return user
+
+
+EMAIL_SALT = "accounts.email-confirm"
+EMAIL_MAX_AGE = 2 * 24 * 3600
+
+
+def user_email_change_request(*, user: User, email: str, confirm_url: Callable[[str], str]) -> str:
+    """Send a signed confirmation link to ``email``; the address is stored only when it is followed."""
+    from django.core.validators import validate_email
+
+    email = email.strip()
+    validate_email(email)
+    token = signing.dumps({"u": user.pk, "e": email}, salt=EMAIL_SALT)
+    send_mail(
+        _("Confirm your e-mail address for epty"),
+        _("Follow this link to use %(email)s for epty's alerts:\n\n%(url)s\n\nThe link is valid for two days.")
+        % {"email": email, "url": confirm_url(token)},
+        None, [email],
+    )
+    return token
+
+
+@transaction.atomic
+def user_email_confirm(*, user: User, token: str) -> User:
+    try:
+        data = signing.loads(token, salt=EMAIL_SALT, max_age=EMAIL_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(_("The link has expired. Ask for a new one."), code="link_expired") from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("The link is not valid."), code="link_invalid") from exc
+    if data.get("u") != user.pk:
+        raise ValidationError(_("The link belongs to another account."), code="link_other_user")
+    user.email = data["e"]
+    user.email_confirmed_at = timezone.now()
+    user.save(update_fields=["email", "email_confirmed_at"])
+    return user
+
+
+# --- API tokens ------------------------------------------------------------------------------
+TOKEN_PREFIX = "epty"
+
+
+def token_hash(secret: str) -> str:
+    # The secret is 256 random bits: a plain SHA-256 cannot be brute-forced, so no slow KDF is needed.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; returns it and the full secret, which is shown once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError({"name": ValidationError(_("Give the token a name (at most 100 characters)."), code="invalid")})
+    if ApiToken.objects.filter(user=user).active().count() >= 50:
+        raise ValidationError(_("You have too many tokens; revoke some first."), code="too_many_tokens")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    plain = f"{TOKEN_PREFIX}_{prefix}_{secret}"
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, secret_hash=token_hash(plain))
+    return token, plain
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(user=user, pk=token_id)  # DoesNotExist → 404
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+# --- deletion ------------------------------------------------------------------------------
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account and its personal data. Registered hooks first anonymise what others keep."""
+    for hook in DELETION_HOOKS:
+        hook(user)
+    # Other sessions of this user die with it: they hold only its id, and Django checks the
+    # session hash against the (now missing) user on every request.
+    user.delete()  # cascades: API tokens
+
+
+# --- collections, saved searches, search history (issue 5) ------------------------------------
+# Their rows cascade with the user (no deletion hook needed); the export gets a section.
+def _saved_export(user: User) -> dict:
+    from .saved.selectors import export_section
+
+    return export_section(user)
+
+
+register_export_section("saved", _saved_export)
