@@ -1,6 +1,69 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import User
+from .models import ApiToken, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class EptyUserAdmin(UserAdmin):
+    """Staff see who a user is, never the identity number (only whether it is held)."""
+
+    list_display = ("username", "name", "email", "bankid_altsub", "is_staff", "date_joined")
+    search_fields = ("username", "name", "email", "bankid_altsub")
+    readonly_fields = ("bankid_altsub", "email_confirmed_at", "has_nnin")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("BankID", {"fields": ("bankid_altsub", "name", "birth_date", "email_confirmed_at", "language",
+                               "preferences", "has_nnin")}),
+    )
+
+    @admin.display(boolean=True, description="identity number held")
+    def has_nnin(self, obj):
+        return obj.has_nnin
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = ("user", "prefix", "created_at", "last_used_at")
+    exclude = ("secret_hash",)
+
+
+# --- collections, saved searches, alerts, search history (issue 5) ------------------------------
+from .models import Collection, OutboxMessage, SavedProperty, SavedSearch, SearchHistoryEntry  # noqa: E402
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "is_default", "created_at")
+    raw_id_fields = ("user",)
+    search_fields = ("name", "user__username")
+
+
+@admin.register(SavedProperty)
+class SavedPropertyAdmin(admin.ModelAdmin):
+    list_display = ("property", "collection", "created_at")
+    raw_id_fields = ("collection", "property")
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "frequency", "last_notified")
+    list_filter = ("frequency",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("subject", "to", "created_at", "sent_at", "attempts")
+    list_filter = ("kind",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("key", "property_ids", "last_error")
+
+
+@admin.register(SearchHistoryEntry)
+class SearchHistoryEntryAdmin(admin.ModelAdmin):
+    list_display = ("user", "via", "result_count", "created_at")
+    raw_id_fields = ("user",)

@@ -63,6 +63,9 @@ class Property(models.Model):
     estimate_source = models.CharField(max_length=40, blank=True,
                                        help_text="What produced the estimate: a model version, or 'demo'.")
     estimated_at = models.DateTimeField(null=True, blank=True)
+    estimate_previous = models.BigIntegerField(null=True, blank=True, editable=False,
+                                               help_text="NOK; the estimate before the last change (kept by a database "
+                                                         "trigger, migration 0004), for estimate-moved alerts.")
 
     upstream_payload = models.JSONField(default=dict, blank=True)
     upstream_changed_at = models.DateTimeField(null=True, blank=True)
@@ -125,3 +128,59 @@ class PropertySale(models.Model):
 
     def __str__(self) -> str:
         return f"{self.property_id} sold {self.sold_on} for {self.price} NOK"
+
+
+# --- Matrikkelen sync (issue 3) ---------------------------------------------------------------
+
+class SyncState(models.Model):
+    """Durable sync position for one scope ("all" or a municipality number).
+
+    `checkpoint` is the last change-log id whose effects are committed; it is written in the
+    same transaction as the batch it covers. While a full import runs, `full_cursor` is the
+    highest matrikkelenhet id loaded so far and `full_start_change_id` the change id to
+    replay from once the bulk load is done.
+    """
+
+    scope = models.CharField(max_length=16, unique=True)
+    checkpoint = models.BigIntegerField(null=True, blank=True)
+    full_start_change_id = models.BigIntegerField(null=True, blank=True)
+    full_cursor = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} @ {self.checkpoint}"
+
+
+class SyncRun(models.Model):
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full import")
+        INCREMENTAL = "incremental", _("Incremental (change log)")
+        REFRESH = "refresh", _("Refresh of one property")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    scope = models.CharField(max_length=16, default="all")
+    source = models.CharField(max_length=16, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    checkpoint_before = models.BigIntegerField(null=True, blank=True)
+    checkpoint_after = models.BigIntegerField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    retired = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="What went wrong, newest last (bounded).")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"], name="syncrun_status_started")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

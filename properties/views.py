@@ -10,6 +10,7 @@ from . import reference
 from .filters import SORTS, PropertyFilter
 from .models import Category, Property
 from .selectors import properties_search
+from .signals import search_params_for_record, search_performed
 
 
 def _markers(properties) -> list[dict]:
@@ -31,6 +32,9 @@ def search(request):
         page = properties_search(params=params, cursor=params.get("cursor"), page_size=settings.SEARCH_PAGE_SIZE)
     except ValidationError as exc:
         errors = {field: [e.message % (e.params or {}) for e in errs] for field, errs in exc.error_dict.items()}
+    if page is not None and not params.get("cursor"):
+        search_performed.send(sender=search, user=request.user, params=search_params_for_record(params),
+                              result_count=page.count, count_is_exact=page.count_is_exact, via="page")
     next_query = None
     if page and page.next_cursor:
         query = params.copy()

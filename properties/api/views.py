@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from ..filters import PropertyFilter
 from ..models import Property
 from ..selectors import properties_search
+from ..signals import search_params_for_record, search_performed
 from .serializers import PropertyDetailSerializer, PropertySearchPageSerializer, PropertySummarySerializer
 
 SEARCH_PARAMETERS = [
@@ -30,6 +31,10 @@ class PropertyListApi(APIView):
         with_count = request.query_params.get("count", "").lower() in {"1", "true", "yes"}
         page = properties_search(params=request.query_params, cursor=request.query_params.get("cursor"),
                                  page_size=settings.SEARCH_PAGE_SIZE, with_count=with_count)
+        if not request.query_params.get("cursor"):
+            search_performed.send(sender=type(self), user=request.user,
+                                  params=search_params_for_record(request.query_params),
+                                  result_count=page.count, count_is_exact=page.count_is_exact, via="api")
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import AlertFrequency, Collection
+
+
+class CollectionForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class SaveToCollectionForm(forms.Form):
+    collection = forms.ModelChoiceField(label=_("Collection"), queryset=Collection.objects.none(), required=False)
+    new_collection = forms.CharField(label=_("Or a new collection"), max_length=100, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collection"].queryset = Collection.objects.filter(user=user)
+
+
+class SavedPropertyForm(forms.Form):
+    note = forms.CharField(label=_("Private note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    tags = forms.CharField(label=_("Private tags (comma-separated)"), required=False, max_length=1000)
+
+
+class SavedSearchCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    frequency = forms.ChoiceField(label=_("Alerts"), choices=AlertFrequency.choices, initial=AlertFrequency.DAILY)
+    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
+
+    def search_params(self) -> dict[str, str]:
+        """The search's query string as the search page reads it (repeated keys joined with commas)."""
+        params: dict[str, list[str]] = {}
+        for key, value in parse_qsl(self.cleaned_data.get("query") or "", keep_blank_values=False):
+            params.setdefault(key, []).append(value)
+        return {key: ",".join(v for v in values if v) for key, values in params.items()}
+
+
+class SavedSearchUpdateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    frequency = forms.ChoiceField(label=_("Alerts"), choices=AlertFrequency.choices)
