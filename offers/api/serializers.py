@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import selectors
+from ..models import NON_BINDING_NOTICE, OwnershipClaim
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class AmountField(serializers.Field):
+    """Whole NOK. Passed through as given; the service says precisely what is wrong with it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().isdigit():
+            return int(data.strip())
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class OfferSubmitInputSerializer(serializers.Serializer):
+    property_id = serializers.CharField(max_length=40, help_text="The property's id, or its Matrikkelen id (0301-207/80/0/0).")
+    offer_amount = AmountField(help_text="Whole NOK, more than 0 and below the sanity cap.")
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    is_anonymous = serializers.BooleanField(required=False, default=True)
+    reveal_identity_on_accept = serializers.BooleanField(
+        required=False, default=False, help_text="Show my name and e-mail to the owner if the offer is accepted.")
+    valid_days = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                          help_text="Days the offer stands (default from settings, 30).")
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class PropertyRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    address = serializers.CharField()
+    municipality_name = serializers.CharField()
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    actor = serializers.CharField(help_text="buyer, owner, moderator or system; never a person.")
+    from_status = serializers.CharField(allow_null=True)
+    to_status = serializers.CharField()
+    amount = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class _OfferBaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    property = PropertyRefSerializer()
+    offer_amount = serializers.IntegerField(source="amount")
+    message = serializers.CharField()
+    status = serializers.CharField()
+    status_reason = serializers.CharField()
+    valid_until = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    non_binding_notice = serializers.SerializerMethodField()
+
+    def get_non_binding_notice(self, offer) -> str:
+        return str(NON_BINDING_NOTICE)
+
+
+class BuyerOfferOutputSerializer(_OfferBaseSerializer):
+    """An offer as its buyer sees it."""
+
+    is_anonymous = serializers.BooleanField()
+    reveal_identity_on_accept = serializers.BooleanField()
+
+
+class BuyerViewSerializer(serializers.Serializer):
+    display = serializers.CharField(help_text='"verified buyer" unless the identity is revealed.')
+    name = serializers.CharField(allow_null=True)
+    email = serializers.CharField(allow_null=True)
+
+
+class OwnerOfferOutputSerializer(_OfferBaseSerializer):
+    """An offer as an owner sees it: the buyer only as selectors.buyer_for_owner allows."""
+
+    buyer = serializers.SerializerMethodField()
+
+    @extend_schema_field(BuyerViewSerializer)
+    def get_buyer(self, offer) -> dict:
+        view = selectors.buyer_for_owner(offer)
+        return {"display": view.display, "name": view.name, "email": view.email}
+
+
+class BuyerOfferDetailSerializer(BuyerOfferOutputSerializer):
+    role = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+
+    def get_role(self, offer) -> str:
+        return "buyer"
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_timeline(self, offer):
+        return TimelineEntrySerializer(selectors.timeline(offer=offer), many=True).data
+
+
+class OwnerOfferDetailSerializer(OwnerOfferOutputSerializer):
+    role = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+
+    def get_role(self, offer) -> str:
+        return "owner"
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_timeline(self, offer):
+        return TimelineEntrySerializer(selectors.timeline(offer=offer), many=True).data
+
+
+class ClaimSubmitInputSerializer(serializers.Serializer):
+    property_id = serializers.CharField(max_length=40, help_text="The property's id or Matrikkelen id.")
+    statement = serializers.CharField(max_length=2000, help_text="Briefly, why you own the property.")
+    document = serializers.FileField(required=False, allow_null=True, help_text="PDF, JPEG or PNG, at most 10 MB.")
+
+
+class ClaimOutputSerializer(serializers.ModelSerializer):
+    property = PropertyRefSerializer()
+    has_document = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OwnershipClaim
+        fields = ["id", "property", "statement", "status", "reason", "has_document", "decided_at", "created_at"]
+
+    def get_has_document(self, claim) -> bool:
+        return bool(claim.document)
+
+
+class BuyerOfferPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = BuyerOfferOutputSerializer(many=True)
+
+
+class OwnerOfferPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = OwnerOfferOutputSerializer(many=True)

@@ -1,0 +1,193 @@
+"""The offers API: submit and revise, my offers, offers received as owner, detail with timeline,
+withdraw, accept, decline; ownership claims.
+
+Submitting needs a BankID *session* at the level of assurance in OFFERS_REQUIRED_ACR. API tokens
+do not carry a level of assurance, so token requests cannot submit offers (403
+bankid_assurance_required); everything else works with a token.
+"""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.authentication import ApiTokenAuthentication
+from accounts.api.serializers import ErrorSerializer
+
+from .. import selectors, services
+from ..filters import OfferFilter
+from ..models import Actor
+from .serializers import (
+    BuyerOfferDetailSerializer,
+    BuyerOfferOutputSerializer,
+    BuyerOfferPageSerializer,
+    ClaimOutputSerializer,
+    ClaimSubmitInputSerializer,
+    OfferSubmitInputSerializer,
+    OwnerOfferDetailSerializer,
+    OwnerOfferOutputSerializer,
+    OwnerOfferPageSerializer,
+    ReasonInputSerializer,
+)
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+          409: ErrorSerializer}
+LIST_PARAMETERS = [
+    OpenApiParameter("status", OpenApiTypes.STR, many=True, description="Only offers in these statuses."),
+    OpenApiParameter("property", OpenApiTypes.INT, description="Only offers on this property id."),
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque page cursor from `next`."),
+]
+
+
+def session_acr(request) -> str | None:
+    """The level of assurance of the BankID login behind this request; None for API tokens."""
+    if isinstance(request.successful_authenticator, ApiTokenAuthentication):
+        return None
+    session = getattr(request._request, "session", None)
+    return session.get("bankid_acr") if session is not None else None
+
+
+class OfferPagination(CursorPagination):
+    page_size = 25
+    ordering = ("-created_at", "-id")
+
+
+def _paginated(view: APIView, request, queryset, serializer_class):
+    queryset = OfferFilter(request.query_params, queryset=queryset).qs
+    paginator = OfferPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class OfferListSubmitApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_mine", tags=["offers"], summary="My offers (as buyer)",
+                   parameters=LIST_PARAMETERS, responses={200: BuyerOfferPageSerializer, 401: ErrorSerializer})
+    def get(self, request):
+        return _paginated(self, request, selectors.offers_for_buyer(user=request.user), BuyerOfferOutputSerializer)
+
+    @extend_schema(
+        operation_id="offers_submit", tags=["offers"], summary="Send an offer, or revise my live offer",
+        description="A non-binding expression of interest. The buyer is always the logged-in user (a `buyer_id` in "
+                    "the body is ignored). Needs a BankID login at the configured level of assurance; API tokens "
+                    "cannot submit. A second offer on the same property revises the live one (200) and sends it back "
+                    "to moderation; the history keeps every amount.",
+        request=OfferSubmitInputSerializer,
+        responses={201: BuyerOfferDetailSerializer, 200: BuyerOfferDetailSerializer,
+                   429: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = OfferSubmitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        prop = selectors.property_by_ref(values["property_id"])
+        offer, created = services.offer_submit(
+            buyer=request.user, property=prop, amount=values["offer_amount"], acr=session_acr(request),
+            message=values["message"], is_anonymous=values["is_anonymous"],
+            reveal_identity_on_accept=values["reveal_identity_on_accept"], valid_days=values["valid_days"])
+        return Response(BuyerOfferDetailSerializer(offer).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class OfferReceivedListApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_received", tags=["offers"], summary="Offers on properties I own",
+                   description="Approved offers on properties where I am a verified owner. Anonymous buyers appear "
+                               "as \"verified buyer\".",
+                   parameters=LIST_PARAMETERS, responses={200: OwnerOfferPageSerializer, 401: ErrorSerializer})
+    def get(self, request):
+        return _paginated(self, request, selectors.offers_for_owner(user=request.user), OwnerOfferOutputSerializer)
+
+
+def _detail(offer, role):
+    serializer = BuyerOfferDetailSerializer if role == Actor.BUYER else OwnerOfferDetailSerializer
+    return Response(serializer(offer).data)
+
+
+class OfferDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_get", tags=["offers"], summary="One offer with its timeline",
+                   description="The buyer's view or, for a verified owner, the owner's view (see `role`).",
+                   responses={200: OpenApiResponse(BuyerOfferDetailSerializer, description="Buyer's or owner's view"),
+                              401: ErrorSerializer, 404: ErrorSerializer})
+    def get(self, request, offer_id: int):
+        offer, role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+        return _detail(offer, role)
+
+
+class OfferWithdrawApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_withdraw", tags=["offers"], summary="Withdraw my offer",
+                   request=ReasonInputSerializer, responses={200: BuyerOfferDetailSerializer, **ERRORS})
+    def post(self, request, offer_id: int):
+        data = ReasonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer, role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+        offer = services.offer_withdraw(offer=offer, buyer=request.user, reason=data.validated_data["reason"])
+        return _detail(offer, role)
+
+
+class OfferAcceptApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_accept", tags=["offers"], summary="Accept an offer on my property",
+                   description="At most one offer per property can be accepted (409 property_has_accepted_offer).",
+                   request=None, responses={200: OwnerOfferDetailSerializer, **ERRORS})
+    def post(self, request, offer_id: int):
+        offer, role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+        offer = services.offer_accept(offer=offer, owner=request.user)
+        return _detail(offer, role)
+
+
+class OfferDeclineApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_decline", tags=["offers"], summary="Decline an offer on my property",
+                   request=ReasonInputSerializer, responses={200: OwnerOfferDetailSerializer, **ERRORS})
+    def post(self, request, offer_id: int):
+        data = ReasonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer, role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+        offer = services.offer_decline(offer=offer, owner=request.user, reason=data.validated_data["reason"])
+        return _detail(offer, role)
+
+
+class ClaimListSubmitApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(operation_id="claims_mine", tags=["offers"], summary="My ownership claims",
+                   responses={200: ClaimOutputSerializer(many=True), 401: ErrorSerializer})
+    def get(self, request):
+        return Response(ClaimOutputSerializer(selectors.claims_for_user(user=request.user)[:200], many=True).data)
+
+    @extend_schema(operation_id="claims_submit", tags=["offers"], summary="Claim a property as its owner",
+                   description="Staff verify or reject the claim. A verified owner sees approved offers on the property.",
+                   request={"multipart/form-data": ClaimSubmitInputSerializer, "application/json": ClaimSubmitInputSerializer},
+                   responses={201: ClaimOutputSerializer, **ERRORS})
+    def post(self, request):
+        data = ClaimSubmitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        prop = selectors.property_by_ref(data.validated_data["property_id"])
+        claim = services.claim_submit(user=request.user, property=prop, statement=data.validated_data["statement"],
+                                      document=data.validated_data.get("document"))
+        return Response(ClaimOutputSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="claims_get", tags=["offers"], summary="One of my ownership claims",
+                   responses={200: ClaimOutputSerializer, 401: ErrorSerializer, 404: ErrorSerializer})
+    def get(self, request, claim_id: int):
+        claim = get_object_or_404(selectors.claims_for_user(user=request.user), pk=claim_id)
+        return Response(ClaimOutputSerializer(claim).data)

@@ -1,0 +1,205 @@
+"""Silent bidding (F7): ownership claims, offers and every change to them.
+
+The rules the database itself keeps: at most one accepted offer per property, at most one live
+offer per buyer and property, positive amounts, and one open claim per user and property. The
+allowed status changes are in TRANSITIONS, the one place that defines them.
+"""
+from __future__ import annotations
+
+import builtins
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    APPROVED = "approved", _("Approved, with the owner")
+    REJECTED = "rejected", _("Rejected by epty")
+    ACCEPTED = "accepted", _("Accepted by the owner")
+    DECLINED = "declined", _("Declined by the owner")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class Actor(models.TextChoices):
+    BUYER = "buyer", _("buyer")
+    OWNER = "owner", _("owner")
+    MODERATOR = "moderator", _("epty staff")
+    SYSTEM = "system", _("epty")
+
+
+# A buyer's offer is "live" while it can still lead somewhere; one live offer per buyer and property.
+LIVE_STATUSES = (OfferStatus.PENDING, OfferStatus.APPROVED, OfferStatus.ACCEPTED)
+
+# (from, to) -> who may make that change. Anything else is refused with 409 invalid_offer_transition.
+# pending -> pending and approved -> pending are the buyer's revisions (a new amount goes back to moderation).
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (OfferStatus.PENDING, OfferStatus.PENDING): Actor.BUYER,
+    (OfferStatus.APPROVED, OfferStatus.PENDING): Actor.BUYER,
+    (OfferStatus.PENDING, OfferStatus.APPROVED): Actor.MODERATOR,
+    (OfferStatus.PENDING, OfferStatus.REJECTED): Actor.MODERATOR,
+    (OfferStatus.APPROVED, OfferStatus.ACCEPTED): Actor.OWNER,
+    (OfferStatus.APPROVED, OfferStatus.DECLINED): Actor.OWNER,
+    (OfferStatus.PENDING, OfferStatus.WITHDRAWN): Actor.BUYER,
+    (OfferStatus.APPROVED, OfferStatus.WITHDRAWN): Actor.BUYER,
+    (OfferStatus.ACCEPTED, OfferStatus.WITHDRAWN): Actor.BUYER,
+    (OfferStatus.PENDING, OfferStatus.EXPIRED): Actor.SYSTEM,
+    (OfferStatus.APPROVED, OfferStatus.EXPIRED): Actor.SYSTEM,
+}
+
+NON_BINDING_NOTICE = _("This offer is a non-binding expression of interest, not a bid in a sale. "
+                       "Neither side is bound by it.")
+VERIFIED_BUYER = _("verified buyer")
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+def claim_document_path(instance: "OwnershipClaim", filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"claims/{uuid.uuid4().hex}.{suffix}"
+
+
+class OwnershipClaim(models.Model):
+    """A user's claim to own a property; staff verify or reject it. Several verified owners may share one."""
+
+    property = models.ForeignKey("properties.Property", on_delete=models.PROTECT, related_name="ownership_claims")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownership_claims")
+    statement = models.TextField(_("statement"), max_length=2000)
+    document = models.FileField(_("document"), upload_to=claim_document_path, blank=True)
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    reason = models.TextField(blank=True, help_text="Why the claim was rejected.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["property", "user"], condition=~models.Q(status="rejected"),
+                                    name="claim_one_open_per_user_property"),
+        ]
+        indexes = [models.Index(fields=["property", "status"], name="claim_property_status"),
+                   models.Index(fields=["status", "created_at"], name="claim_status_created")]
+
+    def __str__(self) -> str:
+        return f"Claim #{self.pk} on {self.property_id} ({self.status})"
+
+
+class OfferQuerySet(models.QuerySet):
+    def live(self) -> "OfferQuerySet":
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def owner_visible(self) -> "OfferQuerySet":
+        """Offers staff have approved (in their current amount); later fates stay visible."""
+        return self.filter(approved_at__isnull=False)
+
+
+class Offer(models.Model):
+    property = models.ForeignKey("properties.Property", on_delete=models.PROTECT, related_name="offers")
+    # Null only once the buyer's account is deleted: amounts and history stay, the person goes.
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="offers")
+    amount = models.BigIntegerField(_("amount (NOK)"))
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    is_anonymous = models.BooleanField(_("stay anonymous"), default=True)
+    reveal_identity_on_accept = models.BooleanField(
+        _("reveal my identity to the owner if the offer is accepted"), default=False)
+    status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.PENDING)
+    valid_until = models.DateTimeField()
+    approved_at = models.DateTimeField(null=True, blank=True,
+                                       help_text="When staff approved the current amount; null while it is not visible to owners.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OfferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [("moderate", "Can moderate offers and ownership claims")]
+        constraints = [
+            models.UniqueConstraint(fields=["property"], condition=models.Q(status="accepted"),
+                                    name="offer_one_accepted_per_property"),
+            models.UniqueConstraint(fields=["property", "buyer"],
+                                    condition=models.Q(status__in=["pending", "approved", "accepted"]),
+                                    name="offer_one_live_per_buyer_property"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="offer_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "valid_until"], name="offer_status_valid_until"),
+                   models.Index(fields=["property", "status"], name="offer_property_status"),
+                   models.Index(fields=["buyer", "-updated_at"], name="offer_buyer_updated")]
+
+    def __str__(self) -> str:
+        return f"Offer #{self.pk} on {self.property_id}: {self.amount} NOK ({self.status})"
+
+    @builtins.property  # `property` is the FK field here
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @builtins.property  # `property` is the FK field here
+    def identity_revealed(self) -> bool:
+        """Whether an owner may see who the buyer is."""
+        if self.buyer_id is None:
+            return False
+        if not self.is_anonymous:
+            return True
+        return self.status == OfferStatus.ACCEPTED and self.reveal_identity_on_accept
+
+    @builtins.property  # `property` is the FK field here
+    def is_past_validity(self) -> bool:
+        return self.valid_until <= timezone.now()
+
+
+class OfferEvent(models.Model):
+    """One entry of an offer's timeline: who, when, from, to, why, and the amount at that point."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        REVISED = "revised", _("revised")
+        TRANSITION = "transition", _("status changed")
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    actor_role = models.CharField(max_length=16, choices=Actor.choices)
+    from_status = models.CharField(max_length=16, choices=OfferStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=OfferStatus.choices)
+    amount = models.BigIntegerField()
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["offer", "created_at"], name="offerevent_offer_created")]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: {self.from_status or '∅'} → {self.to_status} by {self.actor_role}"
+
+
+class PendingOffer(Offer):
+    """The moderation queue in the admin: offers waiting for staff."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "offer waiting for moderation"
+        verbose_name_plural = "offers waiting for moderation"
+
+
+class PendingClaim(OwnershipClaim):
+    """The verification queue in the admin: ownership claims waiting for staff."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "claim waiting for verification"
+        verbose_name_plural = "claims waiting for verification"

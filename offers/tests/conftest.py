@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from .factories import BuyerFactory, PropertyFactory, moderator, verified_owner
+from accounts.tests.factories import UserFactory
+
+
+@pytest.fixture
+def prop(db):
+    return PropertyFactory()
+
+
+@pytest.fixture
+def buyer(db):
+    return BuyerFactory(name="Kari Nordmann", bankid_altsub="9578-6000-4-777777", email="kari.buyer@example.no")
+
+
+@pytest.fixture
+def owner(prop):
+    return verified_owner(prop, name="Olav Eier", email="olav.owner@example.no")
+
+
+@pytest.fixture
+def other(db):
+    return BuyerFactory(name="Per Annen")
+
+
+@pytest.fixture
+def staff_without_permission(db):
+    return UserFactory(is_staff=True, name="Staff Uten Rett", email="staff@example.no")
+
+
+@pytest.fixture
+def mod(db):
+    return moderator(name="Mona Moderator")
+
+
+@pytest.fixture
+def mail_on_commit(monkeypatch, mailoutbox):
+    """Deliver offer e-mails at once (tests run inside one transaction that never commits); the outbox."""
+    from types import SimpleNamespace
+
+    from offers import notifications
+
+    monkeypatch.setattr(notifications, "transaction", SimpleNamespace(on_commit=lambda fn: fn()))
+    return mailoutbox

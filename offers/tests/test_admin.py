@@ -1,0 +1,97 @@
+"""Staff moderation in the admin: queues, bulk approve, bulk reject with a reason, the timeline
+inline, and that only staff with `offers.moderate` can act."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+
+from offers.models import ClaimStatus, Offer, OwnershipClaim
+
+from .factories import BuyerFactory, offer_in_state
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_moderator_sees_the_pending_queue_and_approves_in_bulk(client, prop, mod):
+    pending = [offer_in_state(prop=prop, buyer=BuyerFactory(), status="pending") for _ in range(3)]
+    done = offer_in_state(prop=prop, buyer=BuyerFactory(), status="declined")
+    client.force_login(mod)
+    queue = client.get("/admin/offers/pendingoffer/")
+    assert queue.status_code == 200
+    shown = {o.pk for o in queue.context["cl"].result_list}
+    assert shown == {o.pk for o in pending}, "the queue holds pending offers only"
+    response = client.post("/admin/offers/pendingoffer/", {"action": "approve_selected",
+                                                           ACTION_CHECKBOX_NAME: [o.pk for o in pending[:2]]})
+    assert response.status_code == 302
+    statuses = dict(Offer.objects.values_list("pk", "status"))
+    assert [statuses[o.pk] for o in pending] == ["approved", "approved", "pending"]
+    assert statuses[done.pk] == "declined"
+    event = Offer.objects.get(pk=pending[0].pk).events.last()
+    assert (event.actor, event.actor_role, event.from_status, event.to_status) == (mod, "moderator", "pending", "approved")
+
+
+def test_bulk_reject_asks_for_a_reason_then_records_it(client, prop, mod):
+    offers = [offer_in_state(prop=prop, buyer=BuyerFactory(), status="pending") for _ in range(2)]
+    client.force_login(mod)
+    ids = [o.pk for o in offers]
+    form = client.post("/admin/offers/offer/", {"action": "reject_selected", ACTION_CHECKBOX_NAME: ids})
+    assert form.status_code == 200 and b"Reason" in form.content
+    assert set(Offer.objects.values_list("status", flat=True)) == {"pending"}
+    client.post("/admin/offers/offer/", {"action": "reject_selected", ACTION_CHECKBOX_NAME: ids, "apply": "1",
+                                         "reason": "Phone number in the message"})
+    for offer in Offer.objects.all():
+        assert offer.status == "rejected" and offer.status_reason == "Phone number in the message"
+        assert offer.events.last().reason == "Phone number in the message"
+
+
+def test_a_bulk_action_reports_offers_it_could_not_change(client, prop, mod):
+    pending = offer_in_state(prop=prop, buyer=BuyerFactory(), status="pending")
+    withdrawn = offer_in_state(prop=prop, buyer=BuyerFactory(), status="withdrawn")
+    client.force_login(mod)
+    response = client.post("/admin/offers/offer/", {"action": "approve_selected",
+                                                    ACTION_CHECKBOX_NAME: [pending.pk, withdrawn.pk]}, follow=True)
+    text = response.content.decode()
+    assert "Approved: 1." in text and f"#{withdrawn.pk}" in text
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == "withdrawn"
+
+
+def test_the_offer_page_in_the_admin_shows_the_timeline(client, prop, mod, buyer):
+    offer = offer_in_state(prop=prop, buyer=buyer, status="pending")
+    client.force_login(mod)
+    page = client.get(f"/admin/offers/offer/{offer.pk}/change/")
+    assert page.status_code == 200
+    assert b"timeline" in page.content.lower() and b"submitted" in page.content
+
+
+def test_staff_without_the_moderation_permission_cannot_act(client, prop, staff_without_permission):
+    offer = offer_in_state(prop=prop, buyer=BuyerFactory(), status="pending")
+    staff_without_permission.user_permissions.add(Permission.objects.get(codename="view_offer"))
+    client.force_login(staff_without_permission)
+    listing = client.get("/admin/offers/offer/")
+    assert listing.status_code == 200 and b"approve_selected" not in listing.content
+    client.post("/admin/offers/offer/", {"action": "approve_selected", ACTION_CHECKBOX_NAME: [offer.pk]})
+    client.post("/admin/offers/offer/", {"action": "reject_selected", ACTION_CHECKBOX_NAME: [offer.pk],
+                                         "apply": "1", "reason": "x"})
+    offer.refresh_from_db()
+    assert offer.status == "pending" and offer.events.count() == 1
+    assert client.get("/admin/offers/pendingoffer/").status_code == 403
+
+
+def test_non_staff_cannot_reach_the_moderation_queue(client, buyer):
+    client.force_login(buyer)
+    assert client.get("/admin/offers/pendingoffer/").status_code == 302  # to the admin login
+
+
+def test_a_moderator_verifies_and_rejects_claims_in_bulk(client, prop, mod):
+    claims = [OwnershipClaim.objects.create(property=prop, user=BuyerFactory(), statement="Mine") for _ in range(3)]
+    client.force_login(mod)
+    queue = client.get("/admin/offers/pendingclaim/?q=" + prop.external_id)
+    assert {c.pk for c in queue.context["cl"].result_list} == {c.pk for c in claims}
+    client.post("/admin/offers/pendingclaim/", {"action": "verify_selected", ACTION_CHECKBOX_NAME: [claims[0].pk]})
+    client.post("/admin/offers/pendingclaim/", {"action": "reject_selected", ACTION_CHECKBOX_NAME: [c.pk for c in claims[1:]],
+                                                "apply": "1", "reason": "No document"})
+    statuses = [OwnershipClaim.objects.get(pk=c.pk).status for c in claims]
+    assert statuses == [ClaimStatus.VERIFIED, ClaimStatus.REJECTED, ClaimStatus.REJECTED]
+    assert OwnershipClaim.objects.get(pk=claims[0].pk).decided_by == mod

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "offers"
+
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("received/", views.received, name="received"),
+    path("claims/", views.claims, name="claims"),
+    path("property/<int:property_id>/offer/", views.offer_new, name="new"),
+    path("property/<int:property_id>/claim/", views.claim_new, name="claim"),
+    path("<int:offer_id>/", views.detail, name="detail"),
+    path("<int:offer_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:offer_id>/accept/", views.accept, name="accept"),
+    path("<int:offer_id>/decline/", views.decline, name="decline"),
+]

@@ -1,0 +1,119 @@
+"""Offer pages: the offer form, my offers, received offers, one offer with its timeline, claims."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epty.errors import ApplicationError
+
+from . import selectors, services
+from .filters import OfferFilter
+from .forms import ClaimForm, OfferForm, ReasonForm
+from .models import NON_BINDING_NOTICE, Actor
+
+
+def _form_errors(form, exc: Exception) -> None:
+    if isinstance(exc, ApplicationError):
+        form.add_error(None, exc.message)
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def offer_new(request, property_id: int):
+    prop = selectors.property_by_ref(property_id)
+    form = OfferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            offer, created = services.offer_submit(
+                buyer=request.user, property=prop, amount=values["offer_amount"], acr=request.session.get("bankid_acr"),
+                message=values["message"], is_anonymous=values["is_anonymous"],
+                reveal_identity_on_accept=values["reveal_identity_on_accept"], valid_days=values["valid_days"])
+        except (ApplicationError, ValidationError) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Your offer is sent. epty's staff check it before the owner sees it.")
+                             if created else _("Your offer is revised and goes back to moderation."))
+            return redirect("offers:detail", offer_id=offer.pk)
+    return render(request, "offers/offer_form.html", {"property": prop, "form": form, "notice": NON_BINDING_NOTICE})
+
+
+@login_required
+def mine(request):
+    offers = OfferFilter(request.GET, queryset=selectors.offers_for_buyer(user=request.user)).qs[:200]
+    return render(request, "offers/mine.html", {"offers": offers, "notice": NON_BINDING_NOTICE})
+
+
+@login_required
+def received(request):
+    offers = OfferFilter(request.GET, queryset=selectors.offers_for_owner(user=request.user)).qs[:200]
+    rows = [{"offer": o, "buyer": selectors.buyer_for_owner(o)} for o in offers]
+    return render(request, "offers/received.html", {"rows": rows, "notice": NON_BINDING_NOTICE})
+
+
+@login_required
+def detail(request, offer_id: int):
+    offer, role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+    return render(request, "offers/detail.html", {
+        "offer": offer, "role": role, "is_buyer": role == Actor.BUYER, "is_owner": role == Actor.OWNER,
+        "buyer": selectors.buyer_for_owner(offer) if role == Actor.OWNER else None,
+        "timeline": selectors.timeline(offer=offer), "notice": NON_BINDING_NOTICE, "reason_form": ReasonForm(),
+    })
+
+
+def _act(request, offer_id: int, action):
+    offer, _role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        action(offer, reason)
+    except (ApplicationError, ValidationError) as exc:
+        messages.error(request, exc.message if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
+    return redirect("offers:detail", offer_id=offer_id)
+
+
+@login_required
+@require_POST
+def withdraw(request, offer_id: int):
+    return _act(request, offer_id, lambda o, r: services.offer_withdraw(offer=o, buyer=request.user, reason=r))
+
+
+@login_required
+@require_POST
+def accept(request, offer_id: int):
+    return _act(request, offer_id, lambda o, r: services.offer_accept(offer=o, owner=request.user))
+
+
+@login_required
+@require_POST
+def decline(request, offer_id: int):
+    return _act(request, offer_id, lambda o, r: services.offer_decline(offer=o, owner=request.user, reason=r))
+
+
+@login_required
+def claim_new(request, property_id: int):
+    prop = selectors.property_by_ref(property_id)
+    form = ClaimForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_submit(user=request.user, property=prop, statement=form.cleaned_data["statement"],
+                                  document=form.cleaned_data.get("document"))
+        except (ApplicationError, ValidationError) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Your claim is sent. epty's staff will check it."))
+            return redirect("offers:claims")
+    return render(request, "offers/claim_form.html", {"property": prop, "form": form})
+
+
+@login_required
+def claims(request):
+    return render(request, "offers/claims.html", {"claims": selectors.claims_for_user(user=request.user)[:200]})
