@@ -1,0 +1,97 @@
+"""Valuation benchmarks: training time, estimating and storing every property, endpoint p95.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/epty_valbench python bench/valuation.py \
+        [--train-sales 500000] [--properties 1000000] [--db-sales 200000] [--requests 200]
+
+1. Training: one production fit (`Valuer.fit`) on N synthetic sales from properties.demo, in memory.
+2. Estimates: generates --properties properties (generate_demo, PostgreSQL), trains on their sales,
+   activates, and times `valuation_estimates_write` (read, predict, `property_estimates_set`).
+3. Endpoint: p50/p95 of GET /api/v1/properties/{id}/valuation over random properties (Django test client,
+   explanation cache cleared for every request so each one computes its explanation).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epty.settings.local")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--train-sales", type=int, default=500_000)
+    parser.add_argument("--properties", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--db-sales", type=int, default=200_000, help="Sales generated with the properties.")
+    parser.add_argument("--skip-db", action="store_true", help="Only the in-memory training figure.")
+    parser.add_argument("--skip-fit", action="store_true", help="Skip the in-memory training figure.")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    import numpy as np
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from properties import demo
+    from properties.models import Property
+    from recommendations import selectors, services
+    from recommendations.valuation.frame import from_demo_arrays
+    from recommendations.valuation.model import Valuer
+
+    rows = []
+
+    def report(what, size, took, cpu, target):
+        rows.append((what, size, took, cpu, target))
+        print(f"measured: {what}: {size}: {took} (this process's CPU {cpu}); target {target}", flush=True)
+
+    if not args.skip_fit:
+        frame = from_demo_arrays(demo.generate_arrays(count=args.train_sales, seed=42, sales=args.train_sales))
+        t0, c0 = time.monotonic(), time.process_time()
+        Valuer().fit(frame)
+        del frame
+        report("training, one fit", f"{args.train_sales:,} sales", f"{time.monotonic() - t0:,.1f} s",
+               f"{time.process_time() - c0:,.1f} s", "< 120 s")
+
+    if not args.skip_db:
+        assert connection.vendor == "postgresql", "the estimate figure is for PostgreSQL"
+        call_command("migrate", verbosity=0)
+        if Property.objects.count() < args.properties:
+            call_command("generate_demo", count=args.properties, seed=42, sales=args.db_sales)
+        version = services.valuation_train(frame=selectors.sales_frame())
+        services.valuation_version_activate(version=version, enqueue=False)
+        t0, c0 = time.monotonic(), time.process_time()
+        n = services.valuation_estimates_write(version_id=version.pk, progress=print)
+        report("estimate and store", f"{n:,} properties", f"{time.monotonic() - t0:,.1f} s",
+               f"{time.process_time() - c0:,.1f} s", "< 180 s")
+
+        client = Client()
+        ids = list(Property.objects.order_by("?").values_list("id", flat=True)[: args.requests])
+        client.get(f"/api/v1/properties/{ids[0]}/valuation")  # warm: model loaded once per process
+        times = []
+        for pk in ids:
+            cache.clear()
+            t = time.perf_counter()
+            response = client.get(f"/api/v1/properties/{pk}/valuation")
+            times.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200
+        report("valuation endpoint p50", f"{len(ids)} requests", f"{np.percentile(times, 50):.1f} ms", "–", "")
+        report("valuation endpoint p95", f"{len(ids)} requests", f"{np.percentile(times, 95):.1f} ms", "–", "< 50 ms")
+
+    print(f"\n| {'what':<26} | {'size':<20} | {'wall time':>10} | {'our CPU':>10} | {'target':<8} |")
+    print(f"|{'-' * 28}|{'-' * 22}|{'-' * 12}|{'-' * 12}|{'-' * 10}|")
+    for what, size, took, cpu, target in rows:
+        print(f"| {what:<26} | {size:<20} | {took:>10} | {cpu:>10} | {target:<8} |")
+    print(f"load average at the end: {os.getloadavg()} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()

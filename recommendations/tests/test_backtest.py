@@ -1,0 +1,43 @@
+"""valuation_backtest runs the whole pipeline on a CSV, without the database."""
+import csv
+import json
+from io import StringIO
+
+import numpy as np
+from django.core.management import call_command
+
+from recommendations.valuation.frame import day_to_date
+
+
+def test_backtest_on_a_foreign_csv_prints_metrics_as_json(tmp_path, demo_sales):
+    # A file as someone else would export it: other names, units in the cells, gaps, extra columns.
+    rng = np.random.default_rng(3)
+    path = tmp_path / "sales.csv"
+    with open(path, "w", newline="", encoding="cp1252") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Salgssum", "Tinglyst", "P-rom", "Tomt", "Byggeår", "Breddegrad", "Lengdegrad", "Type",
+                    "Kommune", "Etasje", "Megler", "Ukjent kolonne"])
+        for i in range(demo_sales.n):
+            area = demo_sales.num["usable_area"][i]
+            w.writerow([
+                f"{demo_sales.price[i]:,.0f}".replace(",", " ") + " kr",
+                day_to_date(demo_sales.sold_day[i]).strftime("%d.%m.%Y"),
+                "" if rng.random() < 0.05 else f"{area:.0f} m²",
+                "" if not np.isfinite(demo_sales.num["plot_area"][i]) else int(demo_sales.num["plot_area"][i]),
+                int(demo_sales.num["year_built"][i]),
+                f"{demo_sales.num['lat'][i]:.5f}".replace(".", ","), f"{demo_sales.num['lon'][i]:.5f}",
+                demo_sales.text["category"][i], demo_sales.text["municipality"][i],
+                rng.integers(1, 6), rng.choice(["DNB", "Krogsveen", "Privat"]), "ignored",
+            ])
+        w.writerow(["", "01.01.2020", "80", "", "", "", "", "", "", "", "", ""])  # no price: reported, skipped
+    out = StringIO()
+    call_command("valuation_backtest", str(path), "--json", "--map", (
+        "price=Salgssum,sold_on=Tinglyst,usable_area=P-rom,plot_area=Tomt,year_built=Byggeår,lat=Breddegrad,"
+        "lon=Lengdegrad,category=Type,municipality=Kommune,floor=Etasje,agent=Megler"), stdout=out)
+    metrics = json.loads(out.getvalue())
+    assert metrics["input"]["used"] == demo_sales.n and metrics["input"]["skipped"] == {"missing_price": 1}
+    assert metrics["input"]["extra_numeric"] == ["floor"] and metrics["input"]["extra_categorical"] == ["agent"]
+    overall = metrics["overall"]
+    assert overall["n"] == round(demo_sales.n * 0.2)
+    assert overall["mdape"] < 20 and 70 <= overall["coverage"] <= 90 and overall["r2_log"] > 0.8
+    assert set(metrics["by_category"]) == {"residential", "cabin", "commercial"}

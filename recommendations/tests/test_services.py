@@ -1,0 +1,112 @@
+"""Registry, activation, roll-back and estimates, on the database."""
+import numpy as np
+import pytest
+
+from properties.models import Property
+from recommendations import selectors, services
+from recommendations.errors import ArtifactRejected, NoPreviousVersion
+from recommendations.models import ValuationModelVersion
+from recommendations.valuation.model import Valuer
+
+
+class OverpricingValuer(Valuer):
+    """A deliberately worse model: every value 40 % too high."""
+
+    def predict_log(self, f, **kwargs):
+        return super().predict_log(f, **kwargs) + np.log(1.4)
+
+
+@pytest.fixture
+def trained(demo_catalogue):
+    return services.valuation_train(frame=selectors.sales_frame())
+
+
+def estimates():
+    return dict((pk, (e, lo, hi, src)) for pk, e, lo, hi, src in Property.objects.values_list(
+        "id", "estimate", "estimate_low", "estimate_high", "estimate_source"))
+
+
+def test_training_registers_a_version_with_metrics_features_and_a_checksummed_artifact(trained, settings):
+    assert trained.version == 1 and not trained.is_active
+    assert {"overall", "by_category", "by_county", "noise_floor", "holdout", "sample"} <= set(trained.metrics)
+    assert trained.metrics["holdout"]["test_rows"] == pytest.approx(0.2 * trained.training_summary["rows"], abs=1)
+    assert "location level: municipality" in trained.features
+    path = settings.VALUATION_MODEL_DIR / trained.artifact_name
+    assert path.exists() and services._sha256(path) == trained.artifact_sha256
+
+
+def test_a_model_file_that_does_not_match_its_checksum_is_never_loaded(trained, settings):
+    path = settings.VALUATION_MODEL_DIR / trained.artifact_name
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(ArtifactRejected):
+        services.valuation_model_for(version=trained)
+
+
+def test_a_model_file_without_a_registry_row_is_never_loaded(trained, settings):
+    name, sha = services.valuation_artifact_write(model=Valuer())
+    with pytest.raises(ArtifactRejected):
+        services.valuation_artifact_load(name=name, sha256=sha)
+    with pytest.raises(ArtifactRejected):
+        services.valuation_artifact_load(name="../../etc/passwd", sha256=trained.artifact_sha256)
+
+
+def test_a_model_is_loaded_once_per_process(trained):
+    assert services.valuation_model_for(version=trained) is services.valuation_model_for(version=trained)
+
+
+def test_activating_writes_an_estimate_with_its_interval_for_every_property(trained, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.valuation_version_activate(version=trained)
+    assert len(callbacks) == 1  # the estimates task is enqueued after commit
+    written = services.valuation_estimates_write(version_id=trained.pk)
+    assert written == Property.objects.count()
+    rows = estimates()
+    assert all(src == "valuation-v1" and lo <= e <= hi and lo < hi for e, lo, hi, src in rows.values())
+    trained.refresh_from_db()
+    assert trained.estimates_written == written
+
+
+def test_a_rollback_restores_the_previous_estimates(trained, monkeypatch):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    services.valuation_estimates_write(version_id=trained.pk)
+    first = estimates()
+    monkeypatch.setattr(services, "Valuer", OverpricingValuer)
+    second = services.valuation_train(frame=selectors.sales_frame())
+    services.valuation_version_activate(version=second, enqueue=False)
+    services.valuation_estimates_write(version_id=second.pk)
+    assert estimates() != first
+
+    restored = services.valuation_version_rollback(enqueue=False)
+    services.valuation_estimates_write(version_id=restored.pk)
+
+    assert restored.pk == trained.pk and selectors.valuation_version_active() == trained
+    assert estimates() == first
+
+
+def test_rollback_without_an_earlier_version_is_refused(trained):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    with pytest.raises(NoPreviousVersion):
+        services.valuation_version_rollback(enqueue=False)
+
+
+def test_a_model_that_is_worse_on_the_same_hold_out_is_not_activated(trained, monkeypatch):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    monkeypatch.setattr(services, "Valuer", OverpricingValuer)
+
+    candidate, activated, comparison = services.valuation_train_and_maybe_activate(enqueue=False)
+
+    assert not activated
+    assert comparison["candidate"]["mdape"] > comparison["baseline"]["mdape"]
+    assert selectors.valuation_version_active() == trained
+    assert ValuationModelVersion.objects.filter(is_active=True).count() == 1
+    assert "not activated" in candidate.notes
+
+
+def test_a_model_that_is_not_worse_is_activated(trained):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    candidate, activated, _ = services.valuation_train_and_maybe_activate(enqueue=False)
+    assert activated and selectors.valuation_version_active() == candidate
+
+
+def test_estimates_stop_when_another_version_became_active(trained):
+    assert services.valuation_estimates_write(version_id=trained.pk) == 0  # never activated
