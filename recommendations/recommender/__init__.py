@@ -1,0 +1,1 @@
+"""The F9 recommender: preferences → indexed candidates → scored, diversified, explained results."""
