@@ -3,6 +3,12 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    """Tests read the English source strings; the Bokmål default has tests of its own."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     """Each test starts with an empty cache (Redis in CI, in-process locally)."""
     from django.core.cache import cache
@@ -44,7 +50,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser page that may only reach the test server (map tiles and the like are blocked)."""
-    context = browser.new_context(locale="nb-NO")
+    context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
                else route.abort())

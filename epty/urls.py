@@ -6,6 +6,10 @@ from . import views
 urlpatterns = [
     path("", include("properties.urls")),
     path("api/v1/", include("epty.api_urls")),
+    path("accounts/", include("accounts.urls")),
+    path("offers/", include("offers.urls")),
+    path("", include("recommendations.pages_urls")),
+    path("dev/bankid/", include("accounts.bankid_standin.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -200,3 +200,27 @@ def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], so
                                                 "estimated_at"])
         count += len(batch)
     return count
+
+
+@transaction.atomic
+def property_retire_many(*, matrikkelenhet_ids: Iterable[int], at: datetime | None = None,
+                         batch_size: int = 5000) -> int:
+    """Mark properties deleted upstream as retired (never deleted: offers and favourites point at them).
+
+    Already retired properties keep their date. Returns how many were retired now.
+    """
+    at = at or timezone.now()
+    retired = 0
+    for batch in _batches(matrikkelenhet_ids, batch_size):
+        retired += Property.objects.filter(matrikkelenhet_id__in=batch, retired_at__isnull=True).update(
+            retired_at=at, updated_at=at)
+    return retired
+
+
+def property_upsert_clean(*, clean_rows: list[dict]) -> UpsertResult:
+    """Upsert one batch of rows that already went through `property_clean_row`, in one transaction.
+
+    For callers that validate off the write path (the Matrikkelen sync cleans the next batch
+    while this one is written); same effect as `property_upsert_many` on the raw rows.
+    """
+    return _upsert_batch(clean_rows) if clean_rows else UpsertResult()

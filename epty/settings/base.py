@@ -185,3 +185,6 @@ LOGGING = {
 from .matrikkelen import *  # noqa: E402,F401,F403
 from .bankid import *  # noqa: E402,F401,F403
 from .valuation import *  # noqa: E402,F401,F403
+from .offers import *  # noqa: E402,F401,F403
+from .alerts import *  # noqa: E402,F401,F403
+from .recommender import *  # noqa: E402,F401,F403

@@ -138,7 +138,8 @@ def test_api_docs_and_schema_are_served(client):
 
 
 @pytest.mark.django_db
-def test_pages_speak_bokmal_by_default_and_english_on_request(client):
+def test_pages_speak_bokmal_by_default_and_english_on_request(client, settings):
+    settings.LANGUAGE_CODE = "nb"  # the project's default (tests otherwise run in English)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="")
     assert page.status_code == 200
     assert '<html lang="nb">' in page.text
