@@ -107,7 +107,7 @@ def properties_search(*, params: Mapping[str, str], cursor: str | None = None, p
     filterset = _validated_filters(params)
     data = filterset.form.cleaned_data
     sort = data["sort"]
-    queryset = filterset.qs.only(*LIST_FIELDS)
+    queryset = filterset.qs
 
     near, radius = data.get("near"), data.get("radius_km")
     if near is not None:
@@ -120,26 +120,36 @@ def properties_search(*, params: Mapping[str, str], cursor: str | None = None, p
 
     counted = queryset.order_by()[: COUNT_CAP + 1].count() if with_count else None
 
+    # Keys first, rows second: the first query reads only (id, sort key), which PostgreSQL can
+    # answer from a covering index without visiting the table for rows that fail a filter;
+    # the second fetches the page's rows by primary key.
+    keys = queryset.values_list("id", field)
     limit = page_size + 1
     if not cursor:
-        rows = list(queryset[:limit])
+        found = list(keys[:limit])
     else:
         # NULLs sort last. Each part is read with its own index range scan: the non-NULL
         # rows after the cursor, then (only when those run out) the NULL block by id.
         value, last_id = _decode_cursor(cursor, sort)
         idcmp = "gt" if direction == "asc" else "lt"
-        null_block = queryset.filter(**{f"{field}__isnull": True})
+        null_block = keys.filter(**{f"{field}__isnull": True})
         if value is None:
-            rows = list(null_block.filter(**{f"id__{idcmp}": last_id})[:limit])
+            found = list(null_block.filter(**{f"id__{idcmp}": last_id})[:limit])
         else:
-            rows = list(queryset.filter(_keyset_after(field, direction, value, last_id))[:limit])
-            if len(rows) < limit and field != "distance":
-                rows += list(null_block[: limit - len(rows)])
+            found = list(keys.filter(_keyset_after(field, direction, value, last_id))[:limit])
+            if len(found) < limit and field != "distance":
+                found += list(null_block[: limit - len(found)])
+    by_id = Property.objects.only(*LIST_FIELDS).in_bulk([pk for pk, _ in found[:page_size]])
+    rows = []
+    for pk, key in found[:page_size]:
+        row = by_id[pk]
+        if field == "distance":
+            row.distance = key
+        rows.append(row)
     next_cursor = None
-    if len(rows) > page_size:
-        rows = rows[:page_size]
-        last = rows[-1]
-        next_cursor = signing.dumps([sort, getattr(last, field), last.id], salt=_CURSOR_SALT, compress=True)
+    if len(found) > page_size:
+        last_id, last_key = found[page_size - 1]
+        next_cursor = signing.dumps([sort, last_key, last_id], salt=_CURSOR_SALT, compress=True)
     cleaned = {k: v for k, v in data.items() if v not in (None, "", [])}
     return SearchPage(
         results=rows,
