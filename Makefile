@@ -28,9 +28,9 @@ migrate: install
 # Demo data is generated once, served by the Matrikkelen stand-in on loopback and loaded through the
 # real sync (SOAP client, mapping, upsert); later runs keep what is there.
 demo: migrate
-	@if [ "$$($(BIN)/python manage.py shell -c 'from properties.models import Property; print(Property.objects.exists())')" = "False" ]; then \
-		$(BIN)/python manage.py matrikkel_standin --load --count $(DEMO_COUNT) --seed $(DEMO_SEED); \
-	else echo "Demo data already loaded."; fi
+	@if [ "$$($(BIN)/python manage.py shell -v0 --no-imports -c 'from properties.models import Property; print(Property.objects.exists())')" = "True" ]; then \
+		echo "Demo data already loaded."; \
+	else $(BIN)/python manage.py matrikkel_standin --load --count $(DEMO_COUNT) --seed $(DEMO_SEED); fi
 
 ## make run: a fresh machine to http://127.0.0.1:8000 on the embedded defaults (SQLite, in-process cache and tasks).
 run: demo
