@@ -14,6 +14,13 @@ if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insec
 # BankID: the local stand-in provider can never run here (its URLs are not even routed), and a
 # configured issuer needs its client credentials.
 BANKID_STANDIN_ALLOWED = False
+# The Matrikkelen stand-in serves generated data: never in production. Without a Matrikkel
+# agreement, production reads Kartverket's open REST APIs (look-ups; no change log to sync).
+MATRIKKEL_SOURCE = env("MATRIKKEL_SOURCE", "rest")
+if MATRIKKEL_SOURCE not in {"soap", "rest"}:
+    raise ImproperlyConfigured("MATRIKKEL_SOURCE must be soap or rest in production (the stand-in is for development).")
+if MATRIKKEL_SOURCE == "soap" and not (MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD):  # noqa: F405
+    raise ImproperlyConfigured("MATRIKKEL_SOURCE=soap needs MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD.")
 if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):  # noqa: F405
     raise ImproperlyConfigured("BANKID_ISSUER is set: BANKID_CLIENT_ID and BANKID_CLIENT_SECRET are required too.")
 if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):  # noqa: F405

@@ -95,6 +95,17 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize(("env", "message"), [
+    ({"MATRIKKEL_SOURCE": "standin"}, "MATRIKKEL_SOURCE must be soap or rest"),
+    ({"MATRIKKEL_SOURCE": "soap"}, "needs MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD"),
+])
+def test_production_refuses_the_matrikkelen_standin_and_soap_without_credentials(env, message):
+    result = _manage("check", DJANGO_SETTINGS_MODULE="epty.settings.production",
+                     DJANGO_SECRET_KEY="k" * 20 + "-production-test-key-0123456789-abcdefghij", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
 def test_production_settings_pass_check_deploy():
     result = _manage("check", "--deploy", "--fail-level", "WARNING",
                      DJANGO_SETTINGS_MODULE="epty.settings.production",
