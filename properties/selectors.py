@@ -64,7 +64,11 @@ def _radius_box(lat: float, lon: float, radius_km: float) -> Q:
     return Q(lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon)
 
 
-def _validated_filters(params: Mapping[str, str]) -> PropertyFilter:
+def properties_filters_validate(params: Mapping[str, str]) -> PropertyFilter:
+    """Validate search parameters exactly as a search does (saved searches and alerts reuse this).
+
+    Raises ValidationError with a stable code per field; unknown parameters are refused.
+    """
     filterset = PropertyFilter(data=params, queryset=Property.objects.active())
     unknown = sorted(set(params) - set(filterset.filters) - CONTROL_PARAMS)
     if unknown:
@@ -104,7 +108,7 @@ def properties_search(*, params: Mapping[str, str], cursor: str | None = None, p
     page costs a few index reads, but counting a broad or unindexed match (features, say)
     reads every matching row, up to COUNT_CAP.
     """
-    filterset = _validated_filters(params)
+    filterset = properties_filters_validate(params)
     data = filterset.form.cleaned_data
     sort = data["sort"]
     queryset = filterset.qs

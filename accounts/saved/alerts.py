@@ -48,7 +48,7 @@ from django.utils import timezone, translation
 
 from properties.filters import CONTROL_PARAMS, PropertyFilter
 from properties.models import Property
-from properties.selectors import EARTH_RADIUS_KM, _validated_filters, haversine_km
+from properties.selectors import EARTH_RADIUS_KM, haversine_km, properties_filters_validate
 
 from ..models import AlertFrequency, OutboxMessage, SavedSearch, SavedSearchHit
 from .services import unsubscribe_token
@@ -89,10 +89,10 @@ class SearchMatcher:
         if cls._form_class is None:
             cls._form_class = PropertyFilter(data={}, queryset=Property.objects.none()).get_form_class()
         if set(params) - set(PropertyFilter.base_filters) - CONTROL_PARAMS:
-            _validated_filters(params)  # raises the search's unknown_parameter error
+            properties_filters_validate(params)  # raises the search's unknown_parameter error
         form = cls._form_class(data=params)
         if not form.is_valid():
-            _validated_filters(params)  # raises the search's errors, with their codes
+            properties_filters_validate(params)  # raises the search's errors, with their codes
         return form.cleaned_data
 
     def __init__(self, params: dict):

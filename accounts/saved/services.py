@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from epty.errors import ConflictError
 from properties.filters import CONTROL_PARAMS
 from properties.models import Property
-from properties.selectors import _validated_filters  # the search's own validation (see README: saved searches)
+from properties.selectors import properties_filters_validate
 
 from ..models import AlertFrequency, Collection, SavedProperty, SavedSearch, SearchHistoryEntry, User
 
@@ -197,7 +197,7 @@ def search_params_clean(params: Mapping[str, str]) -> dict[str, str]:
     """Validate search parameters exactly as the search page and API do; keep the non-empty filters."""
     raw = {key: str(value) for key, value in params.items()
            if key not in CONTROL_PARAMS and value not in (None, "")}
-    _validated_filters(raw)  # raises ValidationError with the search's own per-field codes
+    properties_filters_validate(raw)  # raises ValidationError with the search's own per-field codes
     return dict(sorted(raw.items()))
 
 
