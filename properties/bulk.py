@@ -98,4 +98,8 @@ def sales_insert(*, rows: Sequence[tuple]) -> None:
         with raw.copy(f"COPY _sale_in ({quoted}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        raw.execute(f"INSERT INTO properties_propertysale ({quoted}) SELECT {quoted} FROM _sale_in ON CONFLICT DO NOTHING")
+        # The property's place is copied here in one join rather than row by row by the insert trigger (0007).
+        selected = ", ".join(f"s.{c}" for c in columns)
+        raw.execute(f"INSERT INTO properties_propertysale ({quoted}, category, lat, lon, usable_area) "
+                    f"SELECT {selected}, p.category, p.lat, p.lon, p.usable_area FROM _sale_in s "
+                    f"LEFT JOIN properties_property p ON p.id = s.property_id ON CONFLICT DO NOTHING")

@@ -117,6 +117,12 @@ class PropertySale(models.Model):
                                         help_text="Synthetic data only: the generator's noise-free value at the sale date.")
     source = models.CharField(max_length=40, default=Source.MATRIKKELEN)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The sold property's category, coordinate and area, kept by database triggers (migration 0007) so that
+    # "recent sales of this kind near here" is one index range scan on this table (valuation comparables).
+    category = models.CharField(max_length=16, null=True, blank=True, editable=False)
+    lat = models.FloatField(null=True, blank=True, editable=False)
+    lon = models.FloatField(null=True, blank=True, editable=False)
+    usable_area = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-sold_on", "-id"]

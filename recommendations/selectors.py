@@ -16,6 +16,7 @@ from properties.selectors import haversine_km
 from .models import ValuationModelVersion
 from .valuation.frame import PROPERTY_COLUMNS, Frame, concat, day_number, from_property_rows
 
+COMPARABLE_CANDIDATES = 500  # nearest recent sales ranked per request
 SALE_PROPERTY_COLUMNS = tuple(f"property__{c}" if c != "id" else "property_id" for c in PROPERTY_COLUMNS)
 
 
@@ -72,41 +73,42 @@ class Comparable:
 
 
 def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = None) -> list[Comparable]:
-    """The most comparable recent sales nearby: same category, close by, similar size.
+    """The most comparable recent sales nearby: same category, close by, similar size, recent.
 
-    Widens a bounding box on the indexed lat/lon columns (1 → 5 → 25 → 50 km, at most 2,000 properties each) until enough
-    candidates are found; ranks by distance and size difference. Empty when nothing is near.
+    Sales carry their property's category and place (migration 0007), so each step is one range scan
+    of the `sale_place` index, nearest first. The box widens (1 → 5 → 25 → 50 km) until it holds
+    enough candidates; they are ranked by distance, size difference and age. Empty when nothing is near.
     """
     today = today or date.today()
     since = today - timedelta(days=365 * settings.VALUATION_COMPARABLES_YEARS)
+    kx = max(math.cos(math.radians(prop.lat)), 0.05)
     candidates = []
     for radius in (1.0, 5.0, 25.0, 50.0):
-        dlat = radius / 111.0
-        dlon = radius / (111.0 * max(math.cos(math.radians(prop.lat)), 0.05))
-        # At most 2,000 properties of the category in the box (lat/lon index), then their recent sales
-        # (FK index). No ORDER BY: with one, PostgreSQL walks the whole sold_on index instead.
-        nearby = Property.objects.filter(
-            lat__gte=prop.lat - dlat, lat__lte=prop.lat + dlat, lon__gte=prop.lon - dlon, lon__lte=prop.lon + dlon,
-            category=prop.category,
-        ).exclude(pk=prop.pk).order_by().values("id")[:2000]
-        candidates = list(PropertySale.objects.filter(property_id__in=nearby, sold_on__gte=since).order_by()
-                          .values_list("id", "property_id", "property__address", "property__municipality_name",
-                                       "sold_on", "price", "property__usable_area", F("property__lat"),
-                                       F("property__lon"))[:300])
+        dlat, dlon = radius / 111.0, radius / (111.0 * kx)
+        # Squared degrees, longitude scaled: ordering by it is ordering by distance.
+        d2 = (F("lat") - prop.lat) * (F("lat") - prop.lat) + (F("lon") - prop.lon) * (F("lon") - prop.lon) * (kx * kx)
+        candidates = list(PropertySale.objects.filter(
+            category=prop.category, lat__gte=prop.lat - dlat, lat__lte=prop.lat + dlat,
+            lon__gte=prop.lon - dlon, lon__lte=prop.lon + dlon, sold_on__gte=since,
+        ).exclude(property_id=prop.pk).annotate(d2=d2).order_by("d2", "id")
+            .values_list("id", "property_id", "sold_on", "price", "usable_area", "lat", "lon")[:COMPARABLE_CANDIDATES])
         if len(candidates) >= limit * 3:
             break
     scored = []
-    for sid, pid, address, muni, sold_on, price, area, lat, lon in candidates:
+    for sid, pid, sold_on, price, area, lat, lon in candidates:
         distance = haversine_km(prop.lat, prop.lon, lat, lon)
         if distance > 50.0:
             continue
-        size = abs(math.log((area or 1) / (prop.usable_area or 1))) if area and prop.usable_area else 0.5
+        size = abs(math.log(area / prop.usable_area)) if area and prop.usable_area else 0.5
         age_years = (today - sold_on).days / 365.0
-        scored.append((distance / 2.0 + size * 4.0 + age_years * 0.3, Comparable(
-            sale_id=sid, property_id=pid, address=address, municipality_name=muni, sold_on=sold_on, price=price,
-            usable_area=area, distance_km=round(distance, 2))))
-    scored.sort(key=lambda item: item[0])
-    return [c for _, c in scored[:limit]]
+        scored.append((distance / 2.0 + size * 4.0 + age_years * 0.3, sid, pid, sold_on, price, area, distance))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    best = scored[:limit]
+    names = dict((pk, (address, muni)) for pk, address, muni in Property.objects.filter(
+        pk__in=[item[2] for item in best]).values_list("id", "address", "municipality_name"))
+    return [Comparable(sale_id=sid, property_id=pid, address=names[pid][0], municipality_name=names[pid][1],
+                       sold_on=sold_on, price=price, usable_area=area, distance_km=round(distance, 2))
+            for _score, sid, pid, sold_on, price, area, distance in best]
 
 
 # --- one property's valuation ------------------------------------------------------------------
