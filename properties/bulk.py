@@ -80,8 +80,9 @@ def property_estimates_update(*, rows: Sequence[tuple[int, int, int, int]], sour
             "UPDATE properties_property AS p SET estimate = v.est, estimate_low = v.low, estimate_high = v.high, "
             "estimate_source = %s, estimated_at = %s "
             "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, est, low, high) "
-            "WHERE p.id = v.id",
-            [source, now, ids, estimates, lows, highs],
+            "WHERE p.id = v.id AND (p.estimate, p.estimate_low, p.estimate_high, p.estimate_source) "
+            "IS DISTINCT FROM (v.est, v.low, v.high, %s)",  # a row rewritten as it was costs every index
+            [source, now, ids, estimates, lows, highs, source],
         )
 
 

@@ -187,7 +187,11 @@ def property_sales_record_many(*, sales: Iterable[dict], batch_size: int = 5000)
 
 @transaction.atomic
 def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], source: str, batch_size: int = 5000) -> int:
-    """Write (property_id, estimate, low, high) for many properties. Returns rows written."""
+    """Write (property_id, estimate, low, high) for many properties. Returns rows given.
+
+    On PostgreSQL a row that already holds these values is left alone (rewriting it would cost an entry
+    in every index), so re-running a write after a crash resumes almost for free.
+    """
     now = timezone.now()
     count = 0
     for batch in _batches(estimates, batch_size):

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import Mod, RowNumber
 
 from properties.models import Property, PropertySale
 from properties.selectors import haversine_km
@@ -44,16 +44,20 @@ def sales_frame(*, chunk: int = 100_000) -> Frame:
     return f.take(np.argsort(f.sold_day, kind="stable"))
 
 
-def property_batches(*, batch_size: int) -> Iterator[tuple[list[int], Frame]]:
-    """All active properties in id order, as (ids, frame) batches (keyset pagination)."""
-    last_id = 0
-    while True:
-        rows = list(Property.objects.active().filter(id__gt=last_id).order_by("id")
-                    .values_list(*PROPERTY_COLUMNS)[:batch_size])
-        if not rows:
-            return
-        last_id = rows[-1][0]
-        yield [r[0] for r in rows], from_property_rows(rows)
+def property_id_slices(*, size: int) -> list[tuple[int, int]]:
+    """Half-open id ranges [low, high) covering every active property, about `size` properties each."""
+    starts = list(Property.objects.active().annotate(row=Window(RowNumber(), order_by=F("id").asc()))
+                  .annotate(slot=Mod(F("row") - 1, size)).filter(slot=0).order_by("id").values_list("id", flat=True))
+    return list(zip(starts, [*starts[1:], None]))
+
+
+def property_frame_between(*, low: int, high: int | None) -> tuple[list[int], Frame]:
+    """The active properties with low <= id < high (no upper bound when high is None), in id order."""
+    qs = Property.objects.active().filter(id__gte=low)
+    if high is not None:
+        qs = qs.filter(id__lt=high)
+    rows = list(qs.order_by("id").values_list(*PROPERTY_COLUMNS))
+    return [r[0] for r in rows], from_property_rows(rows)
 
 
 def property_frame(*, prop: Property) -> Frame:

@@ -12,11 +12,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -247,28 +248,57 @@ def valuation_version_rollback(*, enqueue: bool = True) -> ValuationModelVersion
     return valuation_version_activate(version=previous, enqueue=enqueue)
 
 
-def valuation_estimates_write(*, version_id: int, batch_size: int | None = None, progress: Progress = None) -> int:
+def valuation_estimates_write(*, version_id: int, batch_size: int | None = None, workers: int | None = None,
+                              progress: Progress = None) -> int:
     """Value every active property with the version (if it is still the active one) and store the estimates.
 
-    Safe to run twice: it writes the same values again. Stops if another version became active.
+    The id range is cut into slices of about `batch_size` properties; each slice is read, valued and
+    written in its own statement. The time goes to PostgreSQL maintaining every index for every row,
+    one core per connection, so `workers` slices run at once on their own connections (threads; the
+    model's prediction releases the GIL). Inside a transaction, or on SQLite, it runs in the caller's
+    connection, one slice at a time. Safe to run twice: it writes the same values again. Stops when
+    another version becomes active.
     """
     version = ValuationModelVersion.objects.get(pk=version_id)
     if not version.is_active:
         return 0
     model = valuation_model_for(version=version)
     batch_size = batch_size or settings.VALUATION_ESTIMATE_BATCH
-    written = 0
+    workers = max(1, workers or settings.VALUATION_ESTIMATE_WORKERS)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        workers = 1
     started = time.monotonic()
-    for ids, frame in selectors.property_batches(batch_size=batch_size):
-        if not ValuationModelVersion.objects.filter(pk=version_id, is_active=True).exists():
-            break
-        est, low, high = model.predict(frame, at_today=True)
-        rows = [(pid, int(round(e, -3)), int(round(lo, -3)), int(round(hi, -3)))
-                for pid, e, lo, hi in zip(ids, est.tolist(), low.tolist(), high.tolist())]
-        rows = [(pid, e, min(lo, e), max(hi, e)) for pid, e, lo, hi in rows]
-        written += property_estimates_set(estimates=rows, source=version.label)
-        if progress:
-            progress(f"{written:>10,} estimates written ({written / (time.monotonic() - started):,.0f}/s)")
+    written = 0
+    counter = threading.Lock()
+
+    def write_slice(bounds: tuple[int, int]) -> None:
+        nonlocal written
+        try:
+            if not ValuationModelVersion.objects.filter(pk=version_id, is_active=True).exists():
+                return
+            ids, frame = selectors.property_frame_between(low=bounds[0], high=bounds[1])
+            if not ids:
+                return
+            est, low, high = model.predict(frame, at_today=True)
+            rows = [(pid, int(round(e, -3)), int(round(lo, -3)), int(round(hi, -3)))
+                    for pid, e, lo, hi in zip(ids, est.tolist(), low.tolist(), high.tolist())]
+            n = property_estimates_set(estimates=[(pid, e, min(lo, e), max(hi, e)) for pid, e, lo, hi in rows],
+                                       source=version.label, batch_size=len(rows))
+            with counter:
+                written += n
+                if progress:
+                    progress(f"{written:>10,} estimates written ({written / (time.monotonic() - started):,.0f}/s)")
+        finally:
+            if workers > 1:
+                connection.close()  # this thread's own connection
+
+    slices = selectors.property_id_slices(size=batch_size)
+    if workers == 1:
+        for bounds in slices:
+            write_slice(bounds)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="estimates") as pool:
+            list(pool.map(write_slice, slices))
     ValuationModelVersion.objects.filter(pk=version_id).update(estimates_written_at=timezone.now(),
                                                                estimates_written=written)
     return written

@@ -34,6 +34,7 @@ VARIABLES: dict[str, str] = {
     "SEARCH_PAGE_SIZE": "Results per page of search (default 25, at most 100).",
     "VALUATION_MODEL_DIR": "Directory of trained valuation model files (default var/models in the project).",
     "VALUATION_ESTIMATE_BATCH": "Properties valued per batch when writing estimates (default 50000).",
+    "VALUATION_ESTIMATE_WORKERS": "Database connections writing estimates at once on PostgreSQL (default 2).",
     "MATRIKKEL_SOURCE": "Where property facts come from: soap (Matrikkel API), rest (Kartverket's open APIs) or standin (default: loopback stand-in with generated data).",
     "MATRIKKEL_BASE_URL": "Matrikkel API base URL (default the test service https://prodtest.matrikkel.no/matrikkelapi/wsapi/v1/).",
     "MATRIKKEL_REST_BASE_URL": "Base URL of Kartverket's open APIs (default https://api.kartverket.no/).",

@@ -10,6 +10,8 @@ from .env import env, env_int
 VALUATION_MODEL_DIR = Path(env("VALUATION_MODEL_DIR", str(BASE_DIR / "var" / "models")))
 VALUATION_HOLDOUT_SHARE = 0.2  # newest 20 % of sales are the hold-out
 VALUATION_ESTIMATE_BATCH = env_int("VALUATION_ESTIMATE_BATCH", 50_000)
+# Database connections writing estimates at once: the write is bound by PostgreSQL index upkeep, one core each.
+VALUATION_ESTIMATE_WORKERS = env_int("VALUATION_ESTIMATE_WORKERS", 2)
 VALUATION_COMPARABLES_YEARS = 3  # "recent" sales for comparables
 
 CELERY_BEAT_SCHEDULE.update({

@@ -110,3 +110,21 @@ def test_a_model_that_is_not_worse_is_activated(trained):
 
 def test_estimates_stop_when_another_version_became_active(trained):
     assert services.valuation_estimates_write(version_id=trained.pk) == 0  # never activated
+
+
+@pytest.mark.django_db(transaction=True)
+def test_estimates_written_by_several_connections_cover_every_property_once_with_the_same_values(demo_catalogue):
+    version = services.valuation_train(frame=selectors.sales_frame())
+    services.valuation_version_activate(version=version, enqueue=False)
+    assert services.valuation_estimates_write(version_id=version.pk, workers=1, batch_size=500) == 1500
+    sequential = estimates()
+    Property.objects.update(estimate=None, estimate_low=None, estimate_high=None, estimate_source="")
+    lines = []
+
+    written = services.valuation_estimates_write(version_id=version.pk, workers=3, batch_size=170, progress=lines.append)
+
+    assert written == 1500 and len(lines) == 9  # 1,500 / 170: nine slices, one progress line each
+    assert lines[-1].split()[0] == "1,500"
+    assert estimates() == sequential
+    version.refresh_from_db()
+    assert version.estimates_written == 1500
