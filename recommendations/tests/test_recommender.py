@@ -172,3 +172,57 @@ def test_recommended_for_you_page_uses_stored_preferences(catalogue, client):
 
 def test_recommended_page_needs_login(client, db):
     assert client.get("/recommended/").status_code == 302
+
+
+def test_value_signal_does_not_penalise_amenities_the_comparables_lack(db):
+    # One comparable group (Trondheim cabins of one size): saunas cost 10 % more. Against the plain
+    # median they would be "5% above similar cabins"; against cabins with the same amenities they
+    # are fairly priced, as are the cabins without.
+    for i in range(10):
+        make_property(municipality="5001", estimate=4_000_000 + i * 1000, area=80, features=["view"])
+        make_property(municipality="5001", estimate=4_400_000 + i * 1000, area=80, features=["view", "sauna"])
+    market_trends_refresh(base_url=DEAD_SSB)
+    body = {"user_preferences": {"locations": ["Trondheim"], "property_type": "cabin"}, "limit": 20}
+    results = post(APIClient(), body).json()["results"]
+    assert len(results) == 20
+    for r in results:
+        assert not any("similar cabins" in reason for reason in r["reasons"]), r["reasons"]
+        assert 0.4 <= r["signals"]["value"] <= 0.6
+    saunas = [r["signals"]["value"] for r in results if "sauna" in r["property"]["features"]]
+    plain = [r["signals"]["value"] for r in results if "sauna" not in r["property"]["features"]]
+    assert abs(sum(saunas) / len(saunas) - sum(plain) / len(plain)) < 0.1
+
+
+def test_a_cheap_property_is_still_good_value_against_alike_ones(db):
+    for i in range(10):
+        make_property(municipality="5001", estimate=4_000_000 + i * 1000, area=80, features=["view"])
+        make_property(municipality="5001", estimate=4_400_000 + i * 1000, area=80, features=["view", "sauna"])
+    bargain = make_property(municipality="5001", estimate=3_400_000, area=80, features=["view", "sauna"])
+    market_trends_refresh(base_url=DEAD_SSB)
+    body = {"user_preferences": {"locations": ["Trondheim"], "property_type": "cabin"}, "limit": 3}
+    top = post(APIClient(), body).json()["results"][0]
+    assert top["property"]["id"] == bargain.id
+    assert any(reason.startswith("estimate ") and "below similar cabins" in reason for reason in top["reasons"])
+
+
+def test_amenities_a_user_keeps_saving_are_learnt_and_explained(db):
+    # Trondheim cabins at one price level; a few have a jetty. A user who saved three of those
+    # (and asked for nothing) is shown the other jetty cabins first, and told why.
+    plain = [make_property(municipality="5001", estimate=3_000_000 + i * 20_000, area=70 + i % 5,
+                           features=["view", "road_access"]) for i in range(30)]
+    jetty = [make_property(municipality="5001", estimate=3_050_000 + i * 40_000, area=72,
+                           features=["view", "road_access", "jetty"]) for i in range(6)]
+    market_trends_refresh(base_url=DEAD_SSB)
+    user = UserFactory()
+    client = APIClient()
+    client.force_authenticate(user)
+    for prop in jetty[:3]:
+        saved_property_add(user=user, property_id=prop.id)
+    results = post(client, {"user_preferences": {}, "limit": 3}).json()["results"]
+    assert {r["property"]["id"] for r in results} == {p.id for p in jetty[3:]}
+    for r in results:
+        assert "jetty, like most properties you saved" in r["reasons"]
+        assert "in Trondheim, where you saved 3 properties" in r["reasons"]
+    # Nothing about amenities the saves share with everything else on offer.
+    assert not any("view, like" in reason or "road access, like" in reason for r in results for reason in r["reasons"])
+    assert plain  # the offer the jetty is compared with

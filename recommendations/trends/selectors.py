@@ -5,8 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import connection
 
 from properties import reference
+from properties.models import Property
 
 from .models import ComparableLevel, MarketTrend, TrendMetric, TrendSource
 from .regions import NATIONAL_CODE, Region
@@ -98,7 +100,7 @@ def _momentum_build() -> Momentum:
     return momentum
 
 
-_memo: dict[int, Momentum] = {}
+_memo: dict = {}  # trends version → Momentum; ("feature-shares", version) → feature_shares()
 
 
 def momentum() -> Momentum:
@@ -138,7 +140,40 @@ def trends_for_region(*, region: Region) -> dict:
             "series": _series(list(ssb_rows) + list(own)), "attribution": ATTRIBUTION}
 
 
+def _feature_shares_build() -> dict[str, tuple[float, ...]]:
+    table = Property._meta.db_table
+    sums = ", ".join(f"SUM(CASE WHEN (feature_mask & {bit}) <> 0 THEN 1 ELSE 0 END)"
+                     for bit in reference.FEATURE_BITS.values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT category, COUNT(*), {sums} FROM {table} WHERE retired_at IS NULL GROUP BY category")  # noqa: S608
+        rows = cursor.fetchall()
+    return {row[0]: tuple(float(x) / row[1] for x in row[2:]) for row in rows if row[1]}
+
+
+def feature_shares() -> dict[str, tuple[float, ...]]:
+    """Per category, the share of the catalogue having each feature (reference.FEATURES order).
+
+    What a typical comparable has: the recommender's value signal compares a property with
+    comparables *of the same features*, so it needs to know which features the comparable
+    levels' properties usually have. Rebuilt when a refresh bumps the trends version; memoised
+    beside the momentum (same memo, so whatever clears one clears both).
+    """
+    version = cache.get(TRENDS_VERSION_KEY) or 0
+    memo_key = ("feature-shares", version)
+    if memo_key not in _memo:
+        key = f"market:feature-shares:{version}"
+        built = cache.get(key)
+        if built is None:
+            built = _feature_shares_build()
+            cache.set(key, built, 24 * 3600)
+        for stale in [k for k in _memo if isinstance(k, tuple)]:
+            del _memo[stale]
+        _memo[memo_key] = built
+    return _memo[memo_key]
+
+
 def comparable_levels(*, municipality_numbers, categories) -> dict[tuple[str, str, int], int]:
+    """Median estimate per (municipality, category, area bucket), for the value signal."""
     rows = ComparableLevel.objects.filter(municipality_number__in=list(municipality_numbers),
                                           category__in=list(categories))
     return {(r[0], r[1], r[2]): r[3] for r in rows.values_list("municipality_number", "category", "area_bucket",

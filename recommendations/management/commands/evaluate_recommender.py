@@ -21,7 +21,9 @@ from properties.models import Property
 from recommendations.recommender.engine import recommend
 from recommendations.recommender.preferences import Preferences
 from recommendations.recommender.profile import SavedFacts, feature_matrix, profile_build
+from recommendations.trends.models import ComparableLevel
 from recommendations.trends.selectors import comparable_levels, momentum
+from recommendations.trends.services import market_trends_refresh
 
 TASTE_FEATURES = ("waterfront", "sauna", "garage", "balcony", "fireplace", "view", "jetty", "ski_in_out")
 K = 10
@@ -53,6 +55,8 @@ class Command(BaseCommand):
         if len(rows) < 1000:
             self.stderr.write("Needs the demo catalogue: python manage.py generate_demo --count 20000")
             return
+        if not ComparableLevel.objects.exists():  # a fresh catalogue: the value and momentum signals need them
+            self.stdout.write(f"market trends refreshed first: {market_trends_refresh()}")
         ids = np.array([r[0] for r in rows])
         muni = np.array([r[1] for r in rows])
         county = np.array([r[2] for r in rows])
