@@ -77,7 +77,7 @@ class Comparable:
 
 
 def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = None) -> list[Comparable]:
-    """The most comparable recent sales nearby: same category, close by, similar size, recent.
+    """The most comparable recent sales nearby: same category, close by, similar size, recent; one per property.
 
     Sales carry their property's category and place (migration 0007), so each step is one range scan
     of the `sale_place` index, nearest first. The box widens (1 → 5 → 25 → 50 km) until it holds
@@ -107,7 +107,11 @@ def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = Non
         age_years = (today - sold_on).days / 365.0
         scored.append((distance / 2.0 + size * 4.0 + age_years * 0.3, sid, pid, sold_on, price, area, distance))
     scored.sort(key=lambda item: (item[0], item[1]))
-    best = scored[:limit]
+    best, seen = [], set()
+    for item in scored:  # one sale per property: its most comparable (usually its latest)
+        if item[2] not in seen and len(best) < limit:
+            seen.add(item[2])
+            best.append(item)
     names = dict((pk, (address, muni)) for pk, address, muni in Property.objects.filter(
         pk__in=[item[2] for item in best]).values_list("id", "address", "municipality_name"))
     return [Comparable(sale_id=sid, property_id=pid, address=names[pid][0], municipality_name=names[pid][1],

@@ -22,6 +22,7 @@ def test_comparables_are_recent_same_category_sales_nearby_best_first():
     subject = PropertyFactory(lat=LAT, lon=LON, usable_area=100)
     PropertySale.objects.create(property=subject, sold_on=TODAY - timedelta(days=30), price=5_000_000)  # its own
     near = _sold(km_north=0.3)
+    PropertySale.objects.create(property=near, sold_on=TODAY - timedelta(days=700), price=3_600_000)  # sold before too
     near_but_bigger = _sold(km_north=0.2, area=300)
     further = _sold(km_north=3.0)
     _sold(km_north=0.1, category="cabin")            # another category
@@ -31,6 +32,7 @@ def test_comparables_are_recent_same_category_sales_nearby_best_first():
     assert [c.property_id for c in found] == [near.pk, further.pk, near_but_bigger.pk]
     assert found[0].address == near.address and found[0].municipality_name == "Oslo"
     assert found[0].distance_km == pytest.approx(0.3, abs=0.01) and found[0].usable_area == 100
+    assert found[0].price == 4_000_000  # of its two sales, the more recent one
 
 
 def test_the_search_widens_until_enough_sales_are_found_and_stops_at_50_km():
