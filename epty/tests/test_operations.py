@@ -106,6 +106,19 @@ def test_production_refuses_the_matrikkelen_standin_and_soap_without_credentials
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(("source", "scheduled"), [("rest", False), ("soap", True)])
+def test_production_polls_the_matrikkel_change_log_only_from_a_source_that_has_one(source, scheduled):
+    result = _manage("shell", "-v0", "--no-imports", "-c",
+                     "from django.conf import settings; print(sorted(settings.CELERY_BEAT_SCHEDULE))",
+                     DJANGO_SETTINGS_MODULE="epty.settings.production", MATRIKKEL_SOURCE=source,
+                     MATRIKKEL_USERNAME="u", MATRIKKEL_PASSWORD="p",
+                     DJANGO_SECRET_KEY="k" * 20 + "-production-test-key-0123456789-abcdefghij")
+    assert result.returncode == 0, result.stderr
+    entries = result.stdout
+    assert "valuation-weekly-retrain" in entries
+    assert ("matrikkel-sync-incremental" in entries) is scheduled
+
+
 def test_production_settings_pass_check_deploy():
     result = _manage("check", "--deploy", "--fail-level", "WARNING",
                      DJANGO_SETTINGS_MODULE="epty.settings.production",
