@@ -126,3 +126,20 @@ def test_trends_page_and_property_page_show_the_chart(client, db):
     prop = make_property(municipality="4601", category="residential")
     detail = client.get(f"/properties/{prop.id}/")
     assert detail.status_code == 200 and b"trend-chart" in detail.content and b"<polyline" in detail.content
+
+
+def test_the_refresh_stores_the_amenity_shares_so_no_request_computes_them(db, ssb_server,
+                                                                           django_capture_on_commit_callbacks,
+                                                                           django_assert_num_queries):
+    from properties import reference
+    from recommendations.trends import selectors
+
+    base_url, _calls = ssb_server
+    for i in range(4):
+        make_property(municipality="5001", estimate=3_000_000, area=70, features=["sauna"] if i < 3 else [])
+    with django_capture_on_commit_callbacks(execute=True):
+        market_trends_refresh(base_url=base_url)
+    selectors._memo.clear()  # a fresh web process
+    with django_assert_num_queries(0):
+        shares = selectors.feature_shares()
+    assert shares["cabin"][reference.FEATURES.index("sauna")] == pytest.approx(0.75)

@@ -12,7 +12,7 @@ from properties.models import Property
 
 from .models import ComparableLevel, MarketTrend, TrendMetric, TrendSource
 from .regions import NATIONAL_CODE, Region
-from .services import TRENDS_VERSION_KEY
+from .services import FEATURE_SHARES_KEY, FEATURE_SHARES_TTL, TRENDS_VERSION_KEY
 
 ATTRIBUTION = "Statistisk sentralbyrå (SSB), tables 07221 and 06035, NLOD; epty's own recorded sales."
 UNITS = {TrendMetric.INDEX: "index", TrendMetric.PRICE_M2: "NOK/m²"}
@@ -140,7 +140,7 @@ def trends_for_region(*, region: Region) -> dict:
             "series": _series(list(ssb_rows) + list(own)), "attribution": ATTRIBUTION}
 
 
-def _feature_shares_build() -> dict[str, tuple[float, ...]]:
+def feature_shares_build() -> dict[str, tuple[float, ...]]:
     table = Property._meta.db_table
     sums = ", ".join(f"SUM(CASE WHEN (feature_mask & {bit}) <> 0 THEN 1 ELSE 0 END)"
                      for bit in reference.FEATURE_BITS.values())
@@ -161,11 +161,11 @@ def feature_shares() -> dict[str, tuple[float, ...]]:
     version = cache.get(TRENDS_VERSION_KEY) or 0
     memo_key = ("feature-shares", version)
     if memo_key not in _memo:
-        key = f"market:feature-shares:{version}"
+        key = FEATURE_SHARES_KEY.format(version=version)
         built = cache.get(key)
-        if built is None:
-            built = _feature_shares_build()
-            cache.set(key, built, 24 * 3600)
+        if built is None:  # normally stored by the refresh that made this version
+            built = feature_shares_build()
+            cache.set(key, built, FEATURE_SHARES_TTL)
         for stale in [k for k in _memo if isinstance(k, tuple)]:
             del _memo[stale]
         _memo[memo_key] = built

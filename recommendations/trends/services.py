@@ -18,6 +18,8 @@ from .models import ComparableLevel, MarketTrend, TrendMetric, TrendSource
 logger = logging.getLogger(__name__)
 SALES_WINDOW_YEARS = 6
 TRENDS_VERSION_KEY = "market:trends:version"
+FEATURE_SHARES_KEY = "market:feature-shares:{version}"  # per trends version, so never stale
+FEATURE_SHARES_TTL = 8 * 24 * 3600
 
 
 def _period(code: str) -> tuple[str, date]:
@@ -92,6 +94,9 @@ def market_trends_refresh(*, now=None, base_url: str | None = None) -> dict:
                 + _ssb_rows(fetched[ssb.PRICE_PER_M2.table].dataset, TrendMetric.PRICE_M2, now))
     platform_rows = _platform_rows(now)
     comparables = _comparables(now)
+    from .selectors import feature_shares_build  # selectors imports this module
+
+    shares = feature_shares_build()  # one pass over the catalogue here, so no request pays for it
     with transaction.atomic():
         MarketTrend.objects.filter(source=TrendSource.SSB).delete()
         MarketTrend.objects.bulk_create(ssb_rows, batch_size=2000)
@@ -99,11 +104,16 @@ def market_trends_refresh(*, now=None, base_url: str | None = None) -> dict:
         MarketTrend.objects.bulk_create(platform_rows, batch_size=2000)
         ComparableLevel.objects.all().delete()
         ComparableLevel.objects.bulk_create(comparables, batch_size=5000)
-        transaction.on_commit(trends_cache_bump)
+        transaction.on_commit(lambda: _publish(shares))
     result = {"ssb_rows": len(ssb_rows), "ssb_origin": {k: v.origin for k, v in fetched.items()},
               "platform_rows": len(platform_rows), "comparable_levels": len(comparables)}
     logger.info("market trends refreshed: %s", result)
     return result
+
+
+def _publish(shares: dict) -> None:
+    trends_cache_bump()
+    cache.set(FEATURE_SHARES_KEY.format(version=cache.get(TRENDS_VERSION_KEY) or 0), shares, FEATURE_SHARES_TTL)
 
 
 def trends_cache_bump() -> None:
