@@ -112,8 +112,8 @@ def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = Non
         if item[2] not in seen and len(best) < limit:
             seen.add(item[2])
             best.append(item)
-    names = dict((pk, (address, muni)) for pk, address, muni in Property.objects.filter(
-        pk__in=[item[2] for item in best]).values_list("id", "address", "municipality_name"))
+    names = {pk: (address, muni) for pk, address, muni in Property.objects.filter(
+        pk__in=[item[2] for item in best]).values_list("id", "address", "municipality_name")}
     return [Comparable(sale_id=sid, property_id=pid, address=names[pid][0], municipality_name=names[pid][1],
                        sold_on=sold_on, price=price, usable_area=area, distance_km=round(distance, 2))
             for _score, sid, pid, sold_on, price, area, distance in best]

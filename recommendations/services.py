@@ -256,8 +256,8 @@ def valuation_estimates_write(*, version_id: int, batch_size: int | None = None,
     written in its own statement. The time goes to PostgreSQL maintaining every index for every row,
     one core per connection, so `workers` slices run at once on their own connections (threads; the
     model's prediction releases the GIL). Inside a transaction, or on SQLite, it runs in the caller's
-    connection, one slice at a time. Safe to run twice: it writes the same values again. Stops when
-    another version becomes active.
+    connection, one slice at a time. Safe to run twice: rows already holding their values are left
+    alone (property_estimates_set). Stops when another version becomes active.
     """
     version = ValuationModelVersion.objects.get(pk=version_id)
     if not version.is_active:
