@@ -21,6 +21,7 @@ UNITS = {TrendMetric.INDEX: "index", TrendMetric.PRICE_M2: "NOK/m²"}
 TRENDS_VERSION_KEY = "market:trends:version"
 FEATURE_SHARES_KEY = "market:feature-shares:{version}"  # per trends version, so never stale
 FEATURE_SHARES_TTL = 8 * 24 * 3600
+MOMENTUM_KEY = "market:momentum-data:{version}"  # plain data (see _momentum_data)
 
 
 @dataclass(frozen=True)
@@ -108,17 +109,30 @@ def _momentum_build() -> Momentum:
 _memo: dict = {}  # trends version → Momentum; ("feature-shares", version) → feature_shares()
 
 
+def _momentum_data(m: Momentum) -> dict:
+    """As plain data for the shared cache: no pickled classes, so moving this module never breaks a read."""
+    def change(c: Change | None) -> tuple | None:
+        return None if c is None else (c.value, c.region_name, c.source, c.period)
+
+    return {"municipality": {n: change(c) for n, c in m.municipality.items()}, "national": change(m.national)}
+
+
+def _momentum_from_data(data: dict) -> Momentum:
+    return Momentum(municipality={n: Change(*c) for n, c in data["municipality"].items()},
+                    national=Change(*data["national"]) if data["national"] else None)
+
+
 def momentum() -> Momentum:
     """Yearly price change per municipality, rebuilt when a refresh bumps the version (memoised per process)."""
     version = cache.get(TRENDS_VERSION_KEY) or 0
     if version not in _memo:
-        key = f"market:momentum:{version}"
-        built = cache.get(key)
-        if built is None:
-            built = _momentum_build()
-            cache.set(key, built, 24 * 3600)
+        key = MOMENTUM_KEY.format(version=version)
+        data = cache.get(key)
+        if data is None:
+            data = _momentum_data(_momentum_build())
+            cache.set(key, data, 24 * 3600)
         _memo.clear()
-        _memo[version] = built
+        _memo[version] = _momentum_from_data(data)
     return _memo[version]
 
 

@@ -172,10 +172,12 @@ def _group_detail(group: str, prop: Property) -> str:
 def _explain(prop: Property, version: ValuationModelVersion) -> tuple[int, list[Factor]]:
     from django.core.cache import cache
 
-    key = f"valuation:explain:{version.artifact_sha256[:16]}:{prop.pk}:{prop.updated_at.timestamp() if prop.updated_at else 0}"
-    cached = cache.get(key)
+    stamp = prop.updated_at.timestamp() if prop.updated_at else 0
+    key = f"valuation:factors:{version.artifact_sha256[:16]}:{prop.pk}:{stamp}"
+    cached = cache.get(key)  # plain data, no pickled classes: moving this module never breaks a read
     if cached is not None:
-        return cached
+        typical, rows = cached
+        return typical, [Factor(*row) for row in rows]
     model = valuation_model_for(version=version)
     phi = model.explain(property_frame(prop=prop))
     typical = int(round(math.exp(phi.pop("_reference")), -3))
@@ -188,9 +190,8 @@ def _explain(prop: Property, version: ValuationModelVersion) -> tuple[int, list[
         detail = _group_detail(group, prop)
         title = f"{label} ({detail})" if detail else label
         factors.append(Factor(group=group, label=title, effect_percent=pct, text=f"{title}: {pct:+.0f}%"))
-    result = (typical, factors)
-    cache.set(key, result, 3600)
-    return result
+    cache.set(key, (typical, [(f.group, f.label, f.effect_percent, f.text) for f in factors]), 3600)
+    return typical, factors
 
 
 def property_valuation(*, prop: Property) -> PropertyValuation:

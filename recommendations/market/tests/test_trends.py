@@ -143,3 +143,21 @@ def test_the_refresh_stores_the_amenity_shares_so_no_request_computes_them(db, s
     with django_assert_num_queries(0):
         shares = selectors.feature_shares()
     assert shares["cabin"][reference.FEATURES.index("sauna")] == pytest.approx(0.75)
+
+
+def test_the_shared_cache_holds_momentum_as_plain_data_so_moving_code_never_breaks_a_read(db):
+    import pickle
+
+    from django.core.cache import cache
+
+    from recommendations.market import selectors
+
+    prop = make_property(municipality="5001", category="residential")
+    make_sales(prop, per_quarter=25)
+    market_trends_refresh(base_url="http://127.0.0.1:9/")
+    momentum = selectors.momentum()
+    cached = cache.get(selectors.MOMENTUM_KEY.format(version=cache.get(selectors.TRENDS_VERSION_KEY) or 0))
+    assert b"recommendations" not in pickle.dumps(cached)  # no class of ours is pickled into Redis
+    assert momentum.national is not None and momentum.for_municipality("5001") is not None
+    selectors._memo.clear()  # another process reads what this one cached
+    assert selectors.momentum() == momentum

@@ -48,3 +48,15 @@ def test_valuation_without_an_active_model_shows_the_stored_estimate_without_fac
     prop = PropertyFactory()
     body = client.get(f"/api/v1/properties/{prop.pk}/valuation").json()
     assert body["estimate"] == 5_000_000 and body["factors"] == [] and body["model_version"] is None
+
+
+def test_the_shared_cache_holds_factors_as_plain_data_so_moving_code_never_breaks_a_read(client, active):
+    import pickle
+
+    from django.core.cache import cache
+
+    prop = Property.objects.filter(category="residential").order_by("id").first()
+    first = client.get(f"/api/v1/properties/{prop.pk}/valuation").json()
+    cached = cache.get(f"valuation:factors:{active.artifact_sha256[:16]}:{prop.pk}:{prop.updated_at.timestamp()}")
+    assert cached is not None and b"recommendations" not in pickle.dumps(cached)  # no class of ours in Redis
+    assert client.get(f"/api/v1/properties/{prop.pk}/valuation").json()["factors"] == first["factors"]  # from cache
