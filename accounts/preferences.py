@@ -1,11 +1,11 @@
-"""A user's property preferences (F9's `user_preferences`), parsed and checked once for every interface.
+"""A user's property preferences (`user_preferences`), parsed and checked once for every interface.
 
 Budget, locations, property type and amenities, checked for meaning against the catalogue's
 reference data: locations are municipality or county names or numbers (properties.regions), the
 type a catalogue category, amenities feature tags. The profile page and API parse with it before a
 profile is stored; the recommender parses a request's preferences and a stored profile with it.
 
-Two shapes are read: F9's request (`budget_range: [min, max]`) and the stored profile
+Two shapes are read: the recommend request's (`budget_range: [min, max]`) and the stored profile
 (`budget: {"min", "max"}`, exactly the four keys). `preferences_check` never raises: it keeps every
 valid part and lists each problem with its part, a stable code and a message that says how to fix
 it, so a stored profile with one bad part still gives the others. A part with a problem is left out

@@ -1,5 +1,5 @@
-"""F9's request: `user_preferences` (parsed by accounts.preferences, the one parser of preferences) and
-the optional `market_trends`, with stable error codes.
+"""The recommend request's `user_preferences` (parsed by accounts.preferences, the one parser of
+preferences) and its optional `market_trends`, with stable error codes.
 
 Every problem is collected; the error carries {"fields": {path: [{"code", "message"}]}} like
 the API's other validation errors, plus "suggestions" for unknown locations.
@@ -58,7 +58,7 @@ def _market_overrides(market_trends: Any, add, suggestions: dict[str, list[str]]
 
 
 def preferences_clean(*, user_preferences: Any, market_trends: Any = None) -> Preferences:
-    """Parse F9's request body parts. Raises PreferencesInvalid with one code per problem."""
+    """Parse the recommend request's body parts. Raises PreferencesInvalid with one code per problem."""
     errors: dict[str, list[dict]] = {}
     suggestions: dict[str, list[str]] = {}
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/ai/recommend (F9): ranked properties with a score and plain-language reasons."""
+"""POST /api/v1/ai/recommend: ranked properties with a score and plain-language reasons."""
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -15,7 +15,7 @@ SEED_EXAMPLE = {"user_preferences": {"budget_range": [5000000, 8000000], "locati
 
 
 class RecommendApi(APIView):
-    """Recommend properties for F9's `user_preferences`; logged in, also from your own saves and searches.
+    """Recommend properties for the given `user_preferences`; logged in, also from your own saves and searches.
 
     Hard constraints: property type, budget (± RECOMMENDER_BUDGET_TOLERANCE), locations. Soft:
     amenities, value against similar properties, market momentum, your own behaviour. Bad
