@@ -1,12 +1,14 @@
-"""Reads for accounts: API tokens and the user's data export."""
+"""Reads for accounts: API tokens, the user's data export, stored preferences that no longer parse."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import ApiToken, User
+from .preferences import PreferenceProblem, preferences_check
 
 
 def api_tokens_for(*, user: User) -> QuerySet[ApiToken]:
@@ -51,3 +53,16 @@ def user_export(*, user: User) -> dict[str, Any]:
     for name, section in EXPORT_SECTIONS.items():
         data[name] = section(user)
     return data
+
+
+def users_with_invalid_preferences() -> Iterator[tuple[int, str, list[PreferenceProblem]]]:
+    """(user id, username, problems) for every user whose stored preferences no longer parse, by id.
+
+    The recommender uses the valid parts of such a profile and tells the user what to fix; this
+    lists them for staff (`manage.py check_preferences`).
+    """
+    rows = User.objects.order_by("id").values_list("id", "username", "preferences")
+    for pk, username, stored in rows.iterator(chunk_size=2000):
+        _parsed, problems = preferences_check(stored or {})
+        if problems:
+            yield pk, username, problems

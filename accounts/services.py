@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from . import nnin
 from .models import ApiToken, User
+from .preferences import preferences_check, preferences_error
 
 # --- privacy registries ------------------------------------------------------------------
 ExportSection = Callable[[User], Any]
@@ -75,38 +76,11 @@ def user_upsert_from_bankid(*, claims: dict[str, Any]) -> User:
 
 
 # --- profile ---------------------------------------------------------------------------
-PREFERENCE_KEYS = {"budget", "locations", "property_type", "amenities"}
-
-
-def preferences_clean(value: Any) -> dict:
-    """Validate the `user_preferences` shape (as in F9): budget {min,max}, locations, property_type, amenities."""
-    if not isinstance(value, dict) or set(value) - PREFERENCE_KEYS:
-        raise ValidationError(_("Preferences have budget, locations, property_type and amenities."), code="invalid_preferences")
-    budget = value.get("budget") or {}
-    if not isinstance(budget, dict) or set(budget) - {"min", "max"}:
-        raise ValidationError(_("The budget has a min and a max."), code="invalid_budget")
-    low, high = budget.get("min"), budget.get("max")
-    for bound in (low, high):
-        if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool) or bound < 0):
-            raise ValidationError(_("Budget amounts are whole kroner."), code="invalid_budget")
-    if low is not None and high is not None and low > high:
-        raise ValidationError(_("The minimum budget is larger than the maximum."), code="budget_min_above_max")
-    lists = {}
-    for key in ("locations", "amenities"):
-        items = value.get(key) or []
-        if not isinstance(items, list) or not all(isinstance(i, str) and 0 < len(i) <= 100 for i in items) or len(items) > 50:
-            raise ValidationError(_("%(key)s is a list of names.") % {"key": key}, code=f"invalid_{key}")
-        lists[key] = list(dict.fromkeys(i.strip() for i in items if i.strip()))
-    property_type = value.get("property_type")
-    if property_type is not None and (not isinstance(property_type, str) or len(property_type) > 50):
-        raise ValidationError(_("The property type is a name."), code="invalid_property_type")
-    return {"budget": {"min": low, "max": high}, "locations": lists["locations"],
-            "property_type": property_type or None, "amenities": lists["amenities"]}
-
-
 @transaction.atomic
 def user_profile_update(*, user: User, name: str | None = None, language: str | None = None,
                         preferences: dict | None = None) -> User:
+    """Name, language and preferences. Preferences are parsed by accounts.preferences (the parser the
+    recommender reads them with); any problem refuses the save with errors keyed `preferences.<part>`."""
     if name is not None:
         name = name.strip()
         if not name:
@@ -117,7 +91,10 @@ def user_profile_update(*, user: User, name: str | None = None, language: str | 
             raise ValidationError({"language": ValidationError(_("Unknown language."), code="invalid_choice")})
         user.language = language
     if preferences is not None:
-        user.preferences = preferences_clean(preferences)
+        parsed, problems = preferences_check(preferences, stored_shape=True)
+        if problems:
+            raise preferences_error(problems)
+        user.preferences = parsed.stored()
     user.save()
     return user
 

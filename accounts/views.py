@@ -33,7 +33,8 @@ def login(request):
 
 def _apply_form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
+        for key, errors in exc.error_dict.items():
+            field = key.removeprefix("preferences.")  # the profile form has a field per preference part
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)

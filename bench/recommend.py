@@ -28,7 +28,7 @@ from rest_framework.test import APIClient  # noqa: E402
 from accounts.models import User  # noqa: E402
 from accounts.saved.services import saved_property_add  # noqa: E402
 from properties.models import Property  # noqa: E402
-from recommendations.trends.services import market_trends_refresh  # noqa: E402
+from recommendations.market.services import market_trends_refresh  # noqa: E402
 
 SEED = {"user_preferences": {"budget_range": [5000000, 8000000], "locations": ["Oslo", "Bergen"],
                              "property_type": "cabin", "amenities": ["waterfront", "sauna"]}, "market_trends": {}}

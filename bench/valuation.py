@@ -47,7 +47,7 @@ def main() -> None:
 
     from properties import demo
     from properties.models import Property
-    from recommendations import selectors, services
+    from recommendations.valuation import selectors, services
     from recommendations.valuation.frame import from_demo_arrays
     from recommendations.valuation.model import Valuer
 

@@ -5,8 +5,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("properties.api.urls")),
-    path("", include("recommendations.api.urls")),
-    path("", include("recommendations.api.recommender_urls")),
+    path("", include("recommendations.valuation.api.urls")),
+    path("", include("recommendations.recommender.api.urls")),
+    path("", include("recommendations.market.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("offers.api.urls")),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -8,9 +9,13 @@ urlpatterns = [
     path("api/v1/", include("epty.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("offers/", include("offers.urls")),
-    path("", include("recommendations.pages_urls")),
+    path("", include("recommendations.recommender.urls")),
+    path("", include("recommendations.market.urls")),
     path("dev/bankid/", include("accounts.bankid_standin.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The valuation registry's admin moved with its app label (recommendations → valuation); old links still land.
+    re_path(r"^admin/recommendations/valuationmodelversion/(?P<rest>.*)$",
+            RedirectView.as_view(url="/admin/valuation/valuationmodelversion/%(rest)s", query_string=True)),
     path("admin/", admin.site.urls),
 ]

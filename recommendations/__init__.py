@@ -1,0 +1,1 @@
+"""The AI app: three rooms, each its own Django app — valuation/, market/ (trends) and recommender/."""

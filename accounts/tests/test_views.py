@@ -40,7 +40,7 @@ def test_profile_refuses_a_budget_upside_down(client):
     response = client.post("/accounts/profile/", {"name": "X", "language": "en", "budget_min": "9", "budget_max": "1"},
                            HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "The minimum budget is larger than the maximum." in response.text
+    assert "The budget&#x27;s minimum is above its maximum." in response.text
 
 
 def test_api_updates_preferences_in_the_f9_shape():
@@ -48,11 +48,11 @@ def test_api_updates_preferences_in_the_f9_shape():
     client = APIClient()
     client.force_authenticate(user)
     response = client.patch("/api/v1/me", {"preferences": {"budget": {"min": 1_000_000, "max": 3_000_000},
-                                                           "locations": ["Oslo"], "property_type": "apartment",
+                                                           "locations": ["Oslo"], "property_type": "residential",
                                                            "amenities": ["balcony"]}}, format="json")
     assert response.status_code == 200
     assert response.json()["preferences"] == {"budget": {"min": 1_000_000, "max": 3_000_000}, "locations": ["Oslo"],
-                                              "property_type": "apartment", "amenities": ["balcony"]}
+                                              "property_type": "residential", "amenities": ["balcony"]}
     bad = client.patch("/api/v1/me", {"preferences": {"budget": {"min": 5, "max": 1}}}, format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "budget_min_above_max"
 

@@ -30,7 +30,10 @@ INSTALLED_APPS = [
     "properties",
     "accounts",
     "offers",
-    "recommendations",
+    "recommendations",  # only its migrations 0001-0003: the tables below were created there
+    "recommendations.valuation",
+    "recommendations.market",
+    "recommendations.recommender",
 ]
 
 MIDDLEWARE = [

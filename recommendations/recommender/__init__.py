@@ -1,1 +1,1 @@
-"""The F9 recommender: preferences → indexed candidates → scored, diversified, explained results."""
+"""The recommender: preferences → indexed candidates → scored, diversified, explained results."""

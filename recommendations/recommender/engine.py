@@ -24,9 +24,9 @@ from django.utils.translation import ngettext
 
 from properties import reference
 from properties.models import Property
+from recommendations.market import platform as trend_platform
+from recommendations.market import selectors as trend_selectors
 
-from ..trends import platform as trend_platform
-from ..trends import selectors as trend_selectors
 from .preferences import Preferences
 from .profile import Profile, feature_matrix
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ..api.recommend import results_data
-from .selectors import recommendations_for_user
+from .selectors import recommendations_data, recommendations_for_user
 
 
 @login_required
 def recommended_page(request):
-    prefs, results = recommendations_for_user(user=request.user, limit=20)
-    return render(request, "recommendations/recommended.html", {"prefs": prefs, "results": results_data(results)})
+    found = recommendations_for_user(user=request.user, limit=20)
+    return render(request, "recommender/recommended.html", {
+        "prefs": found.preferences, "problems": found.problems, "results": recommendations_data(found.results)})

@@ -1,0 +1,1 @@
+"""Valuation: a scikit-learn model of every property's value, its registry, estimates and explanations."""

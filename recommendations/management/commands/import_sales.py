@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommendations import services
+from recommendations.valuation import services
 from recommendations.valuation.csvdata import MappingError, parse_mapping, read_sales_csv
 
 

@@ -1,0 +1,17 @@
+"""Celery task for the daily market trends refresh (scheduled in epty/settings/recommender.py).
+
+The registered name predates the market room and is kept, so queued messages and the beat
+schedule keep resolving.
+"""
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="recommendations.trends.tasks.market_trends_refresh_task",
+             autoretry_for=(OSError,), retry_backoff=60, max_retries=3)
+def market_trends_refresh_task() -> dict:
+    """Fetch SSB, recompute the platform index and comparable levels. Safe to run twice (upserts)."""
+    return services.market_trends_refresh()

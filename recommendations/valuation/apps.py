@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ValuationConfig(AppConfig):
+    """The valuation model: training, the version registry, estimates and their explanations."""
+
+    name = "recommendations.valuation"
+    label = "valuation"
+    verbose_name = "Valuation"
+
+    def ready(self) -> None:
+        # Registers the Celery tasks in every process, so services can enqueue them by name
+        # (and eager mode finds them) without importing the task module.
+        from . import tasks  # noqa: F401

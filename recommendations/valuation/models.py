@@ -1,0 +1,56 @@
+"""The valuation model registry: every trained model is a version; at most one is active."""
+from __future__ import annotations
+
+from django.db import models
+
+
+class ValuationModelVersion(models.Model):
+    """One trained valuation model: its artifact (checksummed), metrics and what it was trained on."""
+
+    version = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True, help_text="Last time this version was activated.")
+    # Artifacts are joblib files under settings.VALUATION_MODEL_DIR, written by this app only.
+    artifact_name = models.CharField(max_length=100, help_text="Production model, trained on every sale.")
+    artifact_sha256 = models.CharField(max_length=64)
+    evaluation_artifact_name = models.CharField(max_length=100, blank=True,
+                                                help_text="The same model trained on the older sales only (hold-out).")
+    evaluation_artifact_sha256 = models.CharField(max_length=64, blank=True)
+    metrics = models.JSONField(default=dict, blank=True,
+                               help_text="Hold-out figures: overall, per category and county, noise floor, plot sample.")
+    training_summary = models.JSONField(default=dict, blank=True)
+    features = models.JSONField(default=list, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    training_seconds = models.FloatField(default=0)
+    notes = models.TextField(blank=True)
+    estimates_written_at = models.DateTimeField(null=True, blank=True)
+    estimates_written = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "recommendations_valuationmodelversion"  # created by the recommendations app, kept on the move
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True),
+                                    name="valuation_one_active_version"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """What estimates written by this version carry as their estimate_source."""
+        return f"valuation-v{self.version}"
+
+    @property
+    def mdape(self):
+        return (self.metrics.get("overall") or {}).get("mdape")
+
+    @property
+    def coverage(self):
+        return (self.metrics.get("overall") or {}).get("coverage")
+
+    @property
+    def floor_mdape(self):
+        return (self.metrics.get("noise_floor") or {}).get("mdape")

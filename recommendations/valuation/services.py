@@ -1,0 +1,341 @@
+"""Valuation writes: train and evaluate, register versions, activate / roll back, write estimates.
+
+Every interface (management commands, Celery tasks, the admin) calls these functions.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from celery import current_app
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from properties.services import property_estimates_set
+
+from . import selectors
+from .artifacts import valuation_artifact_write, valuation_model_for
+from .errors import NoPreviousVersion, NotEnoughSales
+from .frame import TAGS, Frame
+from .metrics import accuracy, grouped
+from .model import Valuer
+from .models import ValuationModelVersion
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str], None] | None
+PLOT_SAMPLE = 1500
+MIN_SALES = 200
+# Registered name of tasks.valuation_estimates_write_task, enqueued by name so this module does not
+# import the tasks that import it. The name predates the valuation room and stays, so queued
+# messages and schedules keep resolving.
+ESTIMATES_WRITE_TASK = "recommendations.tasks.valuation_estimates_write_task"
+
+# --- training and evaluation -----------------------------------------------------------------
+
+def holdout_split(frame: Frame, *, share: float | None = None) -> tuple[Frame, Frame]:
+    """Time-based split: the newest `share` of sales (by sale date) is the hold-out."""
+    share = settings.VALUATION_HOLDOUT_SHARE if share is None else share
+    order = np.argsort(frame.sold_day, kind="stable")
+    cut = int(round(frame.n * (1 - share)))
+    return frame.take(order[:cut]), frame.take(order[cut:])
+
+
+def valuation_score(*, model: Valuer, test: Frame) -> dict:
+    """Value the hold-out sales as new sales (index of the quarter before each sale) and measure."""
+    model.index_extend(test)
+    est, low, high = model.predict(test, lag=True)
+    county = test.text["county"]
+    category = test.text["category"]
+    out = {
+        "overall": accuracy(test.price, est, low, high),
+        "by_category": grouped(category, test.price, est, low, high),
+        "by_county": grouped(county, test.price, est, low, high),
+    }
+    if test.true_value is not None and np.isfinite(test.true_value).any():
+        out["noise_floor"] = accuracy(test.price, test.true_value)
+        out["noise_floor_by_category"] = grouped(category, test.price, test.true_value)
+        out["noise_floor_by_county"] = grouped(county, test.price, test.true_value)
+        floor = out["noise_floor"]["mdape"]
+        out["mdape_vs_floor"] = round(out["overall"]["mdape"] / floor, 3) if floor else None
+    rng = np.random.default_rng(0)
+    pick = rng.choice(test.n, min(PLOT_SAMPLE, test.n), replace=False)
+    out["sample"] = {"actual": test.price[pick].round().tolist(), "predicted": est[pick].round().tolist(),
+                     "category": category[pick].tolist()}
+    return out
+
+
+def valuation_evaluate(*, frame: Frame, seed: int = 0, progress: Progress = None) -> tuple[Valuer, dict]:
+    """Train on the older sales, test on the newest 20 %: the honest figures of this training recipe."""
+    if frame.n < MIN_SALES:
+        raise NotEnoughSales(f"At least {MIN_SALES} sales are needed; there are {frame.n}.")
+    train, test = holdout_split(frame)
+    started = time.monotonic()
+    model = Valuer(seed=seed, progress=progress).fit(train)
+    fit_seconds = time.monotonic() - started
+    metrics = valuation_score(model=_fresh_copy(model), test=test)
+    metrics["holdout"] = {"train_rows": train.n, "test_rows": test.n,
+                          "test_from_day": float(test.sold_day.min()), "fit_seconds": round(fit_seconds, 1)}
+    return model, metrics
+
+
+def feature_names(model: Valuer) -> list[str]:
+    base = ["category", "building_type", "usable_area", "plot_area", "age (year built)", "rooms", "bedrooms", "floors",
+            "latitude", "longitude", "location level: county", "location level: municipality",
+            "location level: grid cell", "hedonic baseline", "market index (sale quarter)"]
+    tags = [f"feature: {t}" for t in (TAGS if model.has_tags else ())]
+    return base + tags + [f"extra: {n}" for n in model.extra_num_names + model.extra_text_names]
+
+
+def valuation_train(*, frame: Frame | None = None, seed: int = 0, progress: Progress = None,
+                    notes: str = "") -> ValuationModelVersion:
+    """Evaluate on a time-based hold-out, train the production model on every sale, register a version."""
+    say = progress or (lambda message: logger.info(message))
+    started = time.monotonic()
+    if frame is None:
+        say("loading sales")
+        frame = selectors.sales_frame()
+    say(f"{frame.n:,} sales; evaluating on the newest {settings.VALUATION_HOLDOUT_SHARE:.0%}")
+    eval_model, metrics = valuation_evaluate(frame=frame, seed=seed, progress=say)
+    overall = metrics["overall"]
+    say(f"hold-out: MdAPE {overall['mdape']}%, PE10 {overall['pe10']}%, PE20 {overall['pe20']}%, "
+        f"coverage {overall.get('coverage')}%, R² {overall['r2_log']}")
+    say("training the production model on every sale")
+    t0 = time.monotonic()
+    model = Valuer(seed=seed, progress=say).fit(frame)
+    production_seconds = time.monotonic() - t0
+    name, sha = valuation_artifact_write(model=model)
+    eval_name, eval_sha = valuation_artifact_write(model=eval_model)
+    with transaction.atomic():
+        number = (ValuationModelVersion.objects.select_for_update().aggregate(m=Max("version"))["m"] or 0) + 1
+        version = ValuationModelVersion.objects.create(
+            version=number, artifact_name=name, artifact_sha256=sha, evaluation_artifact_name=eval_name,
+            evaluation_artifact_sha256=eval_sha, metrics=metrics, training_summary=frame.summary(),
+            features=feature_names(model),
+            params={"seed": seed, "max_iter": model.max_iter, "learning_rate": model.learning_rate,
+                    "calibration_share": model.calibration_share, "boosting_iterations": int(model.gbm.n_iter_),
+                    "interval": {str(k): v for k, v in model.interval.items()},
+                    "production_fit_seconds": round(production_seconds, 1)},
+            training_seconds=round(time.monotonic() - started, 1), notes=notes,
+        )
+    say(f"registered {version.label}")
+    return version
+
+
+def valuation_compare(*, candidate: ValuationModelVersion, baseline: ValuationModelVersion,
+                      frame: Frame | None = None) -> dict:
+    """Both versions' hold-out models scored on the candidate's hold-out (the newest sales now)."""
+    frame = selectors.sales_frame() if frame is None else frame
+    _, test = holdout_split(frame)
+    out = {}
+    for key, version in (("candidate", candidate), ("baseline", baseline)):
+        if not version.evaluation_artifact_name:
+            out[key] = version.metrics.get("overall", {})
+            continue
+        model = valuation_model_for(version=version, evaluation=True)
+        out[key] = valuation_score(model=_fresh_copy(model), test=test)["overall"]
+    return out
+
+
+def _fresh_copy(model: Valuer) -> Valuer:
+    """Scoring extends the market index; keep the cached model untouched."""
+    import copy
+
+    clone = copy.copy(model)
+    clone.index = dict(model.index)
+    return clone
+
+
+def is_not_worse(*, candidate: dict, baseline: dict, mdape_tolerance: float = 0.1) -> bool:
+    """Not worse: MdAPE at most 0.1 point higher, and coverage no further from 80 % (1 point slack)."""
+    if not baseline or baseline.get("mdape") is None:
+        return True
+    if candidate.get("mdape") is None or candidate["mdape"] > baseline["mdape"] + mdape_tolerance:
+        return False
+    off = abs((candidate.get("coverage") or 0) - 80)
+    return off <= max(abs((baseline.get("coverage") or 0) - 80) + 1.0, 5.0)
+
+
+# --- activation and estimates --------------------------------------------------------------------
+
+@transaction.atomic
+def valuation_version_activate(*, version: ValuationModelVersion, enqueue: bool = True) -> ValuationModelVersion:
+    """Make `version` the active one and (by default) enqueue writing its estimates for every property."""
+    ValuationModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+    version.is_active = True
+    version.activated_at = timezone.now()
+    version.save(update_fields=["is_active", "activated_at"])
+    if enqueue:
+        task = current_app.signature(ESTIMATES_WRITE_TASK, kwargs={"version_id": version.pk})
+        transaction.on_commit(task.delay)
+    return version
+
+
+def valuation_version_rollback(*, enqueue: bool = True) -> ValuationModelVersion:
+    """Re-activate the version that was active before the current one."""
+    current = selectors.valuation_version_active()
+    previous = (ValuationModelVersion.objects.filter(activated_at__isnull=False, is_active=False)
+                .exclude(pk=getattr(current, "pk", None)).order_by("-activated_at").first())
+    if previous is None:
+        raise NoPreviousVersion("There is no earlier active version to roll back to.")
+    return valuation_version_activate(version=previous, enqueue=enqueue)
+
+
+def valuation_estimates_write(*, version_id: int, batch_size: int | None = None, workers: int | None = None,
+                              progress: Progress = None) -> int:
+    """Value every active property with the version (if it is still the active one) and store the estimates.
+
+    The id range is cut into slices of about `batch_size` properties; each slice is read, valued and
+    written in its own statement. The time goes to PostgreSQL maintaining every index for every row,
+    one core per connection, so `workers` slices run at once on their own connections (threads; the
+    model's prediction releases the GIL). Inside a transaction, or on SQLite, it runs in the caller's
+    connection, one slice at a time. Safe to run twice: rows already holding their values are left
+    alone (property_estimates_set). Stops when another version becomes active.
+    """
+    version = ValuationModelVersion.objects.get(pk=version_id)
+    if not version.is_active:
+        return 0
+    model = valuation_model_for(version=version)
+    batch_size = batch_size or settings.VALUATION_ESTIMATE_BATCH
+    workers = max(1, workers or settings.VALUATION_ESTIMATE_WORKERS)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        workers = 1
+    started = time.monotonic()
+    written = 0
+    counter = threading.Lock()
+
+    def write_slice(bounds: tuple[int, int]) -> None:
+        nonlocal written
+        try:
+            if not ValuationModelVersion.objects.filter(pk=version_id, is_active=True).exists():
+                return
+            ids, frame = selectors.property_frame_between(low=bounds[0], high=bounds[1])
+            if not ids:
+                return
+            est, low, high = model.predict(frame, at_today=True)
+            rows = [(pid, int(round(e, -3)), int(round(lo, -3)), int(round(hi, -3)))
+                    for pid, e, lo, hi in zip(ids, est.tolist(), low.tolist(), high.tolist())]
+            n = property_estimates_set(estimates=[(pid, e, min(lo, e), max(hi, e)) for pid, e, lo, hi in rows],
+                                       source=version.label, batch_size=len(rows))
+            with counter:
+                written += n
+                if progress:
+                    progress(f"{written:>10,} estimates written ({written / (time.monotonic() - started):,.0f}/s)")
+        finally:
+            if workers > 1:
+                connection.close()  # this thread's own connection
+
+    slices = selectors.property_id_slices(size=batch_size)
+    if workers == 1:
+        for bounds in slices:
+            write_slice(bounds)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="estimates") as pool:
+            list(pool.map(write_slice, slices))
+    ValuationModelVersion.objects.filter(pk=version_id).update(estimates_written_at=timezone.now(),
+                                                               estimates_written=written)
+    return written
+
+
+def valuation_train_and_maybe_activate(*, activate_if_not_worse: bool = True, progress: Progress = None,
+                                       enqueue: bool = True) -> tuple[ValuationModelVersion, bool, dict]:
+    """The weekly job: train, evaluate, and activate the new version only if it is not worse than the active one
+    on the same hold-out. Returns (version, activated, comparison)."""
+    frame = selectors.sales_frame()
+    version = valuation_train(frame=frame, progress=progress)
+    active = selectors.valuation_version_active()
+    comparison = {}
+    activated = False
+    if activate_if_not_worse:
+        if active is None:
+            activated = True
+        else:
+            comparison = valuation_compare(candidate=version, baseline=active, frame=frame)
+            activated = is_not_worse(candidate=comparison["candidate"], baseline=comparison["baseline"])
+        if activated:
+            valuation_version_activate(version=version, enqueue=enqueue)
+        version.notes = (version.notes + f"\nCompared with {active.label if active else 'nothing'}: {comparison}; "
+                         f"{'activated' if activated else 'not activated (worse)'}").strip()
+        version.save(update_fields=["notes"])
+    return version, activated, comparison
+
+
+# --- importing recorded sales ------------------------------------------------------------------
+
+def sales_import(*, data, source: str = "import", dry_run: bool = False) -> dict:
+    """Record parsed CSV sales (csvdata.CsvSales) against known properties.
+
+    Rows are matched by external_id (matrikkel number), matrikkelenhet_id or property_id. Every row
+    that is not recorded is added to data.bad with its reason. Returns counts.
+    """
+    from properties.models import Property, PropertySale
+    from properties.services import property_sales_record_many
+
+    from .csvdata import BadRow
+
+    keys = {"external_id": "external_id", "matrikkelenhet_id": "matrikkelenhet_id", "property_id": "id"}
+    key = next((k for k in keys if any(k in row for row in data.rows)), None)
+    if key is None:
+        for line, row in zip(data.lines, data.rows):
+            data.bad.append(BadRow(line, "no property key column in the mapping (external_id, matrikkelenhet_id "
+                                         "or property_id)", "missing_property_key", _shown(row)))
+        return {"recorded": 0, "already_recorded": 0}
+    wanted = set()
+    for row in data.rows:
+        value = row.get(key)
+        if value:
+            wanted.add(value.strip())
+    lookup: dict[str, int] = {}
+    values = sorted(wanted)
+    for i in range(0, len(values), 5000):
+        part = values[i:i + 5000]
+        if key != "external_id":
+            part = [int(v) for v in part if v.isdigit()]
+        for k, pk in Property.objects.filter(**{f"{keys[key]}__in": part}).values_list(keys[key], "id"):
+            lookup[str(k)] = pk
+    sales, seen = [], set()
+    for line, row in zip(data.lines, data.rows):
+        value = (row.get(key) or "").strip()
+        if not value:
+            data.bad.append(BadRow(line, f"{key} is missing", "missing_property_key", _shown(row)))
+            continue
+        pk = lookup.get(value)
+        if pk is None:
+            data.bad.append(BadRow(line, f"no property with {key} {value!r}", "unknown_property", _shown(row)))
+            continue
+        ident = (pk, row["sold_on"], int(round(row["price"])))
+        if ident in seen:
+            data.bad.append(BadRow(line, "duplicate of an earlier row in the file", "duplicate_in_file", _shown(row)))
+            continue
+        seen.add(ident)
+        sales.append({"property_id": pk, "sold_on": row["sold_on"], "price": int(round(row["price"])),
+                      "true_value": None, "source": source, "_line": line})
+    existing = set()
+    by_property: dict[int, list] = {}
+    for s in sales:
+        by_property.setdefault(s["property_id"], []).append(s)
+    pks = sorted(by_property)
+    for i in range(0, len(pks), 5000):
+        existing.update(PropertySale.objects.filter(property_id__in=pks[i:i + 5000])
+                        .values_list("property_id", "sold_on", "price"))
+    fresh = []
+    already = 0
+    for s in sales:
+        if (s["property_id"], s["sold_on"], s["price"]) in existing:
+            already += 1
+            data.bad.append(BadRow(s["_line"], "this sale is already recorded", "already_recorded", {}))
+            continue
+        fresh.append({k: v for k, v in s.items() if k != "_line"})
+    if fresh and not dry_run:
+        property_sales_record_many(sales=fresh)
+    data.bad.sort(key=lambda b: b.line)
+    return {"recorded": 0 if dry_run else len(fresh), "would_record": len(fresh), "already_recorded": already}
+
+
+def _shown(row: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if not k.startswith("x:")}

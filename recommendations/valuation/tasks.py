@@ -1,0 +1,28 @@
+"""Celery tasks: thin interfaces over the valuation services (take ids, own retries, safe to run twice).
+
+The registered names predate the valuation room and are kept, so messages already queued and
+beat schedules keep resolving.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name=services.ESTIMATES_WRITE_TASK, acks_late=True)
+def valuation_estimates_write_task(*, version_id: int) -> int:
+    """Write the version's estimates for every property (does nothing once another version is active)."""
+    return services.valuation_estimates_write(version_id=version_id, progress=logger.info)
+
+
+@shared_task(name="recommendations.tasks.valuation_train_task", acks_late=True, time_limit=3 * 3600)
+def valuation_train_task(*, activate_if_not_worse: bool = True) -> dict:
+    """Train and evaluate; activate only if not worse than the active version on the same hold-out (weekly)."""
+    version, activated, comparison = services.valuation_train_and_maybe_activate(
+        activate_if_not_worse=activate_if_not_worse, progress=logger.info)
+    return {"version": version.version, "activated": activated, "comparison": comparison}

@@ -1,0 +1,44 @@
+"""Staff compare versions, read the report, activate and roll back in the admin; the property page shows the valuation."""
+import pytest
+from django.urls import reverse
+
+from properties.models import Property
+from recommendations.valuation import selectors, services
+from recommendations.valuation.models import ValuationModelVersion
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_superuser("staff", "staff@example.com", "a-long-test-password")
+
+
+@pytest.fixture
+def version(demo_catalogue):
+    return services.valuation_train(frame=selectors.sales_frame())
+
+
+def test_report_page_shows_metric_tables_and_plots(client, staff, version):
+    client.force_login(staff)
+    response = client.get(reverse("admin:valuation_valuationmodelversion_report", args=[version.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "MdAPE" in html and "Noise floor" in html and "Per county" in html and html.count("<svg") >= 3
+
+
+def test_staff_compare_and_activate_versions_from_the_list(client, staff, version, django_capture_on_commit_callbacks):
+    client.force_login(staff)
+    url = reverse("admin:valuation_valuationmodelversion_changelist")
+    assert "report" in client.get(url).content.decode()
+    compare = client.post(url, {"action": "compare_selected", "_selected_action": [version.pk]})
+    assert compare.status_code == 200 and "valuation-v1" in compare.content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(url, {"action": "activate_selected", "_selected_action": [version.pk]})
+    assert ValuationModelVersion.objects.get(pk=version.pk).is_active and len(callbacks) == 1
+
+
+def test_property_page_shows_the_valuation_with_its_factors(client, version):
+    services.valuation_version_activate(version=version, enqueue=False)
+    services.valuation_estimates_write(version_id=version.pk)
+    prop = Property.objects.order_by("id").first()
+    html = client.get(reverse("properties:detail", args=[prop.pk])).content.decode()
+    assert 'id="valuation"' in html and "valuation-factors" in html and "%" in html

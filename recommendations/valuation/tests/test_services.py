@@ -1,0 +1,142 @@
+"""Registry, activation, roll-back and estimates, on the database."""
+import numpy as np
+import pytest
+
+from properties.models import Property
+from recommendations.valuation import artifacts, selectors, services
+from recommendations.valuation.errors import ArtifactRejected, NoPreviousVersion
+from recommendations.valuation.model import Valuer
+from recommendations.valuation.models import ValuationModelVersion
+
+
+class OverpricingValuer(Valuer):
+    """A deliberately worse model: every value 40 % too high."""
+
+    def predict_log(self, f, **kwargs):
+        return super().predict_log(f, **kwargs) + np.log(1.4)
+
+
+@pytest.fixture
+def trained(demo_catalogue):
+    return services.valuation_train(frame=selectors.sales_frame())
+
+
+def estimates():
+    return dict((pk, (e, lo, hi, src)) for pk, e, lo, hi, src in Property.objects.values_list(
+        "id", "estimate", "estimate_low", "estimate_high", "estimate_source"))
+
+
+def test_training_registers_a_version_with_metrics_features_and_a_checksummed_artifact(trained, settings):
+    assert trained.version == 1 and not trained.is_active
+    assert {"overall", "by_category", "by_county", "noise_floor", "holdout", "sample"} <= set(trained.metrics)
+    assert trained.metrics["holdout"]["test_rows"] == pytest.approx(0.2 * trained.training_summary["rows"], abs=1)
+    assert "location level: municipality" in trained.features
+    path = settings.VALUATION_MODEL_DIR / trained.artifact_name
+    assert path.exists() and artifacts._sha256(path) == trained.artifact_sha256
+
+
+def test_a_model_file_that_does_not_match_its_checksum_is_never_loaded(trained, settings):
+    path = settings.VALUATION_MODEL_DIR / trained.artifact_name
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(ArtifactRejected):
+        artifacts.valuation_model_for(version=trained)
+
+
+def test_a_model_file_without_a_registry_row_is_never_loaded(trained, settings):
+    name, sha = artifacts.valuation_artifact_write(model=Valuer())
+    with pytest.raises(ArtifactRejected):
+        artifacts.valuation_artifact_load(name=name, sha256=sha)
+    with pytest.raises(ArtifactRejected):
+        artifacts.valuation_artifact_load(name="../../etc/passwd", sha256=trained.artifact_sha256)
+
+
+def test_a_model_is_loaded_once_per_process(trained):
+    assert artifacts.valuation_model_for(version=trained) is artifacts.valuation_model_for(version=trained)
+
+
+def test_activating_enqueues_the_registered_estimates_task_which_writes_them(trained, monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
+    from celery import current_app
+
+    monkeypatch.setitem(current_app.conf, "task_always_eager", True)  # run it here, whatever the broker
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.valuation_version_activate(version=trained)
+    assert len(callbacks) == 1
+    assert set(estimates()) == set(Property.objects.active().values_list("id", flat=True))
+    assert {src for _e, _lo, _hi, src in estimates().values()} == {"valuation-v1"}
+
+
+def test_activating_writes_an_estimate_with_its_interval_for_every_property(trained, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.valuation_version_activate(version=trained)
+    assert len(callbacks) == 1  # the estimates task is enqueued after commit
+    written = services.valuation_estimates_write(version_id=trained.pk)
+    assert written == Property.objects.count()
+    rows = estimates()
+    assert all(src == "valuation-v1" and lo <= e <= hi and lo < hi for e, lo, hi, src in rows.values())
+    trained.refresh_from_db()
+    assert trained.estimates_written == written
+
+
+def test_a_rollback_restores_the_previous_estimates(trained, monkeypatch):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    services.valuation_estimates_write(version_id=trained.pk)
+    first = estimates()
+    monkeypatch.setattr(services, "Valuer", OverpricingValuer)
+    second = services.valuation_train(frame=selectors.sales_frame())
+    services.valuation_version_activate(version=second, enqueue=False)
+    services.valuation_estimates_write(version_id=second.pk)
+    assert estimates() != first
+
+    restored = services.valuation_version_rollback(enqueue=False)
+    services.valuation_estimates_write(version_id=restored.pk)
+
+    assert restored.pk == trained.pk and selectors.valuation_version_active() == trained
+    assert estimates() == first
+
+
+def test_rollback_without_an_earlier_version_is_refused(trained):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    with pytest.raises(NoPreviousVersion):
+        services.valuation_version_rollback(enqueue=False)
+
+
+def test_a_model_that_is_worse_on_the_same_hold_out_is_not_activated(trained, monkeypatch):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    monkeypatch.setattr(services, "Valuer", OverpricingValuer)
+
+    candidate, activated, comparison = services.valuation_train_and_maybe_activate(enqueue=False)
+
+    assert not activated
+    assert comparison["candidate"]["mdape"] > comparison["baseline"]["mdape"]
+    assert selectors.valuation_version_active() == trained
+    assert ValuationModelVersion.objects.filter(is_active=True).count() == 1
+    assert "not activated" in candidate.notes
+
+
+def test_a_model_that_is_not_worse_is_activated(trained):
+    services.valuation_version_activate(version=trained, enqueue=False)
+    candidate, activated, _ = services.valuation_train_and_maybe_activate(enqueue=False)
+    assert activated and selectors.valuation_version_active() == candidate
+
+
+def test_estimates_stop_when_another_version_became_active(trained):
+    assert services.valuation_estimates_write(version_id=trained.pk) == 0  # never activated
+
+
+@pytest.mark.django_db(transaction=True)
+def test_estimates_written_by_several_connections_cover_every_property_once_with_the_same_values(demo_catalogue):
+    version = services.valuation_train(frame=selectors.sales_frame())
+    services.valuation_version_activate(version=version, enqueue=False)
+    assert services.valuation_estimates_write(version_id=version.pk, workers=1, batch_size=500) == 1500
+    sequential = estimates()
+    Property.objects.update(estimate=None, estimate_low=None, estimate_high=None, estimate_source="")
+    lines = []
+
+    written = services.valuation_estimates_write(version_id=version.pk, workers=3, batch_size=170, progress=lines.append)
+
+    assert written == 1500 and len(lines) == 9  # 1,500 / 170: nine slices, one progress line each
+    assert lines[-1].split()[0] == "1,500"
+    assert estimates() == sequential
+    version.refresh_from_db()
+    assert version.estimates_written == 1500
