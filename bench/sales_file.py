@@ -30,8 +30,8 @@ files do.
 
 Files written (the script prints a valuation_backtest command line for each):
 - ``us.csv``: comma-separated, US dates (mm/dd/yyyy), three-decimal coordinates, English headers;
-- ``no.csv``: semicolon-separated Windows-1252, Norwegian headers, dd.mm.yyyy dates, decimal commas, prices with
-  spaces between thousands;
+- ``no.csv``: semicolon-separated Windows-1252, Norwegian headers, dd.mm.yyyy dates, decimal commas (three-decimal
+  coordinates too), prices with spaces between thousands;
 - ``year_month.csv``: no coordinates and no day: ``Yr Sold`` and ``Mo Sold`` columns, zip code as the location;
 - ``sales.xlsx``: a spreadsheet with typed cells (numbers and dates);
 - ``us.csv.gz``: the US file in UTF-16 with a byte order mark, gzipped.
@@ -163,7 +163,7 @@ def _comma(value: float, decimals: int) -> str:
 def no_rows(sales: list[dict]) -> list[list]:
     return [[s["matrikkel"], s["address"], s["zip"], s["place"], s["sold_on"].strftime("%d.%m.%Y"),
              "" if s["no_price"] else _nok(s["price"]), s["area_text"] or s["area"], s["plot"], s["year_built"],
-             s["bedrooms"], _comma(s["floors"], 1), s["style"], _comma(s["lat"], 5), _comma(s["lon"], 5),
+             s["bedrooms"], _comma(s["floors"], 1), s["style"], _comma(s["lat"], 3), _comma(s["lon"], 3),
              _nok(s["true_value"])] for s in sales]
 
 
