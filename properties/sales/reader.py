@@ -53,7 +53,7 @@ class ColumnReport:
     missing: int = 0
     unreadable: int = 0
     examples: list[str] = dataclasses.field(default_factory=list)  # unreadable values, first few
-    rejected: dict[str, int] = dataclasses.field(default_factory=dict)  # readable but unusable, by why ("not positive": 3)
+    rejected: dict[str, int] = dataclasses.field(default_factory=dict)  # readable but unusable, by why
 
     def line(self) -> str:
         share = self.usable / self.rows if self.rows else 0.0
