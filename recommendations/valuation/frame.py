@@ -173,3 +173,30 @@ def concat(parts: list[Frame]) -> Frame:
         true_value=None if first.true_value is None else np.concatenate([p.true_value for p in parts]),
         names=None if first.names is None else np.concatenate([p.names for p in parts]),
     )
+
+
+def from_sales_file(data) -> Frame:
+    """Rows read by `properties.sales.reader.sales_file_read` (a SalesFile) as a Frame; extras are extra features."""
+    rows = data.rows
+    n = len(rows)
+    num, text = empty_num(n), empty_text(n)
+    for i, row in enumerate(rows):
+        for name in num:
+            v = row.get(name)
+            if v is not None:
+                num[name][i] = v
+        for name in text:
+            v = row.get(name)
+            if v:
+                text[name][i] = v
+    has_true = any(row.get("true_value") is not None for row in rows)
+    return Frame(
+        n=n, price=np.array([row["price"] for row in rows], float),
+        sold_day=np.array([day_number(row["sold_on"]) for row in rows], float),
+        num=num, text=text, tags=None,
+        extra_num={k: np.array([np.nan if row[f"x:{k}"] is None else row[f"x:{k}"] for row in rows], float)
+                   for k in data.extra_numeric},
+        extra_text={k: np.array([row[f"x:{k}"] for row in rows], dtype=object) for k in data.extra_text},
+        true_value=np.array([np.nan if row.get("true_value") is None else row["true_value"] for row in rows], float)
+        if has_true else None,
+    )

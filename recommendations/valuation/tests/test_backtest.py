@@ -4,7 +4,8 @@ import json
 from io import StringIO
 
 import numpy as np
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from recommendations.valuation.frame import day_to_date
 
@@ -41,3 +42,36 @@ def test_backtest_on_a_foreign_csv_prints_metrics_as_json(tmp_path, demo_sales):
     assert overall["n"] == round(demo_sales.n * 0.2)
     assert overall["mdape"] < 20 and 70 <= overall["coverage"] <= 90 and overall["r2_log"] > 0.8
     assert set(metrics["by_category"]) == {"residential", "cabin", "commercial"}
+
+
+def test_backtest_reads_year_and_month_columns_and_says_how_before_training(tmp_path, demo_sales):
+    # Like the second kind of real file: no coordinates, the sale date only as a year and a month column,
+    # house styles that look like numbers, a zip code declared a category, and text in the area column.
+    sales = demo_sales.take(np.arange(3000))
+    styles = np.array(["1Story", "1.5Fin", "2Story", "2.5Unf", "SLvl"], dtype=object)
+    path = tmp_path / "sales.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["SalePrice", "Yr Sold", "Mo Sold", "Gr Liv Area", "House Style", "Zip"])
+        for i in range(sales.n):
+            sold = day_to_date(sales.sold_day[i])
+            w.writerow([int(sales.price[i]), sold.year, sold.month,
+                        "n/a" if i % 97 == 0 else f"{sales.num['usable_area'][i]:.0f}",
+                        styles[i % 5], sales.text["municipality"][i]])
+    out = StringIO()
+    call_command("valuation_backtest", str(path), "--map",
+                 "price=SalePrice,sold_on=Yr Sold+Mo Sold,usable_area=Gr Liv Area,style=House Style,zip=Zip:category",
+                 stdout=out)
+    text = out.getvalue()
+    reading = text[:text.index("Skipped rows: none")]
+    assert 'sold_on        ← "Yr Sold" + "Mo Sold"' in reading and "(the 1st of the month); 100.0% usable" in reading
+    assert "category, 5 values such as" in reading and "1Story" in reading
+    assert "usable_area" in reading and f"{-(-sales.n // 97):,} missing" in reading
+    assert "MdAPE" in text[len(reading):]
+
+
+def test_backtest_refuses_an_ambiguous_column_before_training(tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text("price,date,lat\n650000,03/04/2021,47.721\n", encoding="utf-8")
+    with pytest.raises(CommandError, match='"date" \\(sold_on\\) reads as day-first and as month-first'):
+        call_command("valuation_backtest", str(path), "--map", "price=price,sold_on=date,lat=lat", stdout=StringIO())
