@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from ..models import Collection, OutboxMessage, SavedProperty, SavedSearch, SearchHistoryEntry, User
+from accounts.models import User
+from epty.mail.models import OutboxMessage
+
+from .models import Collection, SavedProperty, SavedSearch, SearchHistoryEntry
 
 
 def collections_for(*, user: User) -> QuerySet[Collection]:
@@ -37,10 +39,6 @@ def search_history_for(*, user: User) -> QuerySet[SearchHistoryEntry]:
 
 def digest_for(*, user: User, key) -> OutboxMessage | None:
     return OutboxMessage.objects.filter(user=user, key=key).first()
-
-
-def search_query_string(params: dict) -> str:
-    return urlencode(params)
 
 
 def export_section(user: User) -> dict:

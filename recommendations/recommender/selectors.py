@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 
-from accounts.models import SavedProperty, SavedSearch, SearchHistoryEntry
+from accounts.saved.models import SavedProperty, SavedSearch, SearchHistoryEntry
 
 from .engine import Recommendation, recommend
 from .preferences import Preferences, preferences_clean

@@ -1,7 +1,17 @@
-"""Celery task for the daily market trends refresh (scheduled in epty/settings/recommender.py)."""
+"""Celery task for the daily market trends refresh (scheduled below, at MARKET_TRENDS_REFRESH_HOUR)."""
 from __future__ import annotations
 
 from celery import shared_task
+from celery.schedules import crontab
+
+# Periodic jobs (recommendations/tasks.py passes them on to epty/celery.py's table).
+SCHEDULE = {
+    "recommendations.market_trends_refresh": {
+        "task": "recommendations.trends.tasks.market_trends_refresh_task",
+        "switch": "MARKET_TRENDS_REFRESH_SCHEDULED",
+        "schedule": lambda s: crontab(minute=15, hour=s.MARKET_TRENDS_REFRESH_HOUR),
+    },
+}
 
 
 @shared_task(name="recommendations.trends.tasks.market_trends_refresh_task",
