@@ -1,4 +1,4 @@
-"""Settings for offers (imported by base.py): silent bidding (F7)."""
+"""Settings for offers (imported by base.py): silent bidding."""
 from .env import env, env_int
 
 # Levels of assurance (the ID token's `acr`) a login must have been made with to submit an offer;

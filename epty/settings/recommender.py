@@ -1,4 +1,4 @@
-"""Recommender and market trends (issue 8). Variables are declared in env.py."""
+"""Recommender and market trends. Variables are declared in env.py."""
 from __future__ import annotations
 
 from .env import env, env_int

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django_filters.constants import EMPTY_VALUES
+
 from . import params as table
 from .forms import search_form_class
 from .selectors import properties_filters_validate
@@ -26,7 +28,8 @@ class SearchMatcher:
         if set(params) - {p.name for p in table.form_params()} - table.control_names() or not form.is_valid():
             properties_filters_validate(params)  # raises the search's own errors, with their codes
         self.values: dict[str, Any] = form.cleaned_data
-        active = [row for row in table.filter_params() if self.values.get(row.name) is not None]
+        # A filter whose value is empty (say ``municipality=,``) filters nothing, in SQL as here.
+        active = [row for row in table.filter_params() if self.values.get(row.name) not in EMPTY_VALUES]
         self._checks = tuple(row.predicate(self.values[row.name], self.values) for row in active)
         self._columns = frozenset(column for row in active for column in row.columns)
 

@@ -253,7 +253,7 @@ def _features_sql(queryset: QuerySet, mask: int, values: dict) -> QuerySet:
 
 
 def _features_predicate(mask: int, values: dict) -> Predicate:
-    return lambda row: row["feature_mask"] & mask == mask
+    return lambda row: (row["feature_mask"] & mask) == mask
 
 
 def _bbox_sql(queryset: QuerySet, box: tuple, values: dict) -> QuerySet:

@@ -23,7 +23,9 @@ WORDS = ["storgata", "kirkeveien", "skolebakken", "fjordvegen", "aerfuglstien", 
 
 
 def _joined(values):
-    return st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True).map(",".join)
+    """Comma-separated values, now and then with blank items (``,``, ``" , "``) or none at all."""
+    return st.one_of(st.lists(st.sampled_from([*values, "", " "]), min_size=1, max_size=3).map(",".join),
+                     st.sampled_from([",", " , ", ",,"]))
 
 
 def _number(low: int, high: int):
