@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import User
 from epty.mail.models import OutboxMessage
+from properties.models import Property
 
 from .models import Collection, SavedProperty, SavedSearch, SearchHistoryEntry
 
@@ -39,6 +40,12 @@ def search_history_for(*, user: User) -> QuerySet[SearchHistoryEntry]:
 
 def digest_for(*, user: User, key) -> OutboxMessage | None:
     return OutboxMessage.objects.filter(user=user, key=key).first()
+
+
+def digest_properties(*, message: OutboxMessage) -> list[Property]:
+    """Every property an alert digest covers, in the digest's order."""
+    order = {pid: i for i, pid in enumerate(message.property_ids)}
+    return sorted(Property.objects.filter(pk__in=message.property_ids), key=lambda p: order[p.pk])
 
 
 def export_section(user: User) -> dict:

@@ -11,7 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from properties.models import Property
 from properties.search.querystring import search_query_string
 
 from . import selectors, services
@@ -233,10 +232,8 @@ def alert_digest(request, key):
     message = selectors.digest_for(user=request.user, key=key)
     if message is None:
         raise Http404
-    properties = Property.objects.filter(pk__in=message.property_ids)
-    order = {pid: i for i, pid in enumerate(message.property_ids)}
     return render(request, "accounts/saved/digest.html", {
-        "message": message, "properties": sorted(properties, key=lambda p: order[p.pk])})
+        "message": message, "properties": selectors.digest_properties(message=message)})
 
 
 def alerts_unsubscribe(request, token: str):
