@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+
 class Collection(models.Model):
     """A user's named list of saved properties. Every user has exactly one default ("Favourites")."""
 

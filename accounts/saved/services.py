@@ -13,12 +13,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from epty.errors import ConflictError
 from properties.models import Property
 from properties.search.querystring import search_params_for_record
 from properties.search.selectors import properties_filters_validate
-
-from accounts.models import User
 
 from .models import AlertFrequency, Collection, SavedProperty, SavedSearch, SearchHistoryEntry
 

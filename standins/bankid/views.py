@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.oidc.provider import standin_client_secret, standin_enabled
+
 from .persons import PERSONS, by_altsub
 
 KEY_CACHE = "accounts:standin:rsa-key"

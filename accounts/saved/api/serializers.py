@@ -7,6 +7,7 @@ from properties.api.serializers import PropertySummarySerializer
 
 from ..models import AlertFrequency, Collection, SavedProperty, SavedSearch, SearchHistoryEntry
 
+
 class CollectionOutputSerializer(serializers.ModelSerializer):
     item_count = serializers.IntegerField(read_only=True)
 

@@ -1,6 +1,7 @@
 """The outbox moves here from accounts: state only. The table (accounts_outboxmessage) stays as it is."""
-import django.db.models.deletion
 import uuid
+
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 

@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 
 from properties import reference
-from properties.models import Property
 from properties.geo import haversine_km
-from properties.tests.factories import make_catalogue, property_row
+from properties.models import Property
 from properties.services import property_upsert_many
+from properties.tests.factories import make_catalogue, property_row
 
 pytestmark = pytest.mark.django_db
 

@@ -115,9 +115,8 @@ def test_sync_of_one_municipality_imports_only_its_properties(source, standin, s
 
 
 def test_the_incremental_sync_is_scheduled_every_ten_minutes_and_its_task_runs_the_sync(source, standin, settings):
-    from properties.tasks import matrikkel_sync_incremental
-
     from epty.celery import beat_schedule
+    from properties.tasks import matrikkel_sync_incremental
 
     entry = beat_schedule()["matrikkel-sync-incremental"]
     assert entry["task"] == "properties.tasks.matrikkel_sync_incremental" and entry["schedule"] == 600

@@ -11,7 +11,6 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from standins import demo
 from properties.models import Property
 from properties.services import (
     UpsertResult,
@@ -19,6 +18,7 @@ from properties.services import (
     property_sales_record_many,
     property_upsert_many,
 )
+from standins import demo
 
 
 def _changed_estimates(chunk: demo.DemoChunk, ids: dict[str, int]) -> list[tuple[int, int, int, int]]:
