@@ -15,10 +15,14 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from epty.mail.models import OutboxMessage
+from epty.mail.services import absolute_url, mail_enqueue
 
 from . import nnin
 from .models import ApiToken, User
@@ -103,19 +107,18 @@ EMAIL_SALT = "accounts.email-confirm"
 EMAIL_MAX_AGE = 2 * 24 * 3600
 
 
-def user_email_change_request(*, user: User, email: str, confirm_url: Callable[[str], str]) -> str:
-    """Send a signed confirmation link to ``email``; the address is stored only when it is followed."""
+@transaction.atomic
+def user_email_change_request(*, user: User, email: str) -> str:
+    """Mail a signed confirmation link to ``email`` (through the outbox, in the user's language);
+    the address is stored only when the link is followed."""
     from django.core.validators import validate_email
 
     email = email.strip()
     validate_email(email)
     token = signing.dumps({"u": user.pk, "e": email}, salt=EMAIL_SALT)
-    send_mail(
-        _("Confirm your e-mail address for epty"),
-        _("Follow this link to use %(email)s for epty's alerts:\n\n%(url)s\n\nThe link is valid for two days.")
-        % {"email": email, "url": confirm_url(token)},
-        None, [email],
-    )
+    mail_enqueue(user=user, to=email, kind=OutboxMessage.Kind.EMAIL_CONFIRM,
+                 subject=gettext_lazy("Confirm your e-mail address for epty"), template="emails/email_confirm.txt",
+                 context={"email": email, "url": absolute_url(reverse("accounts:email-confirm", args=[token]))})
     return token
 
 
@@ -177,14 +180,3 @@ def user_delete(*, user: User) -> None:
     # Other sessions of this user die with it: they hold only its id, and Django checks the
     # session hash against the (now missing) user on every request.
     user.delete()  # cascades: API tokens
-
-
-# --- collections, saved searches, search history (issue 5) ------------------------------------
-# Their rows cascade with the user (no deletion hook needed); the export gets a section.
-def _saved_export(user: User) -> dict:
-    from .saved.selectors import export_section
-
-    return export_section(user)
-
-
-register_export_section("saved", _saved_export)

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -63,9 +62,7 @@ def profile(request):
 def email_change(request):
     form = EmailForm(request.POST)
     if form.is_valid():
-        services.user_email_change_request(
-            user=request.user, email=form.cleaned_data["email"],
-            confirm_url=lambda token: request.build_absolute_uri(reverse("accounts:email-confirm", args=[token])))
+        services.user_email_change_request(user=request.user, email=form.cleaned_data["email"])
         messages.success(request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]})
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": ProfileForm.for_user(request.user), "email_form": form},

@@ -69,7 +69,8 @@ def setup(args) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from accounts.models import AlertFrequency, SavedSearch, User
+    from accounts.models import User
+    from accounts.saved.models import AlertFrequency, SavedSearch
     from accounts.saved.services import search_params_clean
     from properties.models import Property
 
@@ -176,8 +177,8 @@ def measure(args, run_at) -> None:
     from django.db import connection
 
     from accounts.saved import alerts
-
     from accounts.saved import alerts as alerts_module
+    from epty.mail.delivery import outbox_send
 
     timings = {"render": 0.0, "hits": 0.0}
 
@@ -216,7 +217,7 @@ def measure(args, run_at) -> None:
     mail.outbox = []
     with connection.execute_wrapper(count_queries):
         started = time.monotonic()
-        sent = alerts.outbox_send(limit=10**7)
+        sent = outbox_send(limit=10**7)
         send_seconds = time.monotonic() - started
     send_queries = counted["n"]
     load = os.getloadavg()[0]

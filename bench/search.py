@@ -162,7 +162,7 @@ def database_facts(url: str) -> dict:
 def pick_data_dependent(url: str) -> dict:
     """Values taken from the loaded data: a common street word and a rare exact address.
 
-    The demo generator builds street names as stem + suffix (properties/demo.py STREET_SUFFIXES);
+    The demo generator builds street names as stem + suffix (standins/demo.py STREET_SUFFIXES);
     "veien" is one of its ten suffixes, so `q=veien` matches about a tenth of all rows. The rare
     address is "<street> <number><letter> <postcode>" of a row in the middle of the table.
     """

@@ -218,7 +218,7 @@ def _produce(count: int, batch_size: int, pages) -> None:
 
 
 def dataset_offset(start: int) -> int:
-    from properties import demo
+    from standins import demo
     return demo.MATRIKKELENHET_ID_OFFSET + start
 
 

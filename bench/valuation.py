@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/epty_valbench python bench/valuation.py \
         [--train-sales 500000] [--properties 1000000] [--db-sales 200000] [--requests 200]
 
-1. Training: one production fit (`Valuer.fit`) on N synthetic sales from properties.demo, in memory.
+1. Training: one production fit (`Valuer.fit`) on N synthetic sales from standins.demo, in memory.
 2. Estimates: generates --properties properties (generate_demo, PostgreSQL; then ANALYZE), trains on
    their sales, activates, and times `valuation_estimates_write` (read, predict, `property_estimates_set`)
    with VALUATION_ESTIMATE_WORKERS connections. The time is PostgreSQL keeping 19 indexes: it needs the
@@ -45,7 +45,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from properties import demo
+    from standins import demo
     from properties.models import Property
     from recommendations.valuation import selectors, services
     from recommendations.valuation.frame import from_demo_arrays

@@ -143,7 +143,9 @@ def offer_submit(*, buyer, property: Property, amount: int, acr: str | None, mes
     if selectors.is_verified_owner(user=buyer, property_id=property.pk):
         raise ValidationError(_("You cannot make an offer on a property you own."), code="own_property")
 
-    User.objects.select_for_update().filter(pk=buyer.pk).first()  # one buyer's writes run one at a time
+    # One buyer's writes run one at a time. NO KEY: rows that merely point at the buyer (the outbox's
+    # e-mails to them, written by other transactions that may hold an offer's lock) need not wait.
+    User.objects.select_for_update(no_key=True).filter(pk=buyer.pk).first()
     since = timezone.now() - dt.timedelta(hours=24)
     sent = OfferEvent.objects.filter(offer__buyer=buyer, kind__in=[OfferEvent.Kind.SUBMITTED, OfferEvent.Kind.REVISED],
                                      created_at__gte=since).count()

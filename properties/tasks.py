@@ -6,6 +6,16 @@ from celery import shared_task
 from .matrikkelen.sync import matrikkel_refresh_property, matrikkel_sync
 from .models import SyncRun
 
+# Periodic jobs (epty/celery.py builds beat's table from every app's SCHEDULE).
+SCHEDULE = {
+    "matrikkel-sync-incremental": {
+        "task": "properties.tasks.matrikkel_sync_incremental",
+        "switch": "MATRIKKEL_SYNC_SCHEDULED",
+        "schedule": lambda s: s.MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0,
+        "options": lambda s: {"expires": s.MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0},
+    },
+}
+
 
 @shared_task(name="properties.tasks.matrikkel_sync_incremental", ignore_result=True)
 def matrikkel_sync_incremental(municipality: str | None = None) -> int:

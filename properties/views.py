@@ -3,14 +3,21 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from . import reference
-from .filters import SORTS, PropertyFilter
 from .models import Category, Property
-from .selectors import properties_search
-from .signals import search_params_for_record, search_performed
+from .search import params as search_params
+from .search.querystring import search_params_normalise
+from .search.services import search_run
+
+# The parameters templates/properties/search.html lays out itself; every other one of the search's
+# table gets a labelled text input, so a new filter is on the page without touching the template.
+LAID_OUT = {"q", "municipality", "county", "category", "building_type", "estimate_min", "estimate_max", "area_min",
+            "area_max", "year_min", "year_max", "rooms_min", "bedrooms_min", "features", "bbox", "near", "radius_km",
+            "sort"}
 
 
 def _markers(properties) -> list[dict]:
@@ -22,31 +29,27 @@ def _markers(properties) -> list[dict]:
 
 @require_GET
 def search(request):
-    # Checkboxes send one value per box (features=sauna&features=view): join them the way the API takes them.
-    params = request.GET.copy()
-    for key, values in request.GET.lists():
-        if len(values) > 1:
-            params[key] = ",".join(v for v in values if v)
+    params = search_params_normalise(request.GET)
     page, errors = None, {}
     try:
-        page = properties_search(params=params, cursor=params.get("cursor"), page_size=settings.SEARCH_PAGE_SIZE)
+        page = search_run(query=params, user=request.user, via="page", page_size=settings.SEARCH_PAGE_SIZE)
     except ValidationError as exc:
         errors = {field: [e.message % (e.params or {}) for e in errs] for field, errs in exc.error_dict.items()}
-    if page is not None and not params.get("cursor"):
-        search_performed.send(sender=search, user=request.user, params=search_params_for_record(params),
-                              result_count=page.count, count_is_exact=page.count_is_exact, via="page")
+    query = QueryDict(mutable=True)
+    query.update(params)
     next_query = None
     if page and page.next_cursor:
-        query = params.copy()
-        query["cursor"] = page.next_cursor
-        next_query = query.urlencode()
-    first_query = params.copy()
+        following = query.copy()
+        following["cursor"] = page.next_cursor
+        next_query = following.urlencode()
+    first_query = query.copy()
     first_query.pop("cursor", None)
     return render(request, "properties/search.html", {
         "page": page,
         "errors": errors,
         "params": params,
-        "filter_names": list(PropertyFilter.base_filters),
+        "other_params": [{"name": p.name, "label": p.label, "value": params.get(p.name, "")}
+                         for p in search_params.form_params() if p.name not in LAID_OUT],
         "next_query": next_query,
         "first_query": first_query.urlencode(),
         "is_first_page": not params.get("cursor"),
@@ -54,7 +57,7 @@ def search(request):
         "categories": Category.choices,
         "features": reference.FEATURES,
         "selected_features": set(params.get("features", "").split(",")),
-        "sorts": list(SORTS),
+        "sorts": list(search_params.SORTS),
         "counties": reference.counties().values(),
     })
 

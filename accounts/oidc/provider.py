@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import jwt
 import requests
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
@@ -30,8 +31,10 @@ class ClientConfig:
 
 
 def standin_enabled() -> bool:
-    """The local stand-in runs only in development: DEBUG on, no BankID issuer, and allowed by settings."""
-    return bool(settings.BANKID_STANDIN_ALLOWED and settings.DEBUG and not settings.BANKID_ISSUER)
+    """The local stand-in runs only in development: installed (the `standins` app), DEBUG on, no BankID
+    issuer, and allowed by settings."""
+    return bool(settings.BANKID_STANDIN_ALLOWED and settings.DEBUG and not settings.BANKID_ISSUER
+                and apps.is_installed("standins"))
 
 
 def standin_client_secret() -> str:

@@ -15,11 +15,12 @@ changed after W: created or upstream facts changed (``updated_at > W``) or re-es
   shown then ("estimate moved"). Other changes to a property S has already shown are not repeated.
 
 Each saved search is evaluated as a filter over the changed properties only (loaded once per run),
-with the same validated parameters the search uses; see ``SearchMatcher``.
+with the same validated parameters the search uses: ``properties.search.matcher.SearchMatcher``,
+derived from the same table of parameters as the search's SQL.
 
 A run is three steps: collect (read only), commit (per batch of users, one transaction: the
-digests in the outbox, the hits, and every due search's watermark advanced to the run's start),
-send (each outbox message delivered, then marked sent). A crash before a batch's commit loses
+digests in the outbox (epty.mail), the hits, and every due search's watermark advanced to the run's
+start), send (each outbox message delivered, then marked sent: ``epty.mail.delivery.outbox_send``). A crash before a batch's commit loses
 nothing (the next run finds the same properties: watermarks did not move); after it, nothing
 (the sender delivers the stored digest). Only a crash between the mail server accepting a message
 and it being marked sent repeats that one message.
@@ -39,18 +40,21 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from properties.filters import CONTROL_PARAMS, PropertyFilter
+from epty.mail.delivery import outbox_send
+from epty.mail.models import OutboxMessage
+from epty.mail.services import absolute_url, mail_enqueue_many, recipient_language
+from properties.geo import EARTH_RADIUS_KM
 from properties.models import Property
-from properties.selectors import EARTH_RADIUS_KM, haversine_km, properties_filters_validate
+from properties.search import params as search_params
+from properties.search.matcher import SearchMatcher
 
-from ..models import AlertFrequency, OutboxMessage, SavedSearch, SavedSearchHit
+from .models import AlertFrequency, SavedSearch, SavedSearchHit
 from .services import unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -59,6 +63,8 @@ Hook = Callable[[str, dict], None]
 LOCK_KEY = "accounts:alerts-run"
 PERIODS = {AlertFrequency.INSTANT: dt.timedelta(0), AlertFrequency.DAILY: dt.timedelta(days=1),
            AlertFrequency.WEEKLY: dt.timedelta(days=7)}
+# What a digest shows and the run itself reads of each changed property; the search's predicates
+# add the columns they read (candidate_fields()).
 CANDIDATE_FIELDS = (
     "id", "external_id", "address", "postcode", "town", "municipality_number", "municipality_name",
     "county_number", "category", "building_type_code", "usable_area", "rooms", "bedrooms", "year_built",
@@ -68,77 +74,9 @@ CANDIDATE_FIELDS = (
 NEW, MOVED = "new", "estimate_moved"
 
 
-class SearchMatcher:
-    """A saved search's filters, validated by the search's own FilterSet, evaluated on a property row.
-
-    Mirrors properties.filters.PropertyFilter (and the selector's radius) field by field, with SQL's
-    NULL semantics (a missing value never satisfies a bound); a test checks it against the search
-    over a seeded catalogue for many parameter sets.
-    """
-
-    RANGES = (("estimate_min", "estimate", ">="), ("estimate_max", "estimate", "<="),
-              ("area_min", "usable_area", ">="), ("area_max", "usable_area", "<="),
-              ("rooms_min", "rooms", ">="), ("bedrooms_min", "bedrooms", ">="),
-              ("year_min", "year_built", ">="), ("year_max", "year_built", "<="))
-
-    _form_class = None
-
-    @classmethod
-    def _clean(cls, params: dict) -> dict:
-        """The search's own form (PropertyFilter's), built once: a FilterSet per search costs 5x more."""
-        if cls._form_class is None:
-            cls._form_class = PropertyFilter(data={}, queryset=Property.objects.none()).get_form_class()
-        if set(params) - set(PropertyFilter.base_filters) - CONTROL_PARAMS:
-            properties_filters_validate(params)  # raises the search's unknown_parameter error
-        form = cls._form_class(data=params)
-        if not form.is_valid():
-            properties_filters_validate(params)  # raises the search's errors, with their codes
-        return form.cleaned_data
-
-    def __init__(self, params: dict):
-        data = self._clean(params)
-        self.municipalities = set(data["municipality"]) if data.get("municipality") else None
-        self.counties = set(data["county"]) if data.get("county") else None
-        self.categories = set(data["category"]) if data.get("category") else None
-        self.building_types = set(data["building_type"]) if data.get("building_type") else None
-        self.ranges = [(column, op, data[name]) for name, column, op in self.RANGES if data.get(name) is not None]
-        self.estimate_ranges = [r for r in self.ranges if r[0] == "estimate"]
-        self.features = data.get("features") or 0
-        self.bbox = data.get("bbox")
-        self.near = data.get("near")
-        self.radius = data.get("radius_km")
-        self.words = data["q"].split() if data.get("q") else []
-
-    @staticmethod
-    def _in_range(value, op: str, bound) -> bool:
-        if value is None:
-            return False
-        return value >= bound if op == ">=" else value <= bound
-
-    def estimate_matches(self, estimate) -> bool:
-        return all(self._in_range(estimate, op, bound) for _, op, bound in self.estimate_ranges)
-
-    def __call__(self, p: dict) -> bool:
-        if self.municipalities is not None and p["municipality_number"] not in self.municipalities:
-            return False
-        if self.counties is not None and p["county_number"] not in self.counties:
-            return False
-        if self.categories is not None and p["category"] not in self.categories:
-            return False
-        if self.building_types is not None and p["building_type_code"] not in self.building_types:
-            return False
-        for column, op, bound in self.ranges:
-            if not self._in_range(p[column], op, bound):
-                return False
-        if self.features and (p["feature_mask"] & self.features) != self.features:
-            return False
-        if self.bbox is not None:
-            min_lon, min_lat, max_lon, max_lat = self.bbox
-            if not (min_lon <= p["lon"] <= max_lon and min_lat <= p["lat"] <= max_lat):
-                return False
-        if self.near is not None and haversine_km(self.near[0], self.near[1], p["lat"], p["lon"]) > self.radius:
-            return False
-        return all(word in p["search_text"] for word in self.words)
+def candidate_fields() -> tuple[str, ...]:
+    """The columns loaded per changed property: the digest's and the run's, and every filter's."""
+    return tuple(dict.fromkeys((*CANDIDATE_FIELDS, *search_params.predicate_columns())))
 
 
 @dataclass
@@ -163,16 +101,18 @@ class Candidates:
         return self.by_lon[bisect.bisect_left(self.lons, low):bisect.bisect_right(self.lons, high)]
 
     def for_matcher(self, matcher: SearchMatcher) -> Iterable[dict]:
-        """A superset of the rows the matcher can accept (it still checks every condition)."""
-        if matcher.municipalities is not None:
-            return [r for m in matcher.municipalities for r in self.by_municipality.get(m, ())]
-        if matcher.counties is not None:
-            return [r for c in matcher.counties for r in self.by_county.get(c, ())]
-        if matcher.bbox is not None:
-            return self._lon_slice(matcher.bbox[0], matcher.bbox[2])
-        if matcher.near is not None:
-            lat, lon = matcher.near
-            dlon = math.degrees(matcher.radius / EARTH_RADIUS_KM) / max(math.cos(math.radians(min(abs(lat) + 1, 89.9))), 1e-6)
+        """A superset of the rows the matcher can accept (it still checks every condition): the
+        rows of its municipalities or counties, or of the longitudes its box or circle spans."""
+        values = matcher.values
+        if values.get("municipality"):
+            return [r for m in values["municipality"] for r in self.by_municipality.get(m, ())]
+        if values.get("county"):
+            return [r for c in values["county"] for r in self.by_county.get(c, ())]
+        if values.get("bbox") is not None:
+            return self._lon_slice(values["bbox"][0], values["bbox"][2])
+        if values.get("near") is not None:
+            (lat, lon), radius = values["near"], values["radius_km"]
+            dlon = math.degrees(radius / EARTH_RADIUS_KM) / max(math.cos(math.radians(min(abs(lat) + 1, 89.9))), 1e-6)
             return self.rows if dlon >= 180 else self._lon_slice(lon - dlon * 1.01, lon + dlon * 1.01)
         return self.rows
 
@@ -220,8 +160,8 @@ def _classify(p: dict, hit_estimate, has_hit: bool, since: dt.datetime, matcher:
         return (MOVED, hit_estimate) if _moved(p["estimate"], hit_estimate, threshold) else (None, None)
     if p["created_at"] > since or p["updated_at"] > since:
         return NEW, None
-    # Only the estimate changed since the watermark.
-    if matcher.estimate_ranges and not matcher.estimate_matches(p["estimate_previous"]):
+    # Only the estimate changed since the watermark. Did the previous estimate keep it out of the search?
+    if matcher.reads("estimate") and not matcher({**p, "estimate": p["estimate_previous"]}):
         return NEW, None
     if _moved(p["estimate"], p["estimate_previous"], threshold):
         return MOVED, p["estimate_previous"]
@@ -249,7 +189,7 @@ def alerts_collect(*, now: dt.datetime) -> tuple[list[SavedSearch], Candidates, 
     overlap = dt.timedelta(seconds=settings.ALERTS_WATERMARK_OVERLAP_SECONDS)
     oldest = min(s.last_notified for s in due) - overlap
     rows = list(Property.objects.active().filter(Q(updated_at__gt=oldest) | Q(estimated_at__gt=oldest))
-                .values(*CANDIDATE_FIELDS))
+                .values(*candidate_fields()))
     for row in rows:  # when it last changed in a way alerts care about
         row["changed_at"] = max(row["updated_at"], row["estimated_at"] or row["updated_at"])
     candidates = Candidates(rows=rows)
@@ -293,10 +233,6 @@ def alerts_collect(*, now: dt.datetime) -> tuple[list[SavedSearch], Candidates, 
     return due, candidates, {u: f for u, f in findings.items() if f}, result
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
 class DigestRenderer:
     """Renders digests for one run. A property's lines are rendered once per language and kind and
     reused across users (most changed properties appear in many digests); URLs are built from
@@ -305,11 +241,11 @@ class DigestRenderer:
     def __init__(self):
         self.fragments: dict[tuple, tuple[str, str]] = {}
         self.subjects: dict[tuple, str] = {}
-        self.property_url = _absolute(reverse("properties:detail", args=[987654321])).replace("987654321", "{}")
-        self.unsubscribe_url = _absolute(reverse("accounts:alerts-unsubscribe", args=["TOKEN"])).replace("TOKEN", "{}")
+        self.property_url = absolute_url(reverse("properties:detail", args=[987654321])).replace("987654321", "{}")
+        self.unsubscribe_url = absolute_url(reverse("accounts:alerts-unsubscribe", args=["TOKEN"])).replace("TOKEN", "{}")
         zero = str(uuid.UUID(int=0))
-        self.digest_url = _absolute(reverse("accounts:alert-digest", args=[zero])).replace(zero, "{}")
-        self.search_url = _absolute(reverse("properties:search")) + "?"
+        self.digest_url = absolute_url(reverse("accounts:alert-digest", args=[zero])).replace(zero, "{}")
+        self.search_url = absolute_url(reverse("properties:search")) + "?"
 
     def _fragment(self, language: str, row: dict, finding: Finding) -> tuple[str, str]:
         key = (language, row["id"], finding.kind, finding.previous)
@@ -328,8 +264,9 @@ class DigestRenderer:
         ordered = sorted(findings.items(),
                          key=lambda item: (item[1].kind != NEW, -(rows[item[0]]["estimate"] or 0), item[0]))
         cap = settings.ALERTS_DIGEST_MAX_PROPERTIES
-        message = OutboxMessage(user=user, to=user.email, property_ids=[pid for pid, _ in ordered])
-        language = user.language or settings.LANGUAGE_CODE
+        message = OutboxMessage(user=user, kind=OutboxMessage.Kind.ALERT_DIGEST, to=user.email,
+                                property_ids=[pid for pid, _ in ordered])
+        language = recipient_language(user)
         used = sorted({sid for f in findings.values() for sid in f.searches}, key=lambda s: searches[s].name)
         unsubscribe_all = self.unsubscribe_url.format(unsubscribe_token(user_id=user.pk, saved_search_id=None))
         with translation.override(language):
@@ -365,7 +302,7 @@ def _hits_upsert(hits: list[tuple[int, int, int | None]], now: dt.datetime) -> N
             for start in range(0, len(hits), 50_000):
                 searches, properties, estimates = zip(*hits[start:start + 50_000])
                 cursor.execute(
-                    "INSERT INTO accounts_savedsearchhit (saved_search_id, property_id, estimate, notified_at) "
+                    f"INSERT INTO {SavedSearchHit._meta.db_table} (saved_search_id, property_id, estimate, notified_at) "
                     "SELECT s, p, e, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, p, e) "
                     "ON CONFLICT (saved_search_id, property_id) "
                     "DO UPDATE SET estimate = EXCLUDED.estimate, notified_at = EXCLUDED.notified_at",
@@ -402,7 +339,7 @@ def alerts_commit(*, now: dt.datetime, due: list[SavedSearch], candidates: Candi
                 estimate = rows[pid]["estimate"]
                 hits += [(sid, pid, estimate) for sid in finding.searches]
         with transaction.atomic():
-            OutboxMessage.objects.bulk_create(messages, batch_size=500)
+            mail_enqueue_many(messages=messages, send_on_commit=False)  # the run sends them itself, below
             _hits_upsert(hits, now)
             ids = [s.id for uid in batch for s in by_user[uid]]
             for chunk_start in range(0, len(ids), 5000):
@@ -410,46 +347,6 @@ def alerts_commit(*, now: dt.datetime, due: list[SavedSearch], candidates: Candi
         digests += len(messages)
         hook("committed", {"users": batch, "messages": len(messages)})
     return digests
-
-
-def outbox_send(*, limit: int = 5000, hook: Hook = _noop_hook) -> int:
-    """Step 3: deliver pending outbox messages, each marked sent in the transaction that locked it.
-
-    Two senders never deliver the same message (the row is locked, others skip it). A crash after
-    the server accepted a message and before the commit is the one case that delivers it again.
-    """
-    pending = list(OutboxMessage.objects.filter(sent_at__isnull=True, attempts__lt=10)
-                   .order_by("id").values_list("id", flat=True)[:limit])
-    if not pending:
-        return 0
-    sent = 0
-    connection = get_connection()
-    connection.open()
-    try:
-        for message_id in pending:
-            with transaction.atomic():
-                message = (OutboxMessage.objects.select_for_update(skip_locked=True)
-                           .filter(pk=message_id, sent_at__isnull=True).first())
-                if message is None:
-                    continue
-                email = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL,
-                                               [message.to], headers=message.headers, connection=connection)
-                if message.body_html:
-                    email.attach_alternative(message.body_html, "text/html")
-                hook("sending", {"id": message.pk})
-                try:
-                    email.send()
-                except Exception as exc:  # noqa: BLE001 - any delivery failure is recorded and retried later
-                    logger.warning("outbox message %s not sent: %s", message.pk, exc)
-                    OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts + 1,
-                                                                       last_error=str(exc)[:1000])
-                    continue
-                hook("accepted", {"id": message.pk})
-                OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=message.attempts + 1)
-                sent += 1
-    finally:
-        connection.close()
-    return sent
 
 
 def saved_search_alerts_run(*, now: dt.datetime | None = None, send: bool = True,

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import AlertFrequency, Collection
+from properties.search.querystring import search_params_from_query_string
+
+from .models import AlertFrequency, Collection
 
 
 class CollectionForm(forms.Form):
@@ -32,11 +32,8 @@ class SavedSearchCreateForm(forms.Form):
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
 
     def search_params(self) -> dict[str, str]:
-        """The search's query string as the search page reads it (repeated keys joined with commas)."""
-        params: dict[str, list[str]] = {}
-        for key, value in parse_qsl(self.cleaned_data.get("query") or "", keep_blank_values=False):
-            params.setdefault(key, []).append(value)
-        return {key: ",".join(v for v in values if v) for key, values in params.items()}
+        """The search's query string as the search reads it (repeated keys joined with commas)."""
+        return search_params_from_query_string(self.cleaned_data.get("query") or "")
 
 
 class SavedSearchUpdateForm(forms.Form):

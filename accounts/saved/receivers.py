@@ -1,4 +1,4 @@
-"""Records searches by logged-in users: properties sends `search_performed`, accounts listens."""
+"""Records searches by logged-in users: the catalogue's search_run sends `search_performed`, saved listens."""
 from __future__ import annotations
 
 from django.dispatch import receiver

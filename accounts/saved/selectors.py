@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from ..models import Collection, OutboxMessage, SavedProperty, SavedSearch, SearchHistoryEntry, User
+from accounts.models import User
+from epty.mail.models import OutboxMessage
+from properties.models import Property
+
+from .models import Collection, SavedProperty, SavedSearch, SearchHistoryEntry
 
 
 def collections_for(*, user: User) -> QuerySet[Collection]:
@@ -39,8 +42,10 @@ def digest_for(*, user: User, key) -> OutboxMessage | None:
     return OutboxMessage.objects.filter(user=user, key=key).first()
 
 
-def search_query_string(params: dict) -> str:
-    return urlencode(params)
+def digest_properties(*, message: OutboxMessage) -> list[Property]:
+    """Every property an alert digest covers, in the digest's order."""
+    order = {pid: i for i, pid in enumerate(message.property_ids)}
+    return sorted(Property.objects.filter(pk__in=message.property_ids), key=lambda p: order[p.pk])
 
 
 def export_section(user: User) -> dict:

@@ -13,12 +13,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from epty.errors import ConflictError
-from properties.filters import CONTROL_PARAMS
 from properties.models import Property
-from properties.selectors import properties_filters_validate
+from properties.search.querystring import search_params_for_record
+from properties.search.selectors import properties_filters_validate
 
-from ..models import AlertFrequency, Collection, SavedProperty, SavedSearch, SearchHistoryEntry, User
+from .models import AlertFrequency, Collection, SavedProperty, SavedSearch, SearchHistoryEntry
 
 DEFAULT_COLLECTION_NAME = "Favourites"
 MAX_COLLECTIONS = 100
@@ -195,8 +196,7 @@ def property_heart_toggle(*, user: User, property_id: int) -> bool:
 # --- saved searches ----------------------------------------------------------------------------
 def search_params_clean(params: Mapping[str, str]) -> dict[str, str]:
     """Validate search parameters exactly as the search page and API do; keep the non-empty filters."""
-    raw = {key: str(value) for key, value in params.items()
-           if key not in CONTROL_PARAMS and value not in (None, "")}
+    raw = search_params_for_record(params)
     properties_filters_validate(raw)  # raises ValidationError with the search's own per-field codes
     return dict(sorted(raw.items()))
 

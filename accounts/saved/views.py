@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from properties.models import Property
+from properties.search.querystring import search_query_string
 
 from . import selectors, services
 from .forms import (
@@ -152,7 +152,7 @@ def item_remove(request, item_id: int):
 def saved_searches(request):
     searches = list(selectors.saved_searches_for(user=request.user))
     for search in searches:
-        search.query = selectors.search_query_string(search.params)
+        search.query = search_query_string(search.params)
         search.form = SavedSearchUpdateForm(initial={"name": search.name, "frequency": search.frequency},
                                             prefix=f"s{search.pk}")
     return render(request, "accounts/saved/searches.html", {"searches": searches})
@@ -206,7 +206,7 @@ def saved_search_delete(request, saved_search_id: int):
 def history(request):
     entries = list(selectors.search_history_for(user=request.user)[:200])
     for entry in entries:
-        entry.query = selectors.search_query_string(entry.params)
+        entry.query = search_query_string(entry.params)
     return render(request, "accounts/saved/history.html", {"entries": entries})
 
 
@@ -232,10 +232,8 @@ def alert_digest(request, key):
     message = selectors.digest_for(user=request.user, key=key)
     if message is None:
         raise Http404
-    properties = Property.objects.filter(pk__in=message.property_ids)
-    order = {pid: i for i, pid in enumerate(message.property_ids)}
     return render(request, "accounts/saved/digest.html", {
-        "message": message, "properties": sorted(properties, key=lambda p: order[p.pk])})
+        "message": message, "properties": selectors.digest_properties(message=message)})
 
 
 def alerts_unsubscribe(request, token: str):

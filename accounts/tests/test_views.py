@@ -8,6 +8,8 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
+from epty.mail.delivery import outbox_send
+
 from .conftest import start_login
 from .factories import UserFactory
 
@@ -63,6 +65,7 @@ def test_email_is_stored_only_after_the_signed_link_is_followed(client):
     client.post("/accounts/profile/email/", {"email": "kari@example.com"})
     user.refresh_from_db()
     assert user.email == ""
+    assert outbox_send() == 1  # the outbox's sender (after the commit, which a test transaction never reaches)
     link = re.search(r"http://testserver(/accounts/profile/email/[^/\s]+/)", mail.outbox[0].body).group(1)
     assert mail.outbox[0].to == ["kari@example.com"]
     assert client.get(link).status_code == 302
@@ -74,6 +77,7 @@ def test_an_email_link_for_another_user_or_tampered_is_refused(client):
     alice, bob = UserFactory(email=""), UserFactory(email="")
     client.force_login(alice)
     client.post("/accounts/profile/email/", {"email": "alice@example.com"})
+    outbox_send()
     link = re.search(r"http://testserver(/accounts/profile/email/[^/\s]+/)", mail.outbox[0].body).group(1)
     client.force_login(bob)
     assert client.get(link).status_code == 400

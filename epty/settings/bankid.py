@@ -2,9 +2,8 @@
 
 Endpoints are never configured by hand: they come from the issuer's discovery document
 (accounts/oidc/provider.py). With no BANKID_ISSUER and DEBUG on, the login runs against the
-local BankID stand-in served by this app under /dev/bankid/ (never in production).
+local BankID stand-in (standins/bankid/) under /dev/bankid/, never in production.
 """
-from .base import MIDDLEWARE, REST_FRAMEWORK  # noqa: F401  (extended below)
 from .env import env, env_bool, env_int, env_list
 
 # --- The provider. Test: https://auth.current.bankid.no/auth/realms/current, production: .../realms/prod
@@ -25,7 +24,8 @@ BANKID_CLOCK_SKEW = 60
 # Logins started / completed per client IP in a window (seconds).
 BANKID_LOGIN_RATE = env_int("BANKID_LOGIN_RATE", 20)
 BANKID_LOGIN_RATE_WINDOW = 300
-# The local stand-in; production.py turns it off for good.
+# The local stand-in (the `standins` app, installed by local and test settings only); production.py
+# turns it off as well.
 BANKID_STANDIN_ALLOWED = True
 BANKID_STANDIN_CLIENT_ID = "epty-local"
 
@@ -52,10 +52,3 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "/"
-
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    "accounts.api.authentication.ApiTokenAuthentication",
-    *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
-]
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "accounts.middleware.UserLanguageMiddleware")

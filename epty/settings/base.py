@@ -27,8 +27,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "epty.mail",
     "properties",
     "accounts",
+    "accounts.saved",
     "offers",
     "recommendations",  # only its migrations 0001-0003: the tables below were created there
     "recommendations.valuation",
@@ -44,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",  # a user's own language choice beats the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -101,9 +104,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Oslo"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs are declared by each app (SCHEDULE in its tasks.py) and switched on and off by
+# settings values; epty/celery.py builds Celery beat's table from them.
 
-# --- E-mail: console by default, SMTP from EMAIL_URL.
+# --- E-mail: console by default, SMTP from EMAIL_URL. Every e-mail goes through the outbox (epty/mail).
+# Absolute links in e-mails are built from SITE_URL.
+SITE_URL = (env("SITE_URL", "http://localhost:8000") or "").rstrip("/")
+MAIL_OUTBOX_SEND_SCHEDULED = True  # the sender's periodic sweep (every minute), besides the send on commit
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "epty <noreply@epty.no>")
 _email_url = env("EMAIL_URL")
 if _email_url:
@@ -146,7 +153,10 @@ MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
@@ -184,7 +194,8 @@ LOGGING = {
     },
 }
 
-# Feature settings live beside this module, one per area; each reads its variables through env.py.
+# Feature settings live beside this module, one per area; each reads its variables through env.py and
+# defines only its own values (none imports this module).
 from .matrikkelen import *  # noqa: E402,F401,F403
 from .bankid import *  # noqa: E402,F401,F403
 from .valuation import *  # noqa: E402,F401,F403

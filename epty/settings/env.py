@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 VARIABLES: dict[str, str] = {
-    "DJANGO_SETTINGS_MODULE": "Settings module: epty.settings.local (default) or epty.settings.production.",
+    "DJANGO_SETTINGS_MODULE": "Settings module: epty.settings.local (default), epty.settings.production, or epty.settings.test (pytest).",
     "DJANGO_SECRET_KEY": "Secret key. Required in production; development uses a fixed insecure key.",
     "DJANGO_DEBUG": "1 to turn on debug pages (local settings only; default 1 there, always off in production).",
     "DJANGO_ALLOWED_HOSTS": "Comma-separated host names the app answers to.",

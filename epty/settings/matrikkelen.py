@@ -25,12 +25,6 @@ MATRIKKEL_SYNC_BATCH_SIZE = env_int("MATRIKKEL_SYNC_BATCH_SIZE", 2000)  # matrik
 MATRIKKEL_SYNC_INTERVAL_MINUTES = env_int("MATRIKKEL_SYNC_INTERVAL_MINUTES", 10)
 MATRIKKEL_STANDIN_COUNT = env_int("MATRIKKEL_STANDIN_COUNT", 20000)  # properties the embedded stand-in serves
 
-# base.py defines CELERY_BEAT_SCHEDULE before importing this module: add to it, never replace it.
-from .base import CELERY_BEAT_SCHEDULE  # noqa: E402
-
-if MATRIKKEL_SYNC_INTERVAL_MINUTES > 0:
-    CELERY_BEAT_SCHEDULE["matrikkel-sync-incremental"] = {
-        "task": "properties.tasks.matrikkel_sync_incremental",
-        "schedule": MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0,
-        "options": {"expires": MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0},
-    }
+# Celery beat polls the change log every MATRIKKEL_SYNC_INTERVAL_MINUTES (production turns it off for
+# the open REST source, which has no change log).
+MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_INTERVAL_MINUTES > 0

@@ -1,5 +1,4 @@
-"""Settings for offers (imported by base.py): silent bidding (F7)."""
-from .base import CELERY_BEAT_SCHEDULE
+"""Settings for offers (imported by base.py): silent bidding."""
 from .env import env, env_int
 
 # Levels of assurance (the ID token's `acr`) a login must have been made with to submit an offer;
@@ -15,5 +14,4 @@ OFFERS_MAX_VALID_DAYS = 180
 OFFERS_MESSAGE_MAX_LENGTH = 2000
 OFFERS_CLAIM_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
-# base.py defines CELERY_BEAT_SCHEDULE before importing this module: add to it, never replace it.
-CELERY_BEAT_SCHEDULE["offers-expire"] = {"task": "offers.tasks.offers_expire", "schedule": 15 * 60}
+OFFERS_EXPIRE_SCHEDULED = True  # Celery beat expires offers past their validity every 15 minutes

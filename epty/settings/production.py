@@ -2,7 +2,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import LOGGING
+from .base import LOGGING, REST_FRAMEWORK
 from .env import env
 
 DEBUG = False
@@ -11,6 +11,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production.")
 
+# Development stand-ins (the `standins` app) are never installed here: INSTALLED_APPS is base's.
 # BankID: the local stand-in provider can never run here (its URLs are not even routed), and a
 # configured issuer needs its client credentials.
 BANKID_STANDIN_ALLOWED = False
@@ -21,9 +22,8 @@ if MATRIKKEL_SOURCE not in {"soap", "rest"}:
     raise ImproperlyConfigured("MATRIKKEL_SOURCE must be soap or rest in production (the stand-in is for development).")
 if MATRIKKEL_SOURCE == "soap" and not (MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD):  # noqa: F405
     raise ImproperlyConfigured("MATRIKKEL_SOURCE=soap needs MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD.")
-if MATRIKKEL_SOURCE == "rest":
-    # The open APIs have no change log: an incremental sync every few minutes would only fail.
-    CELERY_BEAT_SCHEDULE.pop("matrikkel-sync-incremental", None)  # noqa: F405
+# The open APIs have no change log: an incremental sync every few minutes would only fail.
+MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_SCHEDULED and MATRIKKEL_SOURCE != "rest"  # noqa: F405
 if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):  # noqa: F405
     raise ImproperlyConfigured("BANKID_ISSUER is set: BANKID_CLIENT_ID and BANKID_CLIENT_SECRET are required too.")
 if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):  # noqa: F405
@@ -46,5 +46,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}  # noqa: F405
-LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", "json")
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+LOGGING = {**LOGGING, "handlers": {"console": {**LOGGING["handlers"]["console"], "formatter": env("LOG_FORMAT", "json")}}}

@@ -1,9 +1,6 @@
-"""Recommender and market trends (issue 8). Variables are declared in env.py."""
+"""Recommender and market trends. Variables are declared in env.py."""
 from __future__ import annotations
 
-from celery.schedules import crontab
-
-from .base import CELERY_BEAT_SCHEDULE
 from .env import env, env_int
 
 # Hard budget constraint: a property's estimate may lie this fraction outside the asked range.
@@ -29,10 +26,4 @@ MARKET_MIN_SALES = 20
 # Hour (Europe/Oslo) of the daily market trends refresh; -1 turns the schedule off.
 MARKET_TRENDS_REFRESH_HOUR = env_int("MARKET_TRENDS_REFRESH_HOUR", 4)
 
-if MARKET_TRENDS_REFRESH_HOUR >= 0:
-    CELERY_BEAT_SCHEDULE.update({
-        "recommendations.market_trends_refresh": {
-            "task": "recommendations.trends.tasks.market_trends_refresh_task",
-            "schedule": crontab(minute=15, hour=MARKET_TRENDS_REFRESH_HOUR),
-        },
-    })
+MARKET_TRENDS_REFRESH_SCHEDULED = MARKET_TRENDS_REFRESH_HOUR >= 0

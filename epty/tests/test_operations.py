@@ -109,7 +109,7 @@ def test_production_refuses_the_matrikkelen_standin_and_soap_without_credentials
 @pytest.mark.parametrize(("source", "scheduled"), [("rest", False), ("soap", True)])
 def test_production_polls_the_matrikkel_change_log_only_from_a_source_that_has_one(source, scheduled):
     result = _manage("shell", "-v0", "--no-imports", "-c",
-                     "from django.conf import settings; print(sorted(settings.CELERY_BEAT_SCHEDULE))",
+                     "from epty.celery import beat_schedule; print(sorted(beat_schedule()))",
                      DJANGO_SETTINGS_MODULE="epty.settings.production", MATRIKKEL_SOURCE=source,
                      MATRIKKEL_USERNAME="u", MATRIKKEL_PASSWORD="p",
                      DJANGO_SECRET_KEY="k" * 20 + "-production-test-key-0123456789-abcdefghij")

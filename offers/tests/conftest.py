@@ -38,10 +38,10 @@ def mod(db):
 
 @pytest.fixture
 def mail_on_commit(monkeypatch, mailoutbox):
-    """Deliver offer e-mails at once (tests run inside one transaction that never commits); the outbox."""
-    from types import SimpleNamespace
+    """Deliver outbox e-mails as soon as they are stored (tests run inside one transaction that never
+    commits, so the send after the commit never comes); the delivered mail."""
+    from epty.mail import services
+    from epty.mail.delivery import outbox_send
 
-    from offers import notifications
-
-    monkeypatch.setattr(notifications, "transaction", SimpleNamespace(on_commit=lambda fn: fn()))
+    monkeypatch.setattr(services, "_send_after_commit", lambda ids: outbox_send(ids=ids))
     return mailoutbox

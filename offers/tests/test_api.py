@@ -258,3 +258,27 @@ def test_the_buyer_is_told_at_each_step(prop, buyer, owner, mod, mail_on_commit)
     assert any(m.to == [mod.email] and "moderation" in m.subject for m in mail_on_commit)
     assert all("non-binding" in m.body for m in mail_on_commit if m.to == [buyer.email])
     assert OfferStatus.ACCEPTED == Offer.objects.get(pk=offer_id).status
+
+
+def test_offer_and_claim_mails_link_absolutely_and_speak_each_recipients_language(prop, owner, mod, mail_on_commit):
+    from epty.mail.models import OutboxMessage
+
+    owner.language = "nb"
+    owner.save()
+    buyer = BuyerFactory(email="eva@example.no", language="en")
+    offer_id = submit(client_for(buyer), prop.pk).json()["id"]
+    services.offer_approve(offer=Offer.objects.get(pk=offer_id), moderator=mod)
+    to_buyer = [m for m in mail_on_commit if m.to == [buyer.email]]
+    to_owner = [m for m in mail_on_commit if m.to == [owner.email]]
+    assert [m.subject for m in to_buyer] == ["epty: your offer was received", "epty: offer approved"]
+    assert [m.subject for m in to_owner] == ["epty: bud godkjent"]  # the owner reads Bokmål
+    assert all(f"http://testserver/offers/{offer_id}/" in m.body for m in to_buyer + to_owner)
+    assert any(f"http://testserver/admin/offers/pendingoffer/{offer_id}/change/" in m.body
+               for m in mail_on_commit if m.to == [mod.email])
+    claimant = BuyerFactory(email="claims@example.no", language="en")
+    client_for(claimant).post("/api/v1/claims", {"property_id": prop.pk, "statement": "I inherited it."},
+                              format="multipart")
+    [claim_mail] = [m for m in mail_on_commit if m.to == [claimant.email]]
+    assert claim_mail.subject == "epty: your ownership claim was received"
+    assert "http://testserver/offers/received/" in claim_mail.body
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0  # every one stored was sent

@@ -1,40 +1,35 @@
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from ..filters import PropertyFilter
 from ..models import Property
-from ..selectors import properties_search
-from ..signals import search_params_for_record, search_performed
+from ..search import params as search_params
+from ..search.services import search_run
 from .serializers import PropertyDetailSerializer, PropertySearchPageSerializer, PropertySummarySerializer
 
-SEARCH_PARAMETERS = [
-    OpenApiParameter(name, OpenApiTypes.STR, description=str(f.extra.get("help_text", "")))
-    for name, f in PropertyFilter.base_filters.items()
-] + [
-    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque page cursor from `next`."),
-    OpenApiParameter("count", OpenApiTypes.BOOL, description="Also count the matches (up to 10,000). "
-                     "Costs a scan of the matching rows; leave it off for fast paging."),
-]
+
+class PropertySearchSchema(AutoSchema):
+    """Documents every parameter of the search's table (read when the schema is generated)."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(),
+                *(OpenApiParameter(p.name, p.openapi_type, description=str(p.help_text))
+                  for p in search_params.params() if p.documented)]
 
 
 class PropertyListApi(APIView):
     """Search every property in Norway."""
 
-    @extend_schema(parameters=SEARCH_PARAMETERS, responses=PropertySearchPageSerializer,
-                   summary="Search properties", tags=["properties"], operation_id="properties_search")
+    schema = PropertySearchSchema()
+
+    @extend_schema(responses=PropertySearchPageSerializer, summary="Search properties", tags=["properties"],
+                   operation_id="properties_search")
     def get(self, request):
-        with_count = request.query_params.get("count", "").lower() in {"1", "true", "yes"}
-        page = properties_search(params=request.query_params, cursor=request.query_params.get("cursor"),
-                                 page_size=settings.SEARCH_PAGE_SIZE, with_count=with_count)
-        if not request.query_params.get("cursor"):
-            search_performed.send(sender=type(self), user=request.user,
-                                  params=search_params_for_record(request.query_params),
-                                  result_count=page.count, count_is_exact=page.count_is_exact, via="api")
+        page = search_run(query=request.query_params, user=request.user, via="api", page_size=settings.SEARCH_PAGE_SIZE)
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)

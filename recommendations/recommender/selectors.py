@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import SavedProperty, SavedSearch, SearchHistoryEntry
 from accounts.preferences import PreferenceProblem
+from accounts.saved.models import SavedProperty, SavedSearch, SearchHistoryEntry
 
 from .engine import Recommendation, recommend
 from .preferences import Preferences, preferences_clean, stored_preferences_parse

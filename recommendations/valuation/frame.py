@@ -128,8 +128,8 @@ PROPERTY_COLUMNS = (
 
 
 def from_demo_arrays(chunks) -> Frame:
-    """Sales of `properties.demo.generate_arrays` chunks as a Frame (no database; used by the bench)."""
-    from properties import demo
+    """Sales of `standins.demo.generate_arrays` chunks as a Frame (no database; used by the bench)."""
+    from standins import demo
 
     geo = demo._geo()
     munis = reference.municipalities()

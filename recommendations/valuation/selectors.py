@@ -11,7 +11,7 @@ from django.db.models import F, Window
 from django.db.models.functions import Mod, RowNumber
 
 from properties.models import Property, PropertySale
-from properties.selectors import haversine_km
+from properties.geo import haversine_km
 
 from .artifacts import valuation_model_for
 from .frame import PROPERTY_COLUMNS, Frame, concat, day_number, from_property_rows

@@ -8,10 +8,21 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.schedules import crontab
 
 from . import services
 
 logger = logging.getLogger(__name__)
+
+# Periodic jobs (epty/celery.py builds beat's table from every app's SCHEDULE).
+SCHEDULE = {
+    "valuation-weekly-retrain": {
+        "task": "recommendations.tasks.valuation_train_task",
+        "switch": "VALUATION_RETRAIN_SCHEDULED",
+        "schedule": crontab(minute=30, hour=3, day_of_week="sunday"),
+        "kwargs": {"activate_if_not_worse": True},
+    },
+}
 
 
 @shared_task(name=services.ESTIMATES_WRITE_TASK, acks_late=True)

@@ -14,7 +14,6 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from properties import demo
 from properties.matrikkelen.soap import SoapSource
 from properties.matrikkelen.standin.dataset import Dataset
 from properties.matrikkelen.standin.runtime import embedded_standin
@@ -22,6 +21,7 @@ from properties.matrikkelen.standin.server import StandinServer
 from properties.matrikkelen.sync import matrikkel_sync
 from properties.models import Property, SyncRun
 from properties.services import property_sales_record_many
+from standins import demo
 
 
 class Command(BaseCommand):

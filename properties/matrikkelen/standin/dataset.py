@@ -1,6 +1,6 @@
 """The data a Matrikkelen stand-in serves: matrikkelenheter with buildings, units and addresses.
 
-Built deterministically from `properties.demo` (same count and seed, same data): each demo
+Built deterministically from `standins.demo` (same count and seed, same data): each demo
 property becomes one matrikkelenhet with its main building, one bruksenhet and one address;
 some get a garage or a larger barn beside the main building, so the main-building rule has
 work to do. Coordinates are EUREF89 UTM 33 (EPSG:25833), as Matrikkelen reports them with
@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from pyproj import Transformer
 
-from properties import demo, reference
+from properties import reference
+from standins import demo
 
 FIRST_CHANGE_ID = 1_000
 BUILDING_ID_OFFSET = 8_000_000_000

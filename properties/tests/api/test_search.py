@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 
 from properties import reference
+from properties.geo import haversine_km
 from properties.models import Property
-from properties.selectors import haversine_km
-from properties.tests.factories import make_catalogue, property_row
 from properties.services import property_upsert_many
+from properties.tests.factories import make_catalogue, property_row
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +164,7 @@ def test_count_reports_all_matches_when_asked_for(client, catalogue):
 
 
 def test_count_is_capped(client, catalogue, monkeypatch):
-    from properties import selectors
+    from properties.search import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 10)
     body = client.get("/api/v1/properties", {"count": "1"}).json()

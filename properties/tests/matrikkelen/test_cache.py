@@ -7,10 +7,10 @@ import time
 import pytest
 from django.urls import reverse
 
-from properties import demo
 from properties.matrikkelen.cache import cached_read, stats
 from properties.matrikkelen.rest import RestSource
 from properties.matrikkelen.sync import matrikkel_lookup
+from standins import demo
 
 from .conftest import COUNT, SEED
 

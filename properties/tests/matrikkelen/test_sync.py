@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from properties import demo
 from properties.matrikkelen.sync import matrikkel_sync
 from properties.models import Property, SyncRun, SyncState
+from standins import demo
 
 from .conftest import COUNT, snapshot
 
@@ -115,9 +115,10 @@ def test_sync_of_one_municipality_imports_only_its_properties(source, standin, s
 
 
 def test_the_incremental_sync_is_scheduled_every_ten_minutes_and_its_task_runs_the_sync(source, standin, settings):
+    from epty.celery import beat_schedule
     from properties.tasks import matrikkel_sync_incremental
 
-    entry = settings.CELERY_BEAT_SCHEDULE["matrikkel-sync-incremental"]
+    entry = beat_schedule()["matrikkel-sync-incremental"]
     assert entry["task"] == "properties.tasks.matrikkel_sync_incremental" and entry["schedule"] == 600
     settings.MATRIKKEL_SOURCE = "soap"
     settings.MATRIKKEL_BASE_URL = standin.soap_base_url

@@ -111,7 +111,9 @@ def test_without_region_the_api_shows_norway(db):
 
 
 def test_daily_task_is_scheduled_and_safe_to_run_twice(db, settings):
-    assert settings.CELERY_BEAT_SCHEDULE["recommendations.market_trends_refresh"]["task"] == market_trends_refresh_task.name
+    from epty.celery import beat_schedule
+
+    assert beat_schedule()["recommendations.market_trends_refresh"]["task"] == market_trends_refresh_task.name
     settings.SSB_BASE_URL = "http://127.0.0.1:9/"
     first = market_trends_refresh_task.apply().get()
     count = MarketTrend.objects.count()

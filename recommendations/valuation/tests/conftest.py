@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from properties import demo
 from recommendations.valuation import artifacts
 from recommendations.valuation.frame import from_demo_arrays
+from standins import demo
 
 
 @pytest.fixture(autouse=True)

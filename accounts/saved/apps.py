@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class SavedConfig(AppConfig):
+    name = "accounts.saved"
+    label = "saved"
+    verbose_name = "Saved properties and searches"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.services import register_export_section
+
+        from . import receivers  # noqa: F401  (records search history from the catalogue's signal)
+        from .selectors import export_section
+
+        # Rows cascade with the user (no deletion hook needed); the data export gets a section.
+        register_export_section("saved", export_section)

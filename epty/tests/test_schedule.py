@@ -1,0 +1,61 @@
+"""The one schedule table: every app's SCHEDULE entries, each on exactly when its settings switch says so."""
+from __future__ import annotations
+
+import pytest
+from celery.schedules import crontab
+
+from epty.celery import app, beat_schedule, schedule_declarations
+
+# entry name → (task, the setting that switches it on)
+EXPECTED = {
+    "matrikkel-sync-incremental": ("properties.tasks.matrikkel_sync_incremental", "MATRIKKEL_SYNC_SCHEDULED"),
+    "saved.saved_search_alerts_run": ("accounts.saved.tasks.saved_search_alerts_run", "ALERTS_SCHEDULED"),
+    "saved.search_history_purge": ("accounts.saved.tasks.search_history_purge", "SEARCH_HISTORY_PURGE_SCHEDULED"),
+    "mail.outbox_send": ("epty.mail.tasks.outbox_send", "MAIL_OUTBOX_SEND_SCHEDULED"),
+    "offers-expire": ("offers.tasks.offers_expire", "OFFERS_EXPIRE_SCHEDULED"),
+    "valuation-weekly-retrain": ("recommendations.tasks.valuation_train_task", "VALUATION_RETRAIN_SCHEDULED"),
+    "recommendations.market_trends_refresh": ("recommendations.trends.tasks.market_trends_refresh_task",
+                                              "MARKET_TRENDS_REFRESH_SCHEDULED"),
+}
+
+
+def test_every_app_declares_its_jobs_beside_its_tasks_and_each_names_a_registered_task():
+    declared = schedule_declarations()
+    assert {name: (entry["task"], entry["switch"]) for name, entry in declared.items()} == EXPECTED
+    app.loader.import_default_modules()
+    assert {task for task, _ in EXPECTED.values()} <= set(app.tasks)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_job_is_in_the_table_exactly_when_its_setting_is_on(settings, name):
+    switch = EXPECTED[name][1]
+    setattr(settings, switch, True)
+    assert name in beat_schedule()
+    setattr(settings, switch, False)
+    assert name not in beat_schedule()
+
+
+def test_intervals_and_hours_come_from_the_settings(settings):
+    settings.MATRIKKEL_SYNC_INTERVAL_MINUTES, settings.ALERTS_INTERVAL_MINUTES = 7, 3
+    settings.MARKET_TRENDS_REFRESH_HOUR = 5
+    table = beat_schedule()
+    assert table["matrikkel-sync-incremental"]["schedule"] == 7 * 60.0
+    assert table["matrikkel-sync-incremental"]["options"] == {"expires": 7 * 60.0}
+    assert table["saved.saved_search_alerts_run"]["schedule"] == 3 * 60.0
+    assert table["recommendations.market_trends_refresh"]["schedule"] == crontab(minute=15, hour=5)
+    assert table["valuation-weekly-retrain"]["kwargs"] == {"activate_if_not_worse": True}
+    assert "switch" not in table["offers-expire"]
+
+
+def test_celery_beat_reads_the_same_table():
+    assert dict(app.conf.beat_schedule).keys() == beat_schedule().keys()
+
+
+def test_no_settings_module_imports_base_values_to_change_them():
+    from pathlib import Path
+
+    for path in (Path(__file__).resolve().parents[1] / "settings").glob("*.py"):
+        text = path.read_text()
+        assert "CELERY_BEAT_SCHEDULE" not in text, path
+        if path.name not in {"base.py", "production.py"}:
+            assert "MIDDLEWARE" not in text and "REST_FRAMEWORK" not in text, path

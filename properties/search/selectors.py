@@ -1,0 +1,132 @@
+"""Reads: search with keyset (cursor) pagination, and validation of a search's parameters."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from ..models import Property
+from . import params as table
+from .forms import filterset_class, validation_error
+
+COUNT_CAP = 10_000
+_CURSOR_SALT = "properties.search.cursor"
+
+LIST_FIELDS = (
+    "id", "external_id", "source", "category", "building_type_code", "address", "postcode", "town",
+    "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
+    "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
+    "estimate", "estimate_low", "estimate_high", "estimate_source",
+)
+
+
+@dataclass
+class SearchPage:
+    results: list[Property]
+    next_cursor: str | None
+    count: int | None  # only when asked for: capped at COUNT_CAP, see count_is_exact
+    count_is_exact: bool
+    filters: dict
+    sort: str
+
+
+def properties_filters_validate(params: Mapping[str, str]) -> Any:
+    """Validate search parameters exactly as a search does (saved searches and alerts reuse this).
+
+    Returns the bound FilterSet. Raises ValidationError with a stable code per field; unknown
+    parameters are refused.
+    """
+    filterset = filterset_class()(data=params, queryset=Property.objects.active())
+    unknown = sorted(set(params) - set(filterset.filters) - table.control_names())
+    if unknown:
+        raise ValidationError({name: ValidationError(_("Unknown search parameter."), code="unknown_parameter")
+                               for name in unknown})
+    if not filterset.is_valid():
+        raise validation_error(filterset.form)
+    return filterset
+
+
+def _keyset_after(field: str, direction: str, value, last_id: int) -> Q:
+    """Non-NULL rows strictly after (value, last_id) in `field direction, id direction` order."""
+    cmp, bound, idcmp = ("gt", "gte", "gt") if direction == "asc" else ("lt", "lte", "lt")
+    after = Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"id__{idcmp}": last_id})
+    # The redundant bound lets the database start its index range scan at the cursor.
+    return Q(**{f"{field}__{bound}": value}) & after
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple:
+    try:
+        payload = signing.loads(cursor, salt=_CURSOR_SALT)
+        cursor_sort, value, last_id = payload
+        if cursor_sort != sort or not isinstance(last_id, int):
+            raise ValueError
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ValidationError({"cursor": ValidationError(_("This page link is not valid any more; start the search again."),
+                                                        code="invalid_cursor")}) from None
+    return value, last_id
+
+
+def properties_search(*, params: Mapping[str, str], cursor: str | None = None, page_size: int = 25,
+                      with_count: bool = False) -> SearchPage:
+    """Validate the filters, then return one page of matching properties in a stable order.
+
+    Pagination is by keyset (sort value, id): every matching row appears exactly once
+    across pages, even while rows are inserted between requests. Counting is opt-in: a
+    page costs a few index reads, but counting a broad or unindexed match (features, say)
+    reads every matching row, up to COUNT_CAP.
+    """
+    filterset = properties_filters_validate(params)
+    data = filterset.form.cleaned_data
+    sort = data["sort"]
+    queryset = filterset.qs  # every filter of the table; near also annotates the distance
+
+    field, direction = table.SORTS[sort]
+    order = F(field).asc(nulls_last=True) if direction == "asc" else F(field).desc(nulls_last=True)
+    queryset = queryset.order_by(order, "id" if direction == "asc" else "-id")
+
+    counted = queryset.order_by()[: COUNT_CAP + 1].count() if with_count else None
+
+    # Keys first, rows second: the first query reads only (id, sort key), which PostgreSQL can
+    # answer from a covering index without visiting the table for rows that fail a filter;
+    # the second fetches the page's rows by primary key.
+    keys = queryset.values_list("id", field)
+    limit = page_size + 1
+    if not cursor:
+        found = list(keys[:limit])
+    else:
+        # NULLs sort last. Each part is read with its own index range scan: the non-NULL
+        # rows after the cursor, then (only when those run out) the NULL block by id.
+        value, last_id = _decode_cursor(cursor, sort)
+        idcmp = "gt" if direction == "asc" else "lt"
+        null_block = keys.filter(**{f"{field}__isnull": True})
+        if value is None:
+            found = list(null_block.filter(**{f"id__{idcmp}": last_id})[:limit])
+        else:
+            found = list(keys.filter(_keyset_after(field, direction, value, last_id))[:limit])
+            if len(found) < limit and field != "distance":
+                found += list(null_block[: limit - len(found)])
+    by_id = Property.objects.only(*LIST_FIELDS).in_bulk([pk for pk, _ in found[:page_size]])
+    rows = []
+    for pk, key in found[:page_size]:
+        row = by_id[pk]
+        if field == "distance":
+            row.distance = key
+        rows.append(row)
+    next_cursor = None
+    if len(found) > page_size:
+        last_id, last_key = found[page_size - 1]
+        next_cursor = signing.dumps([sort, last_key, last_id], salt=_CURSOR_SALT, compress=True)
+    cleaned = {k: v for k, v in data.items() if v not in (None, "", [])}
+    return SearchPage(
+        results=rows,
+        next_cursor=next_cursor,
+        count=min(counted, COUNT_CAP) if counted is not None else None,
+        count_is_exact=counted is not None and counted <= COUNT_CAP,
+        filters=cleaned,
+        sort=sort,
+    )
