@@ -71,9 +71,9 @@ def run(args) -> list[tuple[str, str, str, str]]:
 
     from properties.matrikkelen import mapping
     from properties.matrikkelen.soap import SoapSource
-    from properties.matrikkelen.standin.dataset import Dataset
-    from properties.matrikkelen.standin.direct import DirectSource
-    from properties.matrikkelen.standin.server import StandinServer
+    from standins.matrikkel.dataset import Dataset
+    from standins.matrikkel.direct import DirectSource
+    from standins.matrikkel.server import StandinServer
     from properties.matrikkelen.sync import matrikkel_sync
     from properties.models import Property, SyncRun
     from properties.services import property_clean_row
@@ -203,8 +203,8 @@ def run(args) -> list[tuple[str, str, str, str]]:
 
 def _produce(count: int, batch_size: int, pages) -> None:
     """Upstream process: generate the stand-in data set and hand records over, page by page."""
-    from properties.matrikkelen.standin.dataset import Dataset
-    from properties.matrikkelen.standin.direct import DirectSource
+    from standins.matrikkel.dataset import Dataset
+    from standins.matrikkel.direct import DirectSource
 
     source = DirectSource(Dataset(count=count, seed=42))
     after = 0

@@ -34,8 +34,13 @@ def _fresh_temp_table(raw_cursor, name: str, source: str, columns: str) -> None:
     raw_cursor.execute(f"TRUNCATE {name}")
 
 
-def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now: datetime) -> tuple[dict[str, int], set[str]]:
-    """Upsert clean property rows. Returns ({external_id: id} of written rows, {external ids inserted})."""
+def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now: datetime,
+                    keep_fact_sources: Sequence[str] = ()) -> tuple[dict[str, int], set[str]]:
+    """Upsert clean property rows. Returns ({external_id: id} of written rows, {external ids inserted}).
+
+    On an existing property only `update_columns` are written; its `fact_sources` entries named in
+    `keep_fact_sources` (facts this import does not have) stay as they are.
+    """
     fields = _columns(Property, exclude=set())
     names = [f.column for f in fields]
     json_columns = {f.column for f in fields if f.get_internal_type() == "JSONField"}
@@ -57,13 +62,18 @@ def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now:
                         value = f.get_default()
                     values.append(_json(value) if f.column in json_columns else value)
                 copy.write_row(values)
-        assignments = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update_columns)
+        assignments = ", ".join(
+            f'"{c}" = EXCLUDED."{c}"' if c != "fact_sources" else
+            '"fact_sources" = properties_property.fact_sources || (EXCLUDED.fact_sources - %s::text[])'
+            for c in update_columns)
+        params = [list(keep_fact_sources)] if "fact_sources" in update_columns else []
         raw.execute(
             f"INSERT INTO properties_property ({quoted}) SELECT {quoted} FROM _property_in "
             f"ON CONFLICT (external_id) DO UPDATE SET {assignments} "
             f"WHERE properties_property.content_hash IS DISTINCT FROM EXCLUDED.content_hash "
             f"OR properties_property.retired_at IS NOT NULL "
-            f"RETURNING id, external_id, (xmax = 0) AS inserted"
+            f"RETURNING id, external_id, (xmax = 0) AS inserted",
+            params,
         )
         written, inserted = {}, set()
         for pk, external_id, was_inserted in raw.fetchall():

@@ -13,21 +13,24 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import bulk, reference
-from .models import Category, Property, PropertySale, Source
+from .models import FACT_COLUMNS, FACTS, Category, FactSource, Property, PropertySale, Source
 
-# Upstream facts: what a sync may set. Estimates belong to the valuation model and are
-# written by property_estimates_set, so a sync never overwrites them.
-UPSTREAM_FIELDS = (
-    "matrikkelenhet_id", "source", "category", "building_type_code", "address", "postcode", "town",
-    "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
-    "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
-    "upstream_payload", "upstream_changed_at",
-)
+# What an import may set. Estimates belong to the valuation model and are written by
+# property_estimates_set, so an import never overwrites them. Each import owns the facts its
+# source has (row["facts"]; FACTS by default) and leaves the others as another source set them.
+FACT_FIELDS = {fact: FACT_COLUMNS.get(fact, (fact,)) for fact in FACTS}
+IDENTITY_FIELDS = ("source", "municipality_number", "municipality_name", "county_number", "county_name",
+                   "upstream_payload", "upstream_changed_at")
+UPSTREAM_FIELDS = ("matrikkelenhet_id", *IDENTITY_FIELDS, *(c for columns in FACT_FIELDS.values() for c in columns),
+                   "fact_sources")
 DERIVED_FIELDS = ("feature_mask", "content_hash", "search_text", "retired_at")
 # A new property may arrive with a first estimate (the demo generator does this); it is used
 # on insert only. Later estimates are written by property_estimates_set.
 INITIAL_ESTIMATE_FIELDS = ("estimate", "estimate_low", "estimate_high", "estimate_source")
 CATEGORIES = frozenset(Category.values)
+FACT_SOURCE_OF = {Source.MATRIKKELEN: FactSource.MATRIKKEL_API, Source.OPEN_REGISTER: FactSource.OPEN_REGISTER,
+                  Source.DEMO: FactSource.DEMO}
+SEARCH_TEXT_LENGTH = 1000
 
 
 @dataclass
@@ -52,13 +55,24 @@ def _json_default(value):
 
 
 def property_clean_row(row: dict) -> dict:
-    """Validate and complete one upstream row. Raises ValidationError with a code; never half-fills."""
+    """Validate and complete one upstream row. Raises ValidationError with a code; never half-fills.
+
+    `row["facts"]` names the facts (models.FACTS) this source has; the row's values for them are
+    written (None = the source does not know it), the others are left as they are on an existing
+    property and are unknown on a new one. `row["fact_source"]` labels them (by default from
+    `row["source"]`). Derived: county, feature mask, search text, per-fact sources, content hash.
+    """
     errors = {}
     external_id = str(row.get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = ValidationError("external_id is required.", code="required")
+    owned = tuple(row.get("facts") or FACTS)
+    unknown_facts = [f for f in owned if f not in FACT_FIELDS]
+    if unknown_facts or "location" not in owned or "address" not in owned:
+        errors["facts"] = ValidationError(f"Facts must include location and address and be among {', '.join(FACTS)}.",
+                                          code="invalid_facts")
     category = row.get("category")
-    if category not in CATEGORIES:
+    if category is not None and category not in CATEGORIES:
         errors["category"] = ValidationError(f"Unknown category {category!r}.", code="invalid_category")
     municipality = reference.municipalities().get(str(row.get("municipality_number") or ""))
     if municipality is None:
@@ -73,26 +87,44 @@ def property_clean_row(row: dict) -> dict:
     unknown = [f for f in features if f not in reference.FEATURE_BITS]
     if unknown:
         errors["features"] = ValidationError(f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature")
+    source = row.get("source") or Source.MATRIKKELEN
+    label = row.get("fact_source") or FACT_SOURCE_OF.get(source)
+    if label not in FactSource.values:
+        errors["fact_source"] = ValidationError(f"Unknown fact source {label!r}.", code="invalid_fact_source")
     if errors:
         raise ValidationError(errors)
 
-    clean = {name: row.get(name) for name in UPSTREAM_FIELDS}
+    clean = {name: (row.get(name) if any(name in FACT_FIELDS[f] for f in owned) or name not in
+                    {c for cs in FACT_FIELDS.values() for c in cs} else None) for name in UPSTREAM_FIELDS}
     clean["external_id"] = external_id
-    clean["source"] = row.get("source") or Source.MATRIKKELEN
+    clean["source"] = source
     clean["lat"], clean["lon"] = lat, lon
     clean["municipality_name"] = row.get("municipality_name") or municipality.name
     clean["county_number"] = municipality.county_number
     clean["county_name"] = municipality.county_name
-    clean["features"] = sorted(set(features), key=reference.FEATURES.index)
+    clean["features"] = sorted(set(features), key=reference.FEATURES.index) if "features" in owned else []
     clean["upstream_payload"] = row.get("upstream_payload") or {}
     for name in ("address", "postcode", "town"):
         clean[name] = (clean[name] or "").strip()
+    clean["addresses"] = [
+        {k: a.get(k) for k in ("text", "postcode", "town", "lat", "lon")} for a in (row.get("addresses") or [])
+    ] or ([{"text": clean["address"], "postcode": clean["postcode"], "town": clean["town"], "lat": lat, "lon": lon}]
+          if clean["address"] else [])
+    sources: dict = {fact: label for fact in FACTS if fact != "features"}
+    if "features" in owned:
+        sources["features"] = label
+        sources["feature_tags"] = {tag: label for tag in clean["features"]}
+    clean["fact_sources"] = sources
     clean["feature_mask"] = reference.feature_mask(clean["features"])
+    places = " ".join(f"{a['text']} {a['postcode'] or ''} {a['town'] or ''}" for a in clean["addresses"])
     clean["search_text"] = reference.fold(
-        f"{clean['address']} {clean['postcode']} {clean['town']} {clean['municipality_name']}")[:300]
-    facts = {k: clean[k] for k in UPSTREAM_FIELDS if k != "upstream_changed_at"}
+        f"{clean['address']} {clean['postcode']} {clean['town']} {clean['municipality_name']} {places}")[:SEARCH_TEXT_LENGTH]
+    clean["_owned"] = owned
+    clean["_update_columns"] = _update_columns(owned, with_mid=clean["matrikkelenhet_id"] is not None)
+    hashed = {k: clean[k] for k in clean["_update_columns"] if k in UPSTREAM_FIELDS and k != "upstream_changed_at"}
+    hashed["fact_sources"] = {k: v for k, v in sources.items() if k in owned or k == "feature_tags"}
     clean["content_hash"] = hashlib.blake2b(
-        json.dumps(facts, sort_keys=True, default=_json_default).encode(), digest_size=16).hexdigest()
+        json.dumps(hashed, sort_keys=True, default=_json_default).encode(), digest_size=16).hexdigest()
     clean["retired_at"] = None
     if row.get("estimate") is not None:
         for name in INITIAL_ESTIMATE_FIELDS:
@@ -102,6 +134,23 @@ def property_clean_row(row: dict) -> dict:
                                                                code="invalid_estimate")})
         clean["estimate_source"] = clean["estimate_source"] or ""
     return clean
+
+
+def _update_columns(owned: tuple[str, ...], *, with_mid: bool) -> tuple[str, ...]:
+    """The columns an import writes over an existing property: what its source has, and what follows from it."""
+    columns = [*(("matrikkelenhet_id",) if with_mid else ()), *IDENTITY_FIELDS]
+    for fact in FACTS:
+        if fact in owned:
+            columns += FACT_FIELDS[fact]
+    columns += ["fact_sources", "content_hash", "search_text", "retired_at"]
+    if "features" in owned:
+        columns.append("feature_mask")
+    return tuple(columns)
+
+
+def owned_fact_keys(owned: tuple[str, ...]) -> list[str]:
+    """The keys of Property.fact_sources an import with these facts replaces."""
+    return [*owned, *(("feature_tags",) if "features" in owned else ())]
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
@@ -115,32 +164,44 @@ def _upsert_batch(clean_rows: list[dict]) -> UpsertResult:
     by_id = {}
     for row in clean_rows:  # the last row for an external id wins within a batch
         by_id[row["external_id"]] = row
+    groups: dict[tuple, dict[str, dict]] = {}
+    for external_id, row in by_id.items():  # rows of one source share their columns; a mixed batch is split
+        groups.setdefault((row["_owned"], row["_update_columns"]), {})[external_id] = row
     now = timezone.now()
-    update_columns = [*UPSTREAM_FIELDS, *DERIVED_FIELDS, "updated_at"]
-    if connection.vendor == "postgresql":
-        written, inserted = bulk.property_upsert(rows=list(by_id.values()), update_columns=update_columns, now=now)
-    else:
-        written, inserted = _upsert_portable(by_id, update_columns, now)
-    result = UpsertResult(created=len(inserted), updated=len(written) - len(inserted),
-                          unchanged=len(by_id) - len(written), ids=written)
-    missing = [external_id for external_id in by_id if external_id not in written]
+    result = UpsertResult()
+    for (owned, columns), rows in groups.items():
+        update_columns = [*columns, "updated_at"]
+        not_owned = [key for key in [*FACTS, "feature_tags"] if key not in owned_fact_keys(owned)]
+        if connection.vendor == "postgresql":
+            written, inserted = bulk.property_upsert(rows=list(rows.values()), update_columns=update_columns, now=now,
+                                                     keep_fact_sources=not_owned)
+        else:
+            written, inserted = _upsert_portable(rows, update_columns, now, keep_fact_sources=not_owned)
+        result += UpsertResult(created=len(inserted), updated=len(written) - len(inserted),
+                               unchanged=len(rows) - len(written), ids=written)
+    missing = [external_id for external_id in by_id if external_id not in result.ids]
     if missing:
         result.ids.update(Property.objects.filter(external_id__in=missing).values_list("external_id", "id"))
     return result
 
 
-def _upsert_portable(by_id: dict[str, dict], update_columns: list[str], now) -> tuple[dict[str, int], set[str]]:
+def _upsert_portable(by_id: dict[str, dict], update_columns: list[str], now, *,
+                     keep_fact_sources: list[str]) -> tuple[dict[str, int], set[str]]:
     existing = {
-        external_id: (content_hash, retired_at)
-        for external_id, content_hash, retired_at in Property.objects.filter(external_id__in=list(by_id))
-        .values_list("external_id", "content_hash", "retired_at")
+        external_id: (content_hash, retired_at, fact_sources)
+        for external_id, content_hash, retired_at, fact_sources in Property.objects.filter(external_id__in=list(by_id))
+        .values_list("external_id", "content_hash", "retired_at", "fact_sources")
     }
     to_write = []
     for external_id, row in by_id.items():
         stored = existing.get(external_id)
         # Unchanged facts are skipped; a retired property that comes back is revived.
         if stored is None or stored[0] != row["content_hash"] or stored[1] is not None:
-            to_write.append(Property(**row, created_at=now, updated_at=now,
+            values = {k: v for k, v in row.items() if not k.startswith("_")}
+            if stored is not None:  # the facts this source does not have keep their sources
+                values["fact_sources"] = {**(stored[2] or {}), **{k: v for k, v in row["fact_sources"].items()
+                                                                   if k not in keep_fact_sources}}
+            to_write.append(Property(**values, created_at=now, updated_at=now,
                                      estimated_at=now if row.get("estimate") is not None else None))
     if to_write:
         Property.objects.bulk_create(to_write, update_conflicts=True, unique_fields=["external_id"],
@@ -228,3 +289,59 @@ def property_upsert_clean(*, clean_rows: list[dict]) -> UpsertResult:
     while this one is written); same effect as `property_upsert_many` on the raw rows.
     """
     return _upsert_batch(clean_rows) if clean_rows else UpsertResult()
+
+
+SETTABLE_FACTS = tuple(f for f in FACTS if f not in ("location", "address"))
+
+
+@transaction.atomic
+def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: int = 2000) -> int:
+    """Set facts from a source other than the register (synthetic demo data; owners, later) on existing properties.
+
+    `facts` maps external id → {fact: value} for facts in SETTABLE_FACTS (`features` is the full tag
+    list, and then missing tags mean "no"). Each fact set records `source` as its source; other
+    facts keep theirs. Register imports leave facts they do not have alone, so these survive the
+    next sync. Returns how many properties were changed; unknown external ids are refused.
+    """
+    if source not in FactSource.values:
+        raise ValidationError({"source": ValidationError(f"Unknown fact source {source!r}.", code="invalid_fact_source")})
+    changed = 0
+    for batch in _batches(facts.items(), batch_size):
+        wanted = dict(batch)
+        found = {p.external_id: p for p in Property.objects.filter(external_id__in=list(wanted))}
+        missing = sorted(set(wanted) - set(found))
+        if missing:
+            raise ValidationError({"external_id": ValidationError(
+                f"No such properties: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}.", code="not_found")})
+        fields: set[str] = set()
+        to_save = []
+        for external_id, values in wanted.items():
+            prop = found[external_id]
+            unknown = [name for name in values if name not in SETTABLE_FACTS]
+            if unknown:
+                raise ValidationError({"facts": ValidationError(f"Not settable here: {', '.join(unknown)}.",
+                                                                code="invalid_facts")})
+            before = (dict(prop.fact_sources or {}), {name: getattr(prop, name) for name in values})
+            sources = dict(prop.fact_sources or {})
+            for name, value in values.items():
+                if name == "category" and value is not None and value not in CATEGORIES:
+                    raise ValidationError({"category": ValidationError(f"Unknown category {value!r}.",
+                                                                       code="invalid_category")})
+                if name == "features":
+                    value = sorted(set(value or []), key=reference.FEATURES.index)
+                    prop.feature_mask = reference.feature_mask(value)
+                    sources["feature_tags"] = {tag: source for tag in value}
+                    fields.add("feature_mask")
+                setattr(prop, name, value)
+                sources[name] = source
+                fields.add(name)
+            prop.fact_sources = sources
+            if (prop.fact_sources, {name: getattr(prop, name) for name in values}) != before:
+                to_save.append(prop)
+        if to_save:
+            now = timezone.now()
+            for prop in to_save:
+                prop.updated_at = now
+            Property.objects.bulk_update(to_save, [*sorted(fields), "fact_sources", "updated_at"], batch_size=500)
+            changed += len(to_save)
+    return changed

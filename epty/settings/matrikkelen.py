@@ -24,6 +24,8 @@ MATRIKKEL_CACHE_NEGATIVE_TTL = env_int("MATRIKKEL_CACHE_NEGATIVE_TTL", 60)  # "n
 MATRIKKEL_SYNC_BATCH_SIZE = env_int("MATRIKKEL_SYNC_BATCH_SIZE", 2000)  # matrikkelenheter per transaction
 MATRIKKEL_SYNC_INTERVAL_MINUTES = env_int("MATRIKKEL_SYNC_INTERVAL_MINUTES", 10)
 MATRIKKEL_STANDIN_COUNT = env_int("MATRIKKEL_STANDIN_COUNT", 20000)  # properties the embedded stand-in serves
+# MATRIKKEL_SOURCE=standin builds its source with this (the `standins` app, installed in development only).
+MATRIKKEL_STANDIN_SOURCE = "standins.matrikkel.runtime.standin_source"
 
 # base.py defines CELERY_BEAT_SCHEDULE before importing this module: add to it, never replace it.
 from .base import CELERY_BEAT_SCHEDULE  # noqa: E402

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from properties.models import Property, SyncRun, SyncState
 from properties.services import property_clean_row, property_retire_many, property_upsert_clean
@@ -51,9 +52,8 @@ def get_source(name: str | None = None) -> MatrikkelSource:
         from .rest import RestSource
         return RestSource()
     if name == "standin":
-        from .soap import SoapSource
-        from .standin.runtime import embedded_standin
-        return SoapSource(base_url=embedded_standin().soap_base_url, username="", password="")
+        # The development stand-in lives in the `standins` app (never installed in production).
+        return import_string(settings.MATRIKKEL_STANDIN_SOURCE)()
     raise ValueError(f"Unknown MATRIKKEL_SOURCE {name!r}: use soap, rest or standin.")
 
 
@@ -64,7 +64,7 @@ class _Batch:
     failed: list[dict]
 
 
-def _prepare(records: list[dict], missing: list[int] = ()) -> _Batch:
+def _prepare(records: list[dict], missing: list[int] = (), *, fact_source: str) -> _Batch:
     """Map and validate records. Unmappable ones are retired; invalid ones fail alone, never half-written.
 
     Touches no database, so it can run in a worker thread while the previous batch is written.
@@ -72,7 +72,7 @@ def _prepare(records: list[dict], missing: list[int] = ()) -> _Batch:
     rows, retire, failed = [], list(missing), []
     for record in records:
         try:
-            row = None if record.get("utgatt") else mapping.to_row(record)
+            row = None if record.get("utgatt") else mapping.to_row(record, fact_source=fact_source)
             if row is not None:
                 row = property_clean_row(row)
         except ValidationError as exc:
@@ -139,7 +139,7 @@ def _full(run: SyncRun, source: MatrikkelSource, municipality: str | None, batch
         state.full_start_change_id, state.full_cursor = start, 0
     def fetch(after: int) -> tuple[list[int], _Batch]:
         records = source.units_after(after=after, limit=batch_size, municipality=municipality)
-        return [r["id"] for r in records], _prepare(records)
+        return [r["id"] for r in records], _prepare(records, fact_source=source.fact_source)
 
     # The next page is fetched, mapped and validated in a worker thread while this one is
     # written: the database and the Python work overlap. Writes stay in order, in this thread.
@@ -171,7 +171,8 @@ def _incremental(run: SyncRun, source: MatrikkelSource, municipality: str | None
         chunks = [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)] or [[]]
         for n, chunk in enumerate(chunks):
             found = source.units(chunk) if chunk else {}
-            batch = _prepare([found[i] for i in chunk if i in found], [i for i in chunk if i not in found])
+            batch = _prepare([found[i] for i in chunk if i in found], [i for i in chunk if i not in found],
+                             fact_source=source.fact_source)
             last = n == len(chunks) - 1
             # Only the last chunk of a page moves the checkpoint: a crash before it redoes the page.
             _write(run, batch, state_update={"checkpoint": page.last_processed} if last else {},
@@ -242,7 +243,7 @@ def matrikkel_refresh_property(*, property_id: int, source: MatrikkelSource | No
         run.source = source.name
         mid = prop.matrikkelenhet_id or source.unit_id_for_ident(prop.external_id)
         found = source.units([mid]) if mid else {}
-        batch = _prepare(list(found.values()), [] if found or mid is None else [mid])
+        batch = _prepare(list(found.values()), [] if found or mid is None else [mid], fact_source=source.fact_source)
         if mid is None:
             batch.failed.append({"external_id": prop.external_id, "message": "not found in Matrikkelen"})
         _write(run, batch, state_update={}, expect={})

@@ -3,9 +3,10 @@
     python manage.py matrikkel_standin --load --count 20000 --seed 42   # demo data through the real sync path
     python manage.py matrikkel_standin --serve --port 8089              # serve until Ctrl-C
 
-`--load` starts the stand-in in this process, runs a full Matrikkelen sync against it over
-SOAP on loopback (the same code that reads the real Matrikkel API), then records the demo
-sales history, which is not Matrikkelen data. Idempotent: a second run changes nothing.
+`--load` starts the stand-in in this process and runs a full Matrikkelen sync against it over
+SOAP on loopback (the same code that reads the real Matrikkel API; the facts are marked
+synthetic), then writes what the real API does not have: the demo's feature tags, bedrooms,
+estimates and sales history. Idempotent: a second run changes nothing.
 """
 from __future__ import annotations
 
@@ -14,14 +15,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from properties import demo
-from properties.matrikkelen.soap import SoapSource
-from properties.matrikkelen.standin.dataset import Dataset
-from properties.matrikkelen.standin.runtime import embedded_standin
-from properties.matrikkelen.standin.server import StandinServer
 from properties.matrikkelen.sync import matrikkel_sync
-from properties.models import Property, SyncRun
-from properties.services import property_sales_record_many
+from properties.models import FactSource, SyncRun
+from properties.matrikkelen.soap import SoapSource
+from standins.matrikkel.dataset import Dataset
+from standins.matrikkel.demo_facts import demo_facts_load
+from standins.matrikkel.runtime import embedded_standin
+from standins.matrikkel.server import StandinServer
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         mode = parser.add_mutually_exclusive_group(required=True)
-        mode.add_argument("--load", action="store_true", help="Full sync from an in-process stand-in, then demo sales.")
+        mode.add_argument("--load", action="store_true", help="Full sync from an in-process stand-in, then demo facts.")
         mode.add_argument("--serve", action="store_true", help="Serve on 127.0.0.1:--port until interrupted.")
         parser.add_argument("--count", type=int, default=None, help="Properties (default MATRIKKEL_STANDIN_COUNT).")
         parser.add_argument("--seed", type=int, default=42)
@@ -52,18 +52,17 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         server = embedded_standin(count=count, seed=seed)
-        source = SoapSource(base_url=server.soap_base_url, username="", password="")
+        source = SoapSource(base_url=server.soap_base_url, username="", password="", name="standin",
+                            fact_source=FactSource.DEMO)
         bar = tqdm(total=count, unit=" properties", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
         run = matrikkel_sync(kind=SyncRun.Kind.FULL, source=source, progress=lambda phase, n: bar.update(n))
         bar.close()
         if run.status != SyncRun.Status.SUCCEEDED:
             raise CommandError(f"Sync from the stand-in failed: {run.errors[-1:]}")
-        sales = 0
-        for chunk in demo.generate(count, seed):
-            ids = dict(Property.objects.filter(external_id__in={s["external_id"] for s in chunk.sales})
-                       .values_list("external_id", "id"))
-            sales += property_sales_record_many(sales=[
-                {"property_id": ids[s.pop("external_id")], **s} for s in chunk.sales if s["external_id"] in ids])
+        bar = tqdm(total=count, unit=" demo facts", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
+        counts = demo_facts_load(dataset=server.dataset, progress=bar.update)
+        bar.close()
         self.stdout.write(self.style.SUCCESS(
             f"Loaded through the Matrikkelen sync in {time.monotonic() - started:,.1f} s: {run.created:,} created, "
-            f"{run.updated:,} updated, {run.unchanged:,} unchanged; {sales:,} demo sales sent (duplicates ignored)."))
+            f"{run.updated:,} updated, {run.unchanged:,} unchanged; synthetic facts on {counts['facts']:,} properties, "
+            f"{counts['estimates']:,} demo estimates, {counts['sales']:,} demo sales sent (duplicates ignored)."))

@@ -1,0 +1,32 @@
+"""The embedded default: one stand-in per process, serving MATRIKKEL_STANDIN_COUNT generated properties."""
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from .dataset import Dataset
+from .server import StandinServer
+
+DEMO_SEED = 42
+_lock = threading.Lock()
+_server: StandinServer | None = None
+
+
+def embedded_standin(*, count: int | None = None, seed: int = DEMO_SEED,
+                     exclude_municipalities: frozenset[str] = frozenset()) -> StandinServer:
+    global _server
+    with _lock:
+        if _server is None:
+            dataset = Dataset(count=count or settings.MATRIKKEL_STANDIN_COUNT, seed=seed,
+                              exclude_municipalities=exclude_municipalities)
+            _server = StandinServer(dataset).start()
+        return _server
+
+
+def standin_source():
+    """MATRIKKEL_SOURCE=standin: the SOAP client reading the embedded stand-in, its facts marked synthetic."""
+    from properties.matrikkelen.soap import SoapSource
+
+    return SoapSource(base_url=embedded_standin().soap_base_url, username="", password="", name="standin",
+                      fact_source="demo")
