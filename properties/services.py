@@ -268,17 +268,19 @@ def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], so
 
 
 @transaction.atomic
-def property_retire_many(*, matrikkelenhet_ids: Iterable[int], at: datetime | None = None,
-                         batch_size: int = 5000) -> int:
+def property_retire_many(*, matrikkelenhet_ids: Iterable[int] = (), ids: Iterable[int] = (),
+                         at: datetime | None = None, batch_size: int = 5000) -> int:
     """Mark properties deleted upstream as retired (never deleted: offers and favourites point at them).
 
-    Already retired properties keep their date. Returns how many were retired now.
+    By Matrikkelen's internal id, or by epty's id (sources without internal ids). Already retired
+    properties keep their date. Returns how many were retired now.
     """
     at = at or timezone.now()
     retired = 0
-    for batch in _batches(matrikkelenhet_ids, batch_size):
-        retired += Property.objects.filter(matrikkelenhet_id__in=batch, retired_at__isnull=True).update(
-            retired_at=at, updated_at=at)
+    for field, values in (("matrikkelenhet_id", matrikkelenhet_ids), ("id", ids)):
+        for batch in _batches(values, batch_size):
+            retired += Property.objects.filter(**{f"{field}__in": batch}, retired_at__isnull=True).update(
+                retired_at=at, updated_at=at)
     return retired
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -60,8 +60,10 @@ def get_source(name: str | None = None) -> MatrikkelSource:
 @dataclass
 class _Batch:
     rows: list[dict]  # clean rows (property_clean_row), ready to write
-    retire: list[int]
+    retire: list[int]  # matrikkelenhet ids
     failed: list[dict]
+    retire_ids: list[int] = field(default_factory=list)  # property ids (sources without matrikkelenhet ids)
+    unchanged: int = 0  # rows found unchanged before the write (not sent to it)
 
 
 def _prepare(records: list[dict], missing: list[int] = (), *, fact_source: str) -> _Batch:
@@ -97,14 +99,15 @@ def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> 
             if getattr(state, name) != value:
                 raise SyncConflict(f"{name} moved from {value} to {getattr(state, name)}: another sync is running.")
         result = property_upsert_clean(clean_rows=batch.rows)
-        retired = property_retire_many(matrikkelenhet_ids=batch.retire) if batch.retire else 0
+        retired = property_retire_many(matrikkelenhet_ids=batch.retire, ids=batch.retire_ids) \
+            if batch.retire or batch.retire_ids else 0
         for name, value in state_update.items():
             setattr(state, name, value)
         state.save()
         errors = [{"at": timezone.now().isoformat(), **f} for f in batch.failed]
         SyncRun.objects.filter(pk=run.pk).update(
             created=F("created") + result.created, updated=F("updated") + result.updated,
-            unchanged=F("unchanged") + result.unchanged, retired=F("retired") + retired,
+            unchanged=F("unchanged") + result.unchanged + batch.unchanged, retired=F("retired") + retired,
             failed=F("failed") + len(batch.failed), checkpoint_after=state.checkpoint)
         if errors:
             run.refresh_from_db(fields=["errors"])
@@ -112,7 +115,7 @@ def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> 
             SyncRun.objects.filter(pk=run.pk).update(errors=run.errors)
     run.created += result.created
     run.updated += result.updated
-    run.unchanged += result.unchanged
+    run.unchanged += result.unchanged + batch.unchanged
     run.retired += retired
     run.failed += len(batch.failed)
     for name, value in state_update.items():
