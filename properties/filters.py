@@ -160,7 +160,7 @@ class PropertySearchForm(forms.Form):
         raw = (self.cleaned_data.get("q") or "").strip()
         if not raw:
             return None
-        folded = reference.fold(raw)
+        folded = reference.fold(raw.replace(",", " "))  # "Gobakkvegen 438, Elverum": commas only separate words
         if len(folded) < MIN_QUERY_LENGTH or len(folded) > MAX_QUERY_LENGTH:
             raise ValidationError(_("Search text must be %(min)d to %(max)d characters.")
                                   % {"min": MIN_QUERY_LENGTH, "max": MAX_QUERY_LENGTH}, code="invalid_query")
@@ -223,7 +223,9 @@ class PropertyFilter(django_filters.FilterSet):
     bedrooms_min = _filter("Minimum number of bedrooms.", "filter_gte")
     year_min = _filter("Built in or after this year.", "filter_gte")
     year_max = _filter("Built in or before this year.", "filter_lte")
-    features = _filter(f"Feature tags that must all be present, comma-separated: {', '.join(reference.FEATURES)}.",
+    features = _filter(f"Feature tags that must all be present, comma-separated: {', '.join(reference.FEATURES)}. "
+                       "A tag matches only where a source recorded it (see fact_sources): Kartverket's registers record "
+                       "none, so properties from them never match; today only synthetic demo data has tags.",
                        "filter_features")
     bbox = _filter("Bounding box min_lon,min_lat,max_lon,max_lat (WGS84).", "filter_bbox")
     near = _filter("A point lat,lon (WGS84); use with radius_km.", "filter_noop")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from . import reference
 from .filters import SORTS, PropertyFilter
 from .models import Category, Property
-from .selectors import properties_search
+from .selectors import properties_search, property_facts
 from .signals import search_params_for_record, search_performed
 
 
@@ -59,14 +59,24 @@ def search(request):
     })
 
 
+def _address_markers(prop) -> list[dict]:
+    """The property's point, and each further address where it lies elsewhere."""
+    markers = _markers([prop])
+    for address in (prop.addresses or [])[1:]:
+        if address.get("lat") is not None:
+            markers.append({"id": prop.id, "lat": address["lat"], "lon": address["lon"],
+                            "title": f"{address['text']}, {address.get('postcode') or ''} {address.get('town') or ''}".strip(),
+                            "estimate": prop.estimate})
+    return markers
+
+
 @require_GET
 def detail(request, pk: int):
     prop = get_object_or_404(Property, pk=pk)
-    building_type = reference.building_types().get(prop.building_type_code)
     return render(request, "properties/detail.html", {
         "property": prop,
-        "building_type": building_type,
-        "markers": _markers([prop]),
+        "facts": property_facts(prop=prop),
+        "markers": _address_markers(prop),
         "sales": prop.sales.all()[:20],
         "upstream_payload": json.dumps(prop.upstream_payload, indent=2, ensure_ascii=False, default=str),
     })

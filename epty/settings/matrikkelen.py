@@ -42,3 +42,18 @@ if MATRIKKEL_SYNC_INTERVAL_MINUTES > 0:
         "schedule": MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0,
         "options": {"expires": MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0},
     }
+
+
+def open_data_schedule(source: str | None, interval_days: int) -> None:
+    """With the open REST APIs (no change log), beat re-imports the open address register instead."""
+    if source == "rest" and interval_days > 0:
+        CELERY_BEAT_SCHEDULE["matrikkel-open-data-refresh"] = {
+            "task": "properties.tasks.matrikkel_open_data_refresh",
+            "schedule": interval_days * 86400.0,
+            "options": {"expires": interval_days * 86400.0},
+        }
+    else:
+        CELERY_BEAT_SCHEDULE.pop("matrikkel-open-data-refresh", None)
+
+
+open_data_schedule(MATRIKKEL_SOURCE, MATRIKKEL_OPEN_DATA_INTERVAL_DAYS)

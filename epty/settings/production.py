@@ -22,8 +22,10 @@ if MATRIKKEL_SOURCE not in {"soap", "rest"}:
 if MATRIKKEL_SOURCE == "soap" and not (MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD):  # noqa: F405
     raise ImproperlyConfigured("MATRIKKEL_SOURCE=soap needs MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD.")
 if MATRIKKEL_SOURCE == "rest":
-    # The open APIs have no change log: an incremental sync every few minutes would only fail.
+    # The open APIs have no change log: an incremental sync every few minutes would only fail. The open
+    # address register is re-imported instead, every MATRIKKEL_OPEN_DATA_INTERVAL_DAYS.
     CELERY_BEAT_SCHEDULE.pop("matrikkel-sync-incremental", None)  # noqa: F405
+open_data_schedule(MATRIKKEL_SOURCE, MATRIKKEL_OPEN_DATA_INTERVAL_DAYS)  # noqa: F405
 if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):  # noqa: F405
     raise ImproperlyConfigured("BANKID_ISSUER is set: BANKID_CLIENT_ID and BANKID_CLIENT_SECRET are required too.")
 if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):  # noqa: F405
