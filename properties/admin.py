@@ -103,7 +103,11 @@ class SyncRunAdmin(admin.ModelAdmin):
         states = ", ".join(f"{s.scope}: checkpoint {s.checkpoint}" + (f" (full import at {s.full_cursor})"
                                                                       if s.full_cursor is not None else "")
                            for s in SyncState.objects.order_by("scope"))
-        self.message_user(request, "Matrikkelen read cache: " + ", ".join(f"{k} {v:,}" for k, v in counters.items())
+        summary = (f"hit ratio {counters['hit_ratio']:.1%}, stale answers {counters['stale_share']:.1%} of those "
+                   f"(on average {counters['mean_stale_age_seconds']:,.0f} s old); hits {counters['hits']:,}, "
+                   f"stale {counters['stale']:,}, misses {counters['misses']:,}, errors {counters['errors']:,}, "
+                   f"upstream calls {counters['upstream_calls']:,}")
+        self.message_user(request, "Matrikkelen read cache: " + summary
                           + (f". Sync position — {states}" if states else ""), messages.INFO)
         return super().changelist_view(request, extra_context)
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from . import reference
 from .filters import SORTS, PropertyFilter
 from .models import Category, Property
+from .matrikkelen.lookups import live_summary, matrikkel_live
 from .selectors import properties_search, property_facts
 from .signals import search_params_for_record, search_performed
 
@@ -73,9 +74,13 @@ def _address_markers(prop) -> list[dict]:
 @require_GET
 def detail(request, pk: int):
     prop = get_object_or_404(Property, pk=pk)
+    live = matrikkel_live(prop=prop)
     return render(request, "properties/detail.html", {
         "property": prop,
         "facts": property_facts(prop=prop),
+        "live": live,
+        "live_record": live_summary(live.value),
+        "live_age_minutes": round(live.age / 60),
         "markers": _address_markers(prop),
         "sales": prop.sales.all()[:20],
         "upstream_payload": json.dumps(prop.upstream_payload, indent=2, ensure_ascii=False, default=str),

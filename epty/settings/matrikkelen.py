@@ -32,9 +32,14 @@ MATRIKKEL_OPEN_DATA_INTERVAL_DAYS = env_int("MATRIKKEL_OPEN_DATA_INTERVAL_DAYS",
 MATRIKKEL_STANDIN_COUNT = env_int("MATRIKKEL_STANDIN_COUNT", 20000)  # properties the embedded stand-in serves
 # MATRIKKEL_SOURCE=standin builds its source with this (the `standins` app, installed in development only).
 MATRIKKEL_STANDIN_SOURCE = "standins.matrikkel.runtime.standin_source"
+MATRIKKEL_STANDIN_READERS = {"unit": "standins.matrikkel.runtime.standin_source",
+                             "rest": "standins.matrikkel.runtime.standin_rest_source"}
 
-# base.py defines CELERY_BEAT_SCHEDULE before importing this module: add to it, never replace it.
-from .base import CELERY_BEAT_SCHEDULE  # noqa: E402
+# base.py defines CELERY_BEAT_SCHEDULE and REST_FRAMEWORK before importing this module: add to them.
+from .base import CELERY_BEAT_SCHEDULE, REST_FRAMEWORK  # noqa: E402
+
+# The search box's address suggestions reach Kartverket on a miss: per client, at most this many a minute.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["address_suggest"] = "120/min"
 
 if MATRIKKEL_SYNC_INTERVAL_MINUTES > 0:
     CELERY_BEAT_SCHEDULE["matrikkel-sync-incremental"] = {

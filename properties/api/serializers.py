@@ -42,3 +42,22 @@ class PropertySearchPageSerializer(serializers.Serializer):
     count_is_exact = serializers.BooleanField()
     next = serializers.CharField(allow_null=True, help_text="URL of the next page, or null on the last page.")
     results = PropertySummarySerializer(many=True)
+
+
+class AddressSuggestionSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The address as Kartverket writes it (adressetekst).")
+    postcode = serializers.CharField()
+    town = serializers.CharField()
+    municipality_number = serializers.CharField()
+    municipality_name = serializers.CharField()
+    matrikkel_number = serializers.CharField(source="ident", help_text="The matrikkelenhet it belongs to "
+                                                                       "(kommunenummer-gnr/bnr/fnr/0).")
+    lat = serializers.FloatField(help_text="WGS84")
+    lon = serializers.FloatField(help_text="WGS84")
+    property_id = serializers.IntegerField(allow_null=True, help_text="The epty property at this address, if any.")
+
+
+class AddressSuggestionsSerializer(serializers.Serializer):
+    results = AddressSuggestionSerializer(many=True)
+    stale = serializers.BooleanField(help_text="Served from an older copy while Kartverket is refreshed or unreachable.")
+    age_seconds = serializers.IntegerField(help_text="Seconds since Kartverket gave this answer.")

@@ -30,3 +30,10 @@ def standin_source():
 
     return SoapSource(base_url=embedded_standin().soap_base_url, username="", password="", name="standin",
                       fact_source="demo")
+
+
+def standin_rest_source():
+    """The open REST client reading the embedded stand-in (its address API answers from real Elverum data too)."""
+    from properties.matrikkelen.rest import RestSource
+
+    return RestSource(base_url=embedded_standin().rest_base_url)
