@@ -258,11 +258,13 @@ def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], so
     for batch in _batches(estimates, batch_size):
         if connection.vendor == "postgresql":
             bulk.property_estimates_update(rows=batch, source=source, now=now)
-        else:
-            objs = [Property(id=pid, estimate=est, estimate_low=low, estimate_high=high,
-                             estimate_source=source, estimated_at=now) for pid, est, low, high in batch]
-            Property.objects.bulk_update(objs, ["estimate", "estimate_low", "estimate_high", "estimate_source",
-                                                "estimated_at"])
+        else:  # one UPDATE per row, sent together: bulk_update's CASE expressions are slow to build and parse
+            at = Property._meta.get_field("estimated_at").get_db_prep_save(now, connection)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE properties_property SET estimate = %s, estimate_low = %s, estimate_high = %s, "
+                    "estimate_source = %s, estimated_at = %s WHERE id = %s",
+                    [(est, low, high, source, at, pid) for pid, est, low, high in batch])
         count += len(batch)
     return count
 
@@ -341,9 +343,17 @@ def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: 
             if (prop.fact_sources, {name: getattr(prop, name) for name in values}) != before:
                 to_save.append(prop)
         if to_save:
+            # One UPDATE per property, sent together (executemany): Django's bulk_update builds one CASE
+            # expression per column over the whole batch, which SQLite parses slowly at thousands of rows.
+            columns = [*sorted(fields), "fact_sources", "updated_at"]
+            model_fields = [Property._meta.get_field(name) for name in columns]
             now = timezone.now()
+            rows = []
             for prop in to_save:
                 prop.updated_at = now
-            Property.objects.bulk_update(to_save, [*sorted(fields), "fact_sources", "updated_at"], batch_size=500)
+                rows.append([f.get_db_prep_save(getattr(prop, f.attname), connection) for f in model_fields] + [prop.pk])
+            assignments = ", ".join(f'"{f.column}" = %s' for f in model_fields)
+            with connection.cursor() as cursor:
+                cursor.executemany(f'UPDATE "{Property._meta.db_table}" SET {assignments} WHERE "id" = %s', rows)
             changed += len(to_save)
     return changed

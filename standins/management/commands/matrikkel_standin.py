@@ -3,10 +3,14 @@
     python manage.py matrikkel_standin --load --count 20000 --seed 42   # demo data through the real sync path
     python manage.py matrikkel_standin --serve --port 8089              # serve until Ctrl-C
 
-`--load` starts the stand-in in this process and runs a full Matrikkelen sync against it over
-SOAP on loopback (the same code that reads the real Matrikkel API; the facts are marked
-synthetic), then writes what the real API does not have: the demo's feature tags, bedrooms,
-estimates and sales history. Idempotent: a second run changes nothing.
+`--load` starts the stand-in in this process and
+1. runs a full Matrikkelen sync against it over SOAP on loopback (the same code that reads the
+   real Matrikkel API; the facts are marked synthetic), then writes what the real API does not
+   have: the demo's feature tags, bedrooms, estimates and sales history;
+2. imports the real open address register of Elverum through the stand-in's download feed (the
+   same path a production operator's weekly refresh takes), and gives those real properties
+   generated building facts, tags, estimates and sales, each marked synthetic.
+Idempotent: a second run changes nothing.
 """
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from properties.matrikkelen.opendata import matrikkel_open_data_sync
+from properties.matrikkelen.soap import SoapSource
 from properties.matrikkelen.sync import matrikkel_sync
 from properties.models import FactSource, SyncRun
-from properties.matrikkelen.soap import SoapSource
 from standins.matrikkel.dataset import Dataset
-from standins.matrikkel.demo_facts import demo_facts_load
-from standins.matrikkel.runtime import embedded_standin
+from standins.matrikkel.demo_facts import demo_facts_load, register_demo_facts_load
+from standins.matrikkel.rest import FEED_PATH
+from standins.matrikkel.runtime import REAL_MUNICIPALITIES
 from standins.matrikkel.server import StandinServer
 
 
@@ -42,7 +48,7 @@ class Command(BaseCommand):
 
         count = count or settings.MATRIKKEL_STANDIN_COUNT
         if serve:
-            server = StandinServer(Dataset(count=count, seed=seed), port=port)
+            server = StandinServer(Dataset(count=count, seed=seed, exclude_municipalities=REAL_MUNICIPALITIES), port=port)
             self.stdout.write(f"Matrikkel API stand-in at {server.soap_base_url} (WSDL: "
                               f"{server.soap_base_url}StoreServiceWS?WSDL), open APIs at {server.rest_base_url}")
             try:
@@ -51,7 +57,13 @@ class Command(BaseCommand):
                 server.stop()
             return
         started = time.monotonic()
-        server = embedded_standin(count=count, seed=seed)
+        server = StandinServer(Dataset(count=count, seed=seed, exclude_municipalities=REAL_MUNICIPALITIES)).start()
+        try:
+            self._load(server, count, seed, no_progress, started)
+        finally:
+            server.stop()
+
+    def _load(self, server: StandinServer, count: int, seed: int, no_progress: bool, started: float) -> None:
         source = SoapSource(base_url=server.soap_base_url, username="", password="", name="standin",
                             fact_source=FactSource.DEMO)
         bar = tqdm(total=count, unit=" properties", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
@@ -63,6 +75,22 @@ class Command(BaseCommand):
         counts = demo_facts_load(dataset=server.dataset, progress=bar.update)
         bar.close()
         self.stdout.write(self.style.SUCCESS(
-            f"Loaded through the Matrikkelen sync in {time.monotonic() - started:,.1f} s: {run.created:,} created, "
-            f"{run.updated:,} updated, {run.unchanged:,} unchanged; synthetic facts on {counts['facts']:,} properties, "
-            f"{counts['estimates']:,} demo estimates, {counts['sales']:,} demo sales sent (duplicates ignored)."))
+            f"Generated catalogue loaded through the Matrikkelen sync in {time.monotonic() - started:,.1f} s: "
+            f"{run.created:,} created, {run.updated:,} updated, {run.unchanged:,} unchanged; synthetic facts on "
+            f"{counts['facts']:,} properties, {counts['estimates']:,} demo estimates, {counts['sales']:,} demo sales "
+            f"sent (duplicates ignored)."))
+        for municipality in sorted(REAL_MUNICIPALITIES):
+            started = time.monotonic()
+            bar = tqdm(unit=" addresses", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
+            real = matrikkel_open_data_sync(
+                municipality=municipality, feed_url=server.rest_base_url.rstrip("/") + FEED_PATH,
+                progress=lambda phase, n: bar.update(n), on_split=lambda rows: setattr(bar, "total", rows))
+            bar.close()
+            if real.status != SyncRun.Status.SUCCEEDED:
+                raise CommandError(f"Import of the open address register failed: {real.errors[-1:]}")
+            counts = register_demo_facts_load(municipality=municipality, seed=seed)
+            self.stdout.write(self.style.SUCCESS(
+                f"Real open address register of {municipality} loaded through the download feed in "
+                f"{time.monotonic() - started:,.1f} s: {real.created:,} created, {real.updated:,} updated, "
+                f"{real.unchanged:,} unchanged; generated building facts on {counts['facts']:,} of them "
+                f"(marked synthetic), {counts['estimates']:,} demo estimates, {counts['sales']:,} demo sales sent."))
