@@ -6,10 +6,11 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from itertools import islice
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import bulk, reference
@@ -31,6 +32,7 @@ CATEGORIES = frozenset(Category.values)
 FACT_SOURCE_OF = {Source.MATRIKKELEN: FactSource.MATRIKKEL_API, Source.OPEN_REGISTER: FactSource.OPEN_REGISTER,
                   Source.DEMO: FactSource.DEMO}
 SEARCH_TEXT_LENGTH = 1000
+FACT_SOURCE_VALUES = frozenset(FactSource.values)
 
 
 @dataclass
@@ -54,6 +56,56 @@ def _json_default(value):
     raise TypeError(type(value).__name__)
 
 
+FACT_COLUMNS_ALL = frozenset(c for columns in FACT_FIELDS.values() for c in columns)
+JSON_COLUMNS = ("features", "addresses", "fact_sources", "upstream_payload")
+_FEATURE_ORDER = {name: i for i, name in enumerate(reference.FEATURES)}
+
+
+@dataclass(frozen=True)
+class _Owned:
+    """What follows from the facts one source has: the columns it sets, writes over and hashes."""
+
+    facts: tuple[str, ...]
+    columns: frozenset  # columns whose values come from the row; the other fact columns are unknown (None)
+    labelled: tuple[str, ...]  # fact_sources keys it sets (every fact but the feature tags it does not have)
+    hashed_sources: tuple[str, ...]
+
+
+_owned_cache: dict[tuple[str, ...], _Owned] = {}
+
+
+def _owned(facts: tuple[str, ...]) -> _Owned:
+    if facts not in _owned_cache:
+        columns = frozenset(c for f in facts for c in FACT_FIELDS[f])
+        labelled = tuple(f for f in FACTS if f != "features" or "features" in facts)
+        hashed = tuple(f for f in labelled if f in facts)
+        _owned_cache[facts] = _Owned(facts, columns, labelled, hashed)
+    return _owned_cache[facts]
+
+
+_encoder = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
+def _dumps(value) -> str:
+    return _encoder.encode(value)  # one encoder: json.dumps with options builds a new one per call
+
+
+_sources_texts: dict[tuple, str] = {}
+
+
+def _sources_text(label: str, owned: _Owned, tags: tuple[str, ...] | None) -> str:
+    """fact_sources as JSON: the same for every property of one import (but its tags), so written once."""
+    key = (label, owned.facts, tags)
+    if key not in _sources_texts:
+        sources: dict = dict.fromkeys(owned.labelled, label)
+        if tags is not None:
+            sources["feature_tags"] = dict.fromkeys(tags, label)
+        if len(_sources_texts) > 10_000:
+            _sources_texts.clear()
+        _sources_texts[key] = _dumps(sources)
+    return _sources_texts[key]
+
+
 def property_clean_row(row: dict) -> dict:
     """Validate and complete one upstream row. Raises ValidationError with a code; never half-fills.
 
@@ -61,14 +113,14 @@ def property_clean_row(row: dict) -> dict:
     written (None = the source does not know it), the others are left as they are on an existing
     property and are unknown on a new one. `row["fact_source"]` labels them (by default from
     `row["source"]`). Derived: county, feature mask, search text, per-fact sources, content hash.
+    Runs for every property of every import: kept lean (it bounds the open register's import rate).
     """
     errors = {}
     external_id = str(row.get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = ValidationError("external_id is required.", code="required")
-    owned = tuple(row.get("facts") or FACTS)
-    unknown_facts = [f for f in owned if f not in FACT_FIELDS]
-    if unknown_facts or "location" not in owned or "address" not in owned:
+    facts = tuple(row.get("facts") or FACTS)
+    if "location" not in facts or "address" not in facts or any(f not in FACT_FIELDS for f in facts):
         errors["facts"] = ValidationError(f"Facts must include location and address and be among {', '.join(FACTS)}.",
                                           code="invalid_facts")
     category = row.get("category")
@@ -83,48 +135,60 @@ def property_clean_row(row: dict) -> dict:
             raise ValueError
     except (KeyError, TypeError, ValueError):
         errors["coordinate"] = ValidationError("A WGS84 coordinate in Norway is required.", code="invalid_coordinate")
-    features = list(row.get("features") or [])
+    features = row.get("features") or ()
     unknown = [f for f in features if f not in reference.FEATURE_BITS]
     if unknown:
         errors["features"] = ValidationError(f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature")
-    source = row.get("source") or Source.MATRIKKELEN
-    label = row.get("fact_source") or FACT_SOURCE_OF.get(source)
-    if label not in FactSource.values:
+    source = str(row.get("source") or Source.MATRIKKELEN)
+    label = str(row.get("fact_source") or FACT_SOURCE_OF.get(source))
+    if label not in FACT_SOURCE_VALUES:
         errors["fact_source"] = ValidationError(f"Unknown fact source {label!r}.", code="invalid_fact_source")
     if errors:
         raise ValidationError(errors)
 
-    clean = {name: (row.get(name) if any(name in FACT_FIELDS[f] for f in owned) or name not in
-                    {c for cs in FACT_FIELDS.values() for c in cs} else None) for name in UPSTREAM_FIELDS}
+    owned = _owned(facts)
+    clean = {name: (row.get(name) if name in owned.columns or name not in FACT_COLUMNS_ALL else None)
+             for name in UPSTREAM_FIELDS}
     clean["external_id"] = external_id
     clean["source"] = source
     clean["lat"], clean["lon"] = lat, lon
     clean["municipality_name"] = row.get("municipality_name") or municipality.name
     clean["county_number"] = municipality.county_number
     clean["county_name"] = municipality.county_name
-    clean["features"] = sorted(set(features), key=reference.FEATURES.index) if "features" in owned else []
+    clean["features"] = sorted(set(features), key=_FEATURE_ORDER.__getitem__) if "features" in facts else []
     clean["upstream_payload"] = row.get("upstream_payload") or {}
-    for name in ("address", "postcode", "town"):
-        clean[name] = (clean[name] or "").strip()
-    clean["addresses"] = [
-        {k: a.get(k) for k in ("text", "postcode", "town", "lat", "lon")} for a in (row.get("addresses") or [])
-    ] or ([{"text": clean["address"], "postcode": clean["postcode"], "town": clean["town"], "lat": lat, "lon": lon}]
-          if clean["address"] else [])
-    sources: dict = {fact: label for fact in FACTS if fact != "features"}
-    if "features" in owned:
-        sources["features"] = label
-        sources["feature_tags"] = {tag: label for tag in clean["features"]}
+    address, postcode, town = ((clean[name] or "").strip() for name in ("address", "postcode", "town"))
+    clean["address"], clean["postcode"], clean["town"] = address, postcode, town
+    given = row.get("addresses")
+    clean["addresses"] = ([{"text": a.get("text"), "postcode": a.get("postcode"), "town": a.get("town"),
+                            "lat": a.get("lat"), "lon": a.get("lon")} for a in given] if given else
+                          [{"text": address, "postcode": postcode, "town": town, "lat": lat, "lon": lon}] if address else [])
+    sources: dict = dict.fromkeys(owned.labelled, label)
+    if "features" in facts:
+        sources["feature_tags"] = dict.fromkeys(clean["features"], label)
     clean["fact_sources"] = sources
     clean["feature_mask"] = reference.feature_mask(clean["features"])
     places = " ".join(f"{a['text']} {a['postcode'] or ''} {a['town'] or ''}" for a in clean["addresses"])
     clean["search_text"] = reference.fold(
-        f"{clean['address']} {clean['postcode']} {clean['town']} {clean['municipality_name']} {places}")[:SEARCH_TEXT_LENGTH]
-    clean["_owned"] = owned
-    clean["_update_columns"] = _update_columns(owned, with_mid=clean["matrikkelenhet_id"] is not None)
-    hashed = {k: clean[k] for k in clean["_update_columns"] if k in UPSTREAM_FIELDS and k != "upstream_changed_at"}
-    hashed["fact_sources"] = {k: v for k, v in sources.items() if k in owned or k == "feature_tags"}
-    clean["content_hash"] = hashlib.blake2b(
-        json.dumps(hashed, sort_keys=True, default=_json_default).encode(), digest_size=16).hexdigest()
+        f"{address} {postcode} {town} {clean['municipality_name']} {places}")[:SEARCH_TEXT_LENGTH]
+    clean["_owned"] = facts
+    clean["_update_columns"] = columns = _update_columns(facts, with_mid=clean["matrikkelenhet_id"] is not None)
+    # JSON is written once: the bulk write sends these texts, and the content hash covers them.
+    clean["_json"] = texts = {
+        "features": _dumps(clean["features"]) if clean["features"] else "[]",
+        "fact_sources": _sources_text(label, owned, tuple(clean["features"]) if "features" in facts else None),
+        "addresses": _dumps(clean["addresses"]), "upstream_payload": _dumps(clean["upstream_payload"]),
+    }
+    hashed_sources = {k: sources[k] for k in owned.hashed_sources}
+    if "features" in facts:
+        hashed_sources["feature_tags"] = sources["feature_tags"]
+    scalars = [clean[k] for k in columns if k in UPSTREAM_FIELDS and k not in JSON_COLUMNS and k != "upstream_changed_at"]
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((columns, scalars, hashed_sources)).encode())
+    for name in JSON_COLUMNS:
+        if name in columns and name != "fact_sources":
+            digest.update(b"\x1f" + texts[name].encode())
+    clean["content_hash"] = digest.hexdigest()
     clean["retired_at"] = None
     if row.get("estimate") is not None:
         for name in INITIAL_ESTIMATE_FIELDS:
@@ -136,6 +200,7 @@ def property_clean_row(row: dict) -> dict:
     return clean
 
 
+@cache
 def _update_columns(owned: tuple[str, ...], *, with_mid: bool) -> tuple[str, ...]:
     """The columns an import writes over an existing property: what its source has, and what follows from it."""
     columns = [*(("matrikkelenhet_id",) if with_mid else ()), *IDENTITY_FIELDS]
@@ -284,6 +349,31 @@ def property_retire_many(*, matrikkelenhet_ids: Iterable[int] = (), ids: Iterabl
             retired += Property.objects.filter(**{f"{field}__in": batch}, retired_at__isnull=True).update(
                 retired_at=at, updated_at=at)
     return retired
+
+
+def property_insert_clean(*, clean_rows: list[dict]) -> UpsertResult:
+    """Insert rows of properties the caller found new (`property_clean_row` output), as fast as COPY.
+
+    Should one exist after all (another writer got there first), the batch is upserted instead:
+    same result, slower path. Ids are not returned (`ids` is empty).
+    """
+    if not clean_rows:
+        return UpsertResult()
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                created = bulk.property_insert(rows=clean_rows, now=timezone.now())
+            else:
+                now = timezone.now()
+                Property.objects.bulk_create([Property(
+                    **{k: v for k, v in row.items() if not k.startswith("_")}, created_at=now, updated_at=now,
+                    estimated_at=now if row.get("estimate") is not None else None) for row in clean_rows])
+                created = len(clean_rows)
+    except IntegrityError:
+        result = _upsert_batch(clean_rows)
+        result.ids = {}
+        return result
+    return UpsertResult(created=created)
 
 
 def property_upsert_clean(*, clean_rows: list[dict]) -> UpsertResult:

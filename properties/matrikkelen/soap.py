@@ -104,12 +104,12 @@ def to_dict(el):
     attrib = el.attrib
     if attrib and attrib.get(XSI_NIL) == "true":
         return None
-    children = [c for c in el if type(c.tag) is str]
+    children = list(el.iterchildren(etree.Element))  # elements only, filtered in C
     xsi = attrib.get(XSI_TYPE) if attrib else None
     if not children:
         return {"_type": xsi.rpartition(":")[2]} if xsi else el.text
     names = [c.tag.rpartition("}")[2] for c in children]
-    if names[0] in LIST_TAGS and all(n in LIST_TAGS for n in names):
+    if names[0] in LIST_TAGS and (len(names) == 1 or all(n in LIST_TAGS for n in names)):
         return [to_dict(c) for c in children]
     result = {"_type": xsi.rpartition(":")[2]} if xsi else {}
     for name, c in zip(names, children):

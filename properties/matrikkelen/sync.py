@@ -27,7 +27,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from properties.models import Property, SyncRun, SyncState
-from properties.services import property_clean_row, property_retire_many, property_upsert_clean
+from properties.services import (
+    property_clean_row,
+    property_insert_clean,
+    property_retire_many,
+    property_upsert_clean,
+)
 
 from . import mapping
 from .interface import MatrikkelError, MatrikkelSource
@@ -64,6 +69,7 @@ class _Batch:
     failed: list[dict]
     retire_ids: list[int] = field(default_factory=list)  # property ids (sources without matrikkelenhet ids)
     unchanged: int = 0  # rows found unchanged before the write (not sent to it)
+    new_rows: list[dict] = field(default_factory=list)  # clean rows of properties known to be new: inserted, not upserted
 
 
 def _prepare(records: list[dict], missing: list[int] = (), *, fact_source: str) -> _Batch:
@@ -99,6 +105,7 @@ def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> 
             if getattr(state, name) != value:
                 raise SyncConflict(f"{name} moved from {value} to {getattr(state, name)}: another sync is running.")
         result = property_upsert_clean(clean_rows=batch.rows)
+        result += property_insert_clean(clean_rows=batch.new_rows)
         retired = property_retire_many(matrikkelenhet_ids=batch.retire, ids=batch.retire_ids) \
             if batch.retire or batch.retire_ids else 0
         for name, value in state_update.items():

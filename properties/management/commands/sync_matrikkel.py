@@ -37,14 +37,17 @@ class Command(BaseCommand):
                             help="open-data: a 'Matrikkelen - Adresse' CSV file (or its zip) instead of the download feed.")
         parser.add_argument("--feed-url", default=None, help="open-data: the download feed (default "
                                                              "MATRIKKEL_OPEN_DATA_FEED_URL).")
+        parser.add_argument("--force", action="store_true", help="open-data: read the file even if this very file was "
+                                                                 "imported to the end before.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *, full: bool, incremental: bool, municipality: str | None, batch_size: int | None,
-               source: str | None, file: Path | None, feed_url: str | None, no_progress: bool, **options) -> None:
+               source: str | None, file: Path | None, feed_url: str | None, force: bool, no_progress: bool,
+               **options) -> None:
         if municipality and municipality not in reference.municipalities():
             raise CommandError(f"Unknown municipality {municipality!r}.")
-        if source != "open-data" and (file or feed_url):
-            raise CommandError("--file and --feed-url go with --source open-data.")
+        if source != "open-data" and (file or feed_url or force):
+            raise CommandError("--file, --feed-url and --force go with --source open-data.")
         if source == "open-data" and (full or incremental):
             raise CommandError("The open register has no change log: leave out --full and --incremental "
                                "(every run reads the whole file).")
@@ -64,7 +67,7 @@ class Command(BaseCommand):
                     bar.refresh()
 
                 run = matrikkel_open_data_sync(path=file, municipality=municipality, feed_url=feed_url,
-                                               batch_size=batch_size, progress=progress, on_split=total)
+                                               batch_size=batch_size, progress=progress, on_split=total, force=force)
             else:
                 from properties.matrikkelen.sync import get_source
 

@@ -52,7 +52,12 @@ def test_elverum_on_an_empty_database_gives_one_property_per_unit_on_its_real_po
     call_command("sync_matrikkel", "--source", "open-data", "--file", str(ELVERUM_CSV), "--no-progress")
 
     second = capsys.readouterr().out
-    assert "0 created, 0 updated" in second and f"{len(units):,} unchanged" in second
+    assert "0 created, 0 updated" in second and f"{len(units):,} unchanged" in second  # the same file: not read again
+
+    call_command("sync_matrikkel", "--source", "open-data", "--file", str(ELVERUM_CSV), "--force", "--no-progress")
+
+    third = capsys.readouterr().out
+    assert "0 created, 0 updated" in third and f"{len(units):,} unchanged" in third  # read, compared, nothing written
 
 
 def test_an_open_register_property_knows_its_addresses_and_nothing_the_register_does_not_have():
@@ -200,10 +205,10 @@ def test_facts_set_by_the_demo_survive_the_weekly_refresh():
     property_facts_set_many(facts={"3420-19/1/0/0": {"category": "residential", "usable_area": 140}},
                             source=FactSource.DEMO)
 
-    run = matrikkel_open_data_sync(path=ELVERUM_CSV)
+    run = matrikkel_open_data_sync(path=ELVERUM_CSV, force=True)
 
     farm = Property.objects.get(external_id="3420-19/1/0/0")
-    assert run.updated == 0 and (farm.category, farm.usable_area) == ("residential", 140)
+    assert run.updated == 0 and run.unchanged == 8327 and (farm.category, farm.usable_area) == ("residential", 140)
     assert farm.fact_source("usable_area") == FactSource.DEMO and farm.fact_source("location") == FactSource.OPEN_REGISTER
     assert farm.synthetic_facts == ["category", "usable_area"]
 
