@@ -84,12 +84,12 @@ def run(args) -> list[tuple[str, str, str, str]]:
 
     from properties.matrikkelen import mapping
     from properties.matrikkelen.soap import SoapSource
-    from standins.matrikkel.dataset import Dataset
-    from standins.matrikkel.direct import DirectSource
-    from standins.matrikkel.server import StandinServer
     from properties.matrikkelen.sync import matrikkel_sync
     from properties.models import Property, SyncRun
     from properties.services import property_clean_row
+    from standins.matrikkel.dataset import Dataset
+    from standins.matrikkel.direct import DirectSource
+    from standins.matrikkel.server import StandinServer
 
     results = []
     dataset = Dataset(count=args.count, seed=42)

@@ -344,9 +344,9 @@ def property_retire_many(*, matrikkelenhet_ids: Iterable[int] = (), ids: Iterabl
     """
     at = at or timezone.now()
     retired = 0
-    for field, values in (("matrikkelenhet_id", matrikkelenhet_ids), ("id", ids)):
+    for column, values in (("matrikkelenhet_id", matrikkelenhet_ids), ("id", ids)):
         for batch in _batches(values, batch_size):
-            retired += Property.objects.filter(**{f"{field}__in": batch}, retired_at__isnull=True).update(
+            retired += Property.objects.filter(**{f"{column}__in": batch}, retired_at__isnull=True).update(
                 retired_at=at, updated_at=at)
     return retired
 

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from . import reference
 from .filters import SORTS, PropertyFilter
-from .models import Category, Property
 from .matrikkelen.lookups import live_summary, matrikkel_live
+from .models import Category, Property
 from .selectors import properties_search, property_facts
 from .signals import search_params_for_record, search_performed
 

@@ -349,11 +349,10 @@ def units_of(header: list[str], rows: Iterator[list[str]]) -> tuple[list[dict], 
             failed.append({"row": line, "message": "cannot read address: too few columns"})
             continue
         except ValueError as exc:
-            for name, value in (("gardsnummer", row[i_gnr]), ("bruksnummer", row[i_bnr]), ("festenummer", row[i_fnr])):
-                if value.strip() and not value.strip().isdigit():
-                    exc = ValueError(f"{name} {value!r} is not a number")
-                    break
-            failed.append({"row": line, "message": f"cannot read address: {exc}"})
+            reason = next((f"{name} {value!r} is not a number" for name, value in (
+                ("gardsnummer", row[i_gnr]), ("bruksnummer", row[i_bnr]), ("festenummer", row[i_fnr]))
+                if value.strip() and not value.strip().isdigit()), str(exc))
+            failed.append({"row": line, "message": f"cannot read address: {reason}"})
             continue
         found = units.get(key)
         if found is None:
