@@ -25,8 +25,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
-# Demo data is generated once, served by the Matrikkelen stand-in on loopback and loaded through the
-# real sync (SOAP client, mapping, upsert); later runs keep what is there.
+# Demo data is loaded once: a generated catalogue served by the Matrikkelen stand-in on loopback and
+# loaded through the real sync (SOAP client on Kartverket's contract, mapping, upsert), and the real open
+# address register of Elverum (data/) through the stand-in's download feed and the open-data import a
+# production operator uses, with generated building facts marked synthetic. Later runs keep what is there.
 demo: migrate
 	@if [ "$$($(BIN)/python manage.py shell -v0 --no-imports -c 'from properties.models import Property; print(Property.objects.exists())')" = "True" ]; then \
 		echo "Demo data already loaded."; \

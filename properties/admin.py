@@ -24,12 +24,14 @@ class PropertyAdmin(admin.ModelAdmin):
     show_full_result_count = False  # COUNT(*) over a million rows on every page is wasteful
     list_per_page = 50
     readonly_fields = ("external_id", "matrikkelenhet_id", "source", "feature_mask", "content_hash", "search_text",
-                       "payload", "upstream_changed_at", "estimate_source", "estimated_at", "created_at", "updated_at")
-    exclude = ("upstream_payload",)
+                       "payload", "upstream_changed_at", "estimate_source", "estimated_at", "created_at", "updated_at",
+                       "sources", "addresses")
+    exclude = ("upstream_payload", "fact_sources")
     fieldsets = (
         (None, {"fields": ("external_id", "matrikkelenhet_id", "source", "category", "building_type_code")}),
-        ("Location", {"fields": ("address", "postcode", "town", "municipality_number", "municipality_name",
-                                 "county_number", "county_name", "lat", "lon")}),
+        ("Location", {"fields": ("address", "postcode", "town", "addresses", "municipality_number",
+                                 "municipality_name", "county_number", "county_name", "lat", "lon")}),
+        ("Sources of the facts", {"fields": ("sources",)}),
         ("Building", {"fields": ("usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built",
                                  "features", "feature_mask")}),
         ("Estimate", {"fields": ("estimate", "estimate_low", "estimate_high", "estimate_source", "estimated_at")}),
@@ -52,6 +54,10 @@ class PropertyAdmin(admin.ModelAdmin):
                 error = (run.errors or [{}])[-1]
                 self.message_user(request, f"{prop.external_id}: refresh failed: {error.get('message', '')}",
                                   messages.ERROR)
+
+    @admin.display(description="Fact sources")
+    def sources(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.fact_sources, indent=2, ensure_ascii=False))
 
     @admin.display(description="Upstream payload")
     def payload(self, obj):
@@ -97,7 +103,11 @@ class SyncRunAdmin(admin.ModelAdmin):
         states = ", ".join(f"{s.scope}: checkpoint {s.checkpoint}" + (f" (full import at {s.full_cursor})"
                                                                       if s.full_cursor is not None else "")
                            for s in SyncState.objects.order_by("scope"))
-        self.message_user(request, "Matrikkelen read cache: " + ", ".join(f"{k} {v:,}" for k, v in counters.items())
+        summary = (f"hit ratio {counters['hit_ratio']:.1%}, stale answers {counters['stale_share']:.1%} of those "
+                   f"(on average {counters['mean_stale_age_seconds']:,.0f} s old); hits {counters['hits']:,}, "
+                   f"stale {counters['stale']:,}, misses {counters['misses']:,}, errors {counters['errors']:,}, "
+                   f"upstream calls {counters['upstream_calls']:,}")
+        self.message_user(request, "Matrikkelen read cache: " + summary
                           + (f". Sync position — {states}" if states else ""), messages.INFO)
         return super().changelist_view(request, extra_context)
 

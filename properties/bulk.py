@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 
 from django.db import connection
 
@@ -34,36 +35,77 @@ def _fresh_temp_table(raw_cursor, name: str, source: str, columns: str) -> None:
     raw_cursor.execute(f"TRUNCATE {name}")
 
 
-def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now: datetime) -> tuple[dict[str, int], set[str]]:
-    """Upsert clean property rows. Returns ({external_id: id} of written rows, {external ids inserted})."""
+def _copy_plan(rows: Sequence[dict]):
+    """Columns in COPY order and a function from a clean row to its values (decided once per call).
+
+    Plain columns are read with one itemgetter, JSON columns from the texts property_clean_row wrote,
+    and the write times last: this runs for every property written.
+    """
     fields = _columns(Property, exclude=set())
-    names = [f.column for f in fields]
-    json_columns = {f.column for f in fields if f.get_internal_type() == "JSONField"}
+    json_columns = [f for f in fields if f.get_internal_type() == "JSONField"]
+    stamps = [f for f in fields if f.column in ("created_at", "updated_at", "estimated_at")]
+    plain = [f for f in fields if f not in json_columns and f not in stamps]
+    names = [f.column for f in (*plain, *json_columns, *stamps)]
+    defaults = {f.attname: f.get_default() for f in plain}
+    get = itemgetter(*(f.attname for f in plain))
+
+    def values(row: dict, now: datetime) -> tuple:
+        try:
+            head = get(row)
+        except KeyError:  # a row without every column: the model's defaults fill in
+            head = get({**defaults, **row})
+        texts = row.get("_json") or {}
+        body = tuple(texts[f.column] if f.column in texts else _json(row.get(f.attname, f.get_default()))
+                     for f in json_columns)
+        estimated = now if row.get("estimate") is not None else None
+        tail = tuple(estimated if f.column == "estimated_at" else now for f in stamps)
+        return head + body + tail
+
+    return names, values
+
+
+def property_insert(*, rows: Sequence[dict], now: datetime) -> int:
+    """COPY clean rows of new properties straight into properties_property (no temporary table, no conflict check).
+
+    For properties the caller knows are new: as fast as a plain COPY. A property that exists after
+    all raises IntegrityError (unique external_id); the caller then upserts instead.
+    """
+    names, values = _copy_plan(rows)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    with connection.wrap_database_errors, connection.cursor() as cursor, \
+            cursor.cursor.copy(f"COPY properties_property ({quoted}) FROM STDIN") as copy:  # IntegrityError as Django's
+        for row in rows:
+            copy.write_row(values(row, now))
+    return len(rows)
+
+
+def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now: datetime,
+                    keep_fact_sources: Sequence[str] = ()) -> tuple[dict[str, int], set[str]]:
+    """Upsert clean property rows. Returns ({external_id: id} of written rows, {external ids inserted}).
+
+    On an existing property only `update_columns` are written; its `fact_sources` entries named in
+    `keep_fact_sources` (facts this import does not have) stay as they are.
+    """
+    names, values = _copy_plan(rows)
     quoted = ", ".join(f'"{n}"' for n in names)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         _fresh_temp_table(raw, "_property_in", "properties_property", quoted)
         with raw.copy(f"COPY _property_in ({quoted}) FROM STDIN") as copy:
             for row in rows:
-                values = []
-                for f in fields:
-                    if f.column in ("created_at", "updated_at"):
-                        value = now
-                    elif f.column == "estimated_at":
-                        value = now if row.get("estimate") is not None else None
-                    elif f.attname in row:
-                        value = row[f.attname]
-                    else:
-                        value = f.get_default()
-                    values.append(_json(value) if f.column in json_columns else value)
-                copy.write_row(values)
-        assignments = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update_columns)
+                copy.write_row(values(row, now))
+        assignments = ", ".join(
+            f'"{c}" = EXCLUDED."{c}"' if c != "fact_sources" else
+            '"fact_sources" = properties_property.fact_sources || (EXCLUDED.fact_sources - %s::text[])'
+            for c in update_columns)
+        params = [list(keep_fact_sources)] if "fact_sources" in update_columns else []
         raw.execute(
             f"INSERT INTO properties_property ({quoted}) SELECT {quoted} FROM _property_in "
             f"ON CONFLICT (external_id) DO UPDATE SET {assignments} "
             f"WHERE properties_property.content_hash IS DISTINCT FROM EXCLUDED.content_hash "
             f"OR properties_property.retired_at IS NOT NULL "
-            f"RETURNING id, external_id, (xmax = 0) AS inserted"
+            f"RETURNING id, external_id, (xmax = 0) AS inserted",
+            params,
         )
         written, inserted = {}, set()
         for pk, external_id, was_inserted in raw.fetchall():

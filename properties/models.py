@@ -13,8 +13,28 @@ class Category(models.TextChoices):
 
 
 class Source(models.TextChoices):
+    """Where a property (the matrikkelenhet, its number and place) came from."""
+
     MATRIKKELEN = "matrikkelen", _("Matrikkelen (Kartverket)")
+    OPEN_REGISTER = "open_register", _("Kartverket's open address register")
     DEMO = "demo", _("Synthetic demo data")
+
+
+class FactSource(models.TextChoices):
+    """Where one fact about a property came from (Property.fact_sources)."""
+
+    MATRIKKEL_API = "matrikkel_api", _("Matrikkelen (Kartverket's Matrikkel API)")
+    OPEN_REGISTER = "open_register", _("Kartverket's open address register")
+    OWNER = "owner", _("The owner")
+    DEMO = "demo", _("Synthetic demo data")
+
+
+# The facts that carry their own source. "location" is lat and lon together; "address" is the
+# address with its postcode and town. A fact with no value is unknown: its source is the one that
+# left it unknown (the open register has no buildings, the Matrikkel API no bedrooms).
+FACTS = ("location", "address", "category", "building_type_code", "usable_area", "plot_area", "rooms", "bedrooms",
+         "floors", "year_built", "features")
+FACT_COLUMNS = {"location": ("lat", "lon"), "address": ("address", "postcode", "town", "addresses")}
 
 
 class PropertyQuerySet(models.QuerySet):
@@ -33,10 +53,11 @@ class Property(models.Model):
                                                help_text="Matrikkelen's internal id, where known.")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MATRIKKELEN)
 
-    category = models.CharField(max_length=16, choices=Category.choices)
+    category = models.CharField(max_length=16, choices=Category.choices, null=True, blank=True,
+                                help_text="Unknown (null) until a source with buildings says.")
     building_type_code = models.PositiveSmallIntegerField(null=True, blank=True)
 
-    address = models.CharField(max_length=200, blank=True)
+    address = models.CharField(max_length=200, blank=True, help_text="The main address (see addresses).")
     postcode = models.CharField(max_length=4, blank=True)
     town = models.CharField(max_length=100, blank=True)
     municipality_number = models.CharField(max_length=4)
@@ -45,6 +66,9 @@ class Property(models.Model):
     county_name = models.CharField(max_length=100)
     lat = models.FloatField(help_text="WGS84 latitude")
     lon = models.FloatField(help_text="WGS84 longitude")
+    addresses = models.JSONField(default=list, blank=True,
+                                 help_text="Every address of the matrikkelenhet: [{text, postcode, town, lat, lon}], "
+                                           "the main one first.")
 
     usable_area = models.PositiveIntegerField(null=True, blank=True, help_text="m² BRA")
     plot_area = models.PositiveIntegerField(null=True, blank=True, help_text="m²")
@@ -53,7 +77,9 @@ class Property(models.Model):
     floors = models.PositiveSmallIntegerField(null=True, blank=True)
     year_built = models.PositiveSmallIntegerField(null=True, blank=True)
 
-    features = models.JSONField(default=list, blank=True, help_text=f"Tags from: {', '.join(FEATURES)}")
+    features = models.JSONField(default=list, blank=True,
+                                help_text=f"Tags from: {', '.join(FEATURES)}. Absent tags mean 'no' only where "
+                                          "fact_sources has 'features' (a source that records them all); else unknown.")
     feature_mask = models.PositiveIntegerField(default=0, editable=False,
                                                help_text="Bit set of features (see properties.reference.FEATURES).")
 
@@ -67,12 +93,16 @@ class Property(models.Model):
                                                help_text="NOK; the estimate before the last change (kept by a database "
                                                          "trigger, migration 0004), for estimate-moved alerts.")
 
+    fact_sources = models.JSONField(
+        default=dict, blank=True,
+        help_text="Source (FactSource) of each fact in FACTS, and of each present feature tag under 'feature_tags'.")
+
     upstream_payload = models.JSONField(default=dict, blank=True)
     upstream_changed_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=32, editable=False,
                                     help_text="Hash of the upstream facts, to skip unchanged rows on sync.")
-    search_text = models.CharField(max_length=300, editable=False, default="",
-                                   help_text="Folded address, postcode, town and municipality for free-text search.")
+    search_text = models.CharField(max_length=1000, editable=False, default="",
+                                   help_text="Folded addresses, postcodes, towns and municipality for free-text search.")
     retired_at = models.DateTimeField(null=True, blank=True, help_text="Deleted upstream; kept for history.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -104,7 +134,26 @@ class Property(models.Model):
 
     @property
     def is_synthetic(self) -> bool:
+        """The property itself is generated (not only some of its facts)."""
         return self.source == Source.DEMO
+
+    def fact_source(self, fact: str) -> str | None:
+        return (self.fact_sources or {}).get(fact)
+
+    @property
+    def synthetic_facts(self) -> list[str]:
+        return [fact for fact in FACTS if self.fact_source(fact) == FactSource.DEMO]
+
+    @property
+    def features_known(self) -> bool:
+        """Whether a missing tag means "no" (a source recorded every tag) rather than "unknown"."""
+        return "features" in (self.fact_sources or {}) and self.fact_source("features") is not None
+
+    def feature_status(self, tag: str) -> str:
+        """'yes', 'no' or 'unknown' for one feature tag."""
+        if tag in (self.features or []):
+            return "yes"
+        return "no" if self.features_known else "unknown"
 
 
 class PropertySale(models.Model):
@@ -139,18 +188,20 @@ class PropertySale(models.Model):
 # --- Matrikkelen sync (issue 3) ---------------------------------------------------------------
 
 class SyncState(models.Model):
-    """Durable sync position for one scope ("all" or a municipality number).
+    """Durable sync position for one scope ("all" or a municipality number; "open:…" for the open register).
 
     `checkpoint` is the last change-log id whose effects are committed; it is written in the
     same transaction as the batch it covers. While a full import runs, `full_cursor` is the
     highest matrikkelenhet id loaded so far and `full_start_change_id` the change id to
-    replay from once the bulk load is done.
+    replay from once the bulk load is done. An open-register import keeps the file it reads
+    (`file_sha256`) and, in `full_cursor`, the last municipality it finished in that file.
     """
 
     scope = models.CharField(max_length=16, unique=True)
     checkpoint = models.BigIntegerField(null=True, blank=True)
     full_start_change_id = models.BigIntegerField(null=True, blank=True)
     full_cursor = models.BigIntegerField(null=True, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -162,6 +213,7 @@ class SyncRun(models.Model):
         FULL = "full", _("Full import")
         INCREMENTAL = "incremental", _("Incremental (change log)")
         REFRESH = "refresh", _("Refresh of one property")
+        OPEN_DATA = "open_data", _("Open address register import")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")

@@ -1,9 +1,70 @@
 """Reads from the catalogue. Search lives in properties.search (selectors: properties_search)."""
 from __future__ import annotations
 
-from .models import Property
+from dataclasses import dataclass
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import reference
+from .models import FactSource, Property
 
 
 def property_get(*, pk: int) -> Property:
     """One property, retired ones included (offers and favourites still point at them)."""
     return Property.objects.get(pk=pk)
+
+
+FACT_LABELS = {
+    "category": gettext_lazy("Category"), "building_type_code": gettext_lazy("Building type"),
+    "usable_area": gettext_lazy("Usable area"), "plot_area": gettext_lazy("Plot area"),
+    "rooms": gettext_lazy("Rooms"), "bedrooms": gettext_lazy("Bedrooms"), "floors": gettext_lazy("Floors"),
+    "year_built": gettext_lazy("Year built"), "features": gettext_lazy("Features"),
+    "location": gettext_lazy("Position on the map"), "address": gettext_lazy("Address"),
+}
+# Why a fact is unknown, by the source that left it so.
+UNKNOWN_BECAUSE = {
+    FactSource.OPEN_REGISTER: gettext_lazy("not in Kartverket's open address register"),
+    FactSource.MATRIKKEL_API: gettext_lazy("not recorded in Matrikkelen"),
+    FactSource.DEMO: gettext_lazy("not generated"),
+    FactSource.OWNER: gettext_lazy("not given by the owner"),
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    label: str
+    value: str | None  # None: unknown
+    source: str | None  # FactSource value
+    source_label: str
+    synthetic: bool
+    unknown_because: str
+
+
+def property_facts(*, prop: Property) -> list[Fact]:
+    """Each fact of a property as the page shows it: its value or "unknown", and where it came from."""
+    building_type = reference.building_types().get(prop.building_type_code)
+    values = {
+        "address": ", ".join(p for p in (prop.address, f"{prop.postcode} {prop.town}".strip()) if p) or None,
+        "location": f"{prop.lat:.5f}, {prop.lon:.5f}",
+        "category": prop.get_category_display() if prop.category else None,
+        "building_type_code": (f"{prop.building_type_code} {building_type.name if building_type else ''}".strip()
+                               if prop.building_type_code is not None else None),
+        "usable_area": f"{prop.usable_area} m²" if prop.usable_area is not None else None,
+        "plot_area": f"{intcomma(prop.plot_area)} m²" if prop.plot_area is not None else None,
+        "rooms": prop.rooms, "bedrooms": prop.bedrooms, "floors": prop.floors, "year_built": prop.year_built,
+        "features": (", ".join(t.replace("_", " ") for t in prop.features) or _("none")) if prop.features_known
+        else (", ".join(t.replace("_", " ") for t in prop.features) or None),
+    }
+    facts = []
+    for name, value in values.items():
+        source = prop.fact_source(name)
+        facts.append(Fact(
+            name=name, label=str(FACT_LABELS[name]), value=None if value is None else str(value), source=source,
+            source_label=str(FactSource(source).label) if source in FactSource.values else "",
+            synthetic=source == FactSource.DEMO and value is not None,
+            unknown_because=str(UNKNOWN_BECAUSE.get(source, "")) if value is None else "",
+        ))
+    return facts

@@ -6,28 +6,33 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from itertools import islice
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import bulk, reference
-from .models import Category, Property, PropertySale, Source
+from .models import FACT_COLUMNS, FACTS, Category, FactSource, Property, PropertySale, Source
 
-# Upstream facts: what a sync may set. Estimates belong to the valuation model and are
-# written by property_estimates_set, so a sync never overwrites them.
-UPSTREAM_FIELDS = (
-    "matrikkelenhet_id", "source", "category", "building_type_code", "address", "postcode", "town",
-    "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
-    "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
-    "upstream_payload", "upstream_changed_at",
-)
+# What an import may set. Estimates belong to the valuation model and are written by
+# property_estimates_set, so an import never overwrites them. Each import owns the facts its
+# source has (row["facts"]; FACTS by default) and leaves the others as another source set them.
+FACT_FIELDS = {fact: FACT_COLUMNS.get(fact, (fact,)) for fact in FACTS}
+IDENTITY_FIELDS = ("source", "municipality_number", "municipality_name", "county_number", "county_name",
+                   "upstream_payload", "upstream_changed_at")
+UPSTREAM_FIELDS = ("matrikkelenhet_id", *IDENTITY_FIELDS, *(c for columns in FACT_FIELDS.values() for c in columns),
+                   "fact_sources")
 DERIVED_FIELDS = ("feature_mask", "content_hash", "search_text", "retired_at")
 # A new property may arrive with a first estimate (the demo generator does this); it is used
 # on insert only. Later estimates are written by property_estimates_set.
 INITIAL_ESTIMATE_FIELDS = ("estimate", "estimate_low", "estimate_high", "estimate_source")
 CATEGORIES = frozenset(Category.values)
+FACT_SOURCE_OF = {Source.MATRIKKELEN: FactSource.MATRIKKEL_API, Source.OPEN_REGISTER: FactSource.OPEN_REGISTER,
+                  Source.DEMO: FactSource.DEMO}
+SEARCH_TEXT_LENGTH = 1000
+FACT_SOURCE_VALUES = frozenset(FactSource.values)
 
 
 @dataclass
@@ -51,14 +56,75 @@ def _json_default(value):
     raise TypeError(type(value).__name__)
 
 
+FACT_COLUMNS_ALL = frozenset(c for columns in FACT_FIELDS.values() for c in columns)
+JSON_COLUMNS = ("features", "addresses", "fact_sources", "upstream_payload")
+_FEATURE_ORDER = {name: i for i, name in enumerate(reference.FEATURES)}
+
+
+@dataclass(frozen=True)
+class _Owned:
+    """What follows from the facts one source has: the columns it sets, writes over and hashes."""
+
+    facts: tuple[str, ...]
+    columns: frozenset  # columns whose values come from the row; the other fact columns are unknown (None)
+    labelled: tuple[str, ...]  # fact_sources keys it sets (every fact but the feature tags it does not have)
+    hashed_sources: tuple[str, ...]
+
+
+_owned_cache: dict[tuple[str, ...], _Owned] = {}
+
+
+def _owned(facts: tuple[str, ...]) -> _Owned:
+    if facts not in _owned_cache:
+        columns = frozenset(c for f in facts for c in FACT_FIELDS[f])
+        labelled = tuple(f for f in FACTS if f != "features" or "features" in facts)
+        hashed = tuple(f for f in labelled if f in facts)
+        _owned_cache[facts] = _Owned(facts, columns, labelled, hashed)
+    return _owned_cache[facts]
+
+
+_encoder = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
+def _dumps(value) -> str:
+    return _encoder.encode(value)  # one encoder: json.dumps with options builds a new one per call
+
+
+_sources_texts: dict[tuple, str] = {}
+
+
+def _sources_text(label: str, owned: _Owned, tags: tuple[str, ...] | None) -> str:
+    """fact_sources as JSON: the same for every property of one import (but its tags), so written once."""
+    key = (label, owned.facts, tags)
+    if key not in _sources_texts:
+        sources: dict = dict.fromkeys(owned.labelled, label)
+        if tags is not None:
+            sources["feature_tags"] = dict.fromkeys(tags, label)
+        if len(_sources_texts) > 10_000:
+            _sources_texts.clear()
+        _sources_texts[key] = _dumps(sources)
+    return _sources_texts[key]
+
+
 def property_clean_row(row: dict) -> dict:
-    """Validate and complete one upstream row. Raises ValidationError with a code; never half-fills."""
+    """Validate and complete one upstream row. Raises ValidationError with a code; never half-fills.
+
+    `row["facts"]` names the facts (models.FACTS) this source has; the row's values for them are
+    written (None = the source does not know it), the others are left as they are on an existing
+    property and are unknown on a new one. `row["fact_source"]` labels them (by default from
+    `row["source"]`). Derived: county, feature mask, search text, per-fact sources, content hash.
+    Runs for every property of every import: kept lean (it bounds the open register's import rate).
+    """
     errors = {}
     external_id = str(row.get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = ValidationError("external_id is required.", code="required")
+    facts = tuple(row.get("facts") or FACTS)
+    if "location" not in facts or "address" not in facts or any(f not in FACT_FIELDS for f in facts):
+        errors["facts"] = ValidationError(f"Facts must include location and address and be among {', '.join(FACTS)}.",
+                                          code="invalid_facts")
     category = row.get("category")
-    if category not in CATEGORIES:
+    if category is not None and category not in CATEGORIES:
         errors["category"] = ValidationError(f"Unknown category {category!r}.", code="invalid_category")
     municipality = reference.municipalities().get(str(row.get("municipality_number") or ""))
     if municipality is None:
@@ -69,30 +135,60 @@ def property_clean_row(row: dict) -> dict:
             raise ValueError
     except (KeyError, TypeError, ValueError):
         errors["coordinate"] = ValidationError("A WGS84 coordinate in Norway is required.", code="invalid_coordinate")
-    features = list(row.get("features") or [])
+    features = row.get("features") or ()
     unknown = [f for f in features if f not in reference.FEATURE_BITS]
     if unknown:
         errors["features"] = ValidationError(f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature")
+    source = str(row.get("source") or Source.MATRIKKELEN)
+    label = str(row.get("fact_source") or FACT_SOURCE_OF.get(source))
+    if label not in FACT_SOURCE_VALUES:
+        errors["fact_source"] = ValidationError(f"Unknown fact source {label!r}.", code="invalid_fact_source")
     if errors:
         raise ValidationError(errors)
 
-    clean = {name: row.get(name) for name in UPSTREAM_FIELDS}
+    owned = _owned(facts)
+    clean = {name: (row.get(name) if name in owned.columns or name not in FACT_COLUMNS_ALL else None)
+             for name in UPSTREAM_FIELDS}
     clean["external_id"] = external_id
-    clean["source"] = row.get("source") or Source.MATRIKKELEN
+    clean["source"] = source
     clean["lat"], clean["lon"] = lat, lon
     clean["municipality_name"] = row.get("municipality_name") or municipality.name
     clean["county_number"] = municipality.county_number
     clean["county_name"] = municipality.county_name
-    clean["features"] = sorted(set(features), key=reference.FEATURES.index)
+    clean["features"] = sorted(set(features), key=_FEATURE_ORDER.__getitem__) if "features" in facts else []
     clean["upstream_payload"] = row.get("upstream_payload") or {}
-    for name in ("address", "postcode", "town"):
-        clean[name] = (clean[name] or "").strip()
+    address, postcode, town = ((clean[name] or "").strip() for name in ("address", "postcode", "town"))
+    clean["address"], clean["postcode"], clean["town"] = address, postcode, town
+    given = row.get("addresses")
+    clean["addresses"] = ([{"text": a.get("text"), "postcode": a.get("postcode"), "town": a.get("town"),
+                            "lat": a.get("lat"), "lon": a.get("lon")} for a in given] if given else
+                          [{"text": address, "postcode": postcode, "town": town, "lat": lat, "lon": lon}] if address else [])
+    sources: dict = dict.fromkeys(owned.labelled, label)
+    if "features" in facts:
+        sources["feature_tags"] = dict.fromkeys(clean["features"], label)
+    clean["fact_sources"] = sources
     clean["feature_mask"] = reference.feature_mask(clean["features"])
+    places = " ".join(f"{a['text']} {a['postcode'] or ''} {a['town'] or ''}" for a in clean["addresses"])
     clean["search_text"] = reference.fold(
-        f"{clean['address']} {clean['postcode']} {clean['town']} {clean['municipality_name']}")[:300]
-    facts = {k: clean[k] for k in UPSTREAM_FIELDS if k != "upstream_changed_at"}
-    clean["content_hash"] = hashlib.blake2b(
-        json.dumps(facts, sort_keys=True, default=_json_default).encode(), digest_size=16).hexdigest()
+        f"{address} {postcode} {town} {clean['municipality_name']} {places}")[:SEARCH_TEXT_LENGTH]
+    clean["_owned"] = facts
+    clean["_update_columns"] = columns = _update_columns(facts, with_mid=clean["matrikkelenhet_id"] is not None)
+    # JSON is written once: the bulk write sends these texts, and the content hash covers them.
+    clean["_json"] = texts = {
+        "features": _dumps(clean["features"]) if clean["features"] else "[]",
+        "fact_sources": _sources_text(label, owned, tuple(clean["features"]) if "features" in facts else None),
+        "addresses": _dumps(clean["addresses"]), "upstream_payload": _dumps(clean["upstream_payload"]),
+    }
+    hashed_sources = {k: sources[k] for k in owned.hashed_sources}
+    if "features" in facts:
+        hashed_sources["feature_tags"] = sources["feature_tags"]
+    scalars = [clean[k] for k in columns if k in UPSTREAM_FIELDS and k not in JSON_COLUMNS and k != "upstream_changed_at"]
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((columns, scalars, hashed_sources)).encode())
+    for name in JSON_COLUMNS:
+        if name in columns and name != "fact_sources":
+            digest.update(b"\x1f" + texts[name].encode())
+    clean["content_hash"] = digest.hexdigest()
     clean["retired_at"] = None
     if row.get("estimate") is not None:
         for name in INITIAL_ESTIMATE_FIELDS:
@@ -102,6 +198,24 @@ def property_clean_row(row: dict) -> dict:
                                                                code="invalid_estimate")})
         clean["estimate_source"] = clean["estimate_source"] or ""
     return clean
+
+
+@cache
+def _update_columns(owned: tuple[str, ...], *, with_mid: bool) -> tuple[str, ...]:
+    """The columns an import writes over an existing property: what its source has, and what follows from it."""
+    columns = [*(("matrikkelenhet_id",) if with_mid else ()), *IDENTITY_FIELDS]
+    for fact in FACTS:
+        if fact in owned:
+            columns += FACT_FIELDS[fact]
+    columns += ["fact_sources", "content_hash", "search_text", "retired_at"]
+    if "features" in owned:
+        columns.append("feature_mask")
+    return tuple(columns)
+
+
+def owned_fact_keys(owned: tuple[str, ...]) -> list[str]:
+    """The keys of Property.fact_sources an import with these facts replaces."""
+    return [*owned, *(("feature_tags",) if "features" in owned else ())]
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
@@ -115,32 +229,44 @@ def _upsert_batch(clean_rows: list[dict]) -> UpsertResult:
     by_id = {}
     for row in clean_rows:  # the last row for an external id wins within a batch
         by_id[row["external_id"]] = row
+    groups: dict[tuple, dict[str, dict]] = {}
+    for external_id, row in by_id.items():  # rows of one source share their columns; a mixed batch is split
+        groups.setdefault((row["_owned"], row["_update_columns"]), {})[external_id] = row
     now = timezone.now()
-    update_columns = [*UPSTREAM_FIELDS, *DERIVED_FIELDS, "updated_at"]
-    if connection.vendor == "postgresql":
-        written, inserted = bulk.property_upsert(rows=list(by_id.values()), update_columns=update_columns, now=now)
-    else:
-        written, inserted = _upsert_portable(by_id, update_columns, now)
-    result = UpsertResult(created=len(inserted), updated=len(written) - len(inserted),
-                          unchanged=len(by_id) - len(written), ids=written)
-    missing = [external_id for external_id in by_id if external_id not in written]
+    result = UpsertResult()
+    for (owned, columns), rows in groups.items():
+        update_columns = [*columns, "updated_at"]
+        not_owned = [key for key in [*FACTS, "feature_tags"] if key not in owned_fact_keys(owned)]
+        if connection.vendor == "postgresql":
+            written, inserted = bulk.property_upsert(rows=list(rows.values()), update_columns=update_columns, now=now,
+                                                     keep_fact_sources=not_owned)
+        else:
+            written, inserted = _upsert_portable(rows, update_columns, now, keep_fact_sources=not_owned)
+        result += UpsertResult(created=len(inserted), updated=len(written) - len(inserted),
+                               unchanged=len(rows) - len(written), ids=written)
+    missing = [external_id for external_id in by_id if external_id not in result.ids]
     if missing:
         result.ids.update(Property.objects.filter(external_id__in=missing).values_list("external_id", "id"))
     return result
 
 
-def _upsert_portable(by_id: dict[str, dict], update_columns: list[str], now) -> tuple[dict[str, int], set[str]]:
+def _upsert_portable(by_id: dict[str, dict], update_columns: list[str], now, *,
+                     keep_fact_sources: list[str]) -> tuple[dict[str, int], set[str]]:
     existing = {
-        external_id: (content_hash, retired_at)
-        for external_id, content_hash, retired_at in Property.objects.filter(external_id__in=list(by_id))
-        .values_list("external_id", "content_hash", "retired_at")
+        external_id: (content_hash, retired_at, fact_sources)
+        for external_id, content_hash, retired_at, fact_sources in Property.objects.filter(external_id__in=list(by_id))
+        .values_list("external_id", "content_hash", "retired_at", "fact_sources")
     }
     to_write = []
     for external_id, row in by_id.items():
         stored = existing.get(external_id)
         # Unchanged facts are skipped; a retired property that comes back is revived.
         if stored is None or stored[0] != row["content_hash"] or stored[1] is not None:
-            to_write.append(Property(**row, created_at=now, updated_at=now,
+            values = {k: v for k, v in row.items() if not k.startswith("_")}
+            if stored is not None:  # the facts this source does not have keep their sources
+                values["fact_sources"] = {**(stored[2] or {}), **{k: v for k, v in row["fact_sources"].items()
+                                                                   if k not in keep_fact_sources}}
+            to_write.append(Property(**values, created_at=now, updated_at=now,
                                      estimated_at=now if row.get("estimate") is not None else None))
     if to_write:
         Property.objects.bulk_create(to_write, update_conflicts=True, unique_fields=["external_id"],
@@ -197,28 +323,57 @@ def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], so
     for batch in _batches(estimates, batch_size):
         if connection.vendor == "postgresql":
             bulk.property_estimates_update(rows=batch, source=source, now=now)
-        else:
-            objs = [Property(id=pid, estimate=est, estimate_low=low, estimate_high=high,
-                             estimate_source=source, estimated_at=now) for pid, est, low, high in batch]
-            Property.objects.bulk_update(objs, ["estimate", "estimate_low", "estimate_high", "estimate_source",
-                                                "estimated_at"])
+        else:  # one UPDATE per row, sent together: bulk_update's CASE expressions are slow to build and parse
+            at = Property._meta.get_field("estimated_at").get_db_prep_save(now, connection)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE properties_property SET estimate = %s, estimate_low = %s, estimate_high = %s, "
+                    "estimate_source = %s, estimated_at = %s WHERE id = %s",
+                    [(est, low, high, source, at, pid) for pid, est, low, high in batch])
         count += len(batch)
     return count
 
 
 @transaction.atomic
-def property_retire_many(*, matrikkelenhet_ids: Iterable[int], at: datetime | None = None,
-                         batch_size: int = 5000) -> int:
+def property_retire_many(*, matrikkelenhet_ids: Iterable[int] = (), ids: Iterable[int] = (),
+                         at: datetime | None = None, batch_size: int = 5000) -> int:
     """Mark properties deleted upstream as retired (never deleted: offers and favourites point at them).
 
-    Already retired properties keep their date. Returns how many were retired now.
+    By Matrikkelen's internal id, or by epty's id (sources without internal ids). Already retired
+    properties keep their date. Returns how many were retired now.
     """
     at = at or timezone.now()
     retired = 0
-    for batch in _batches(matrikkelenhet_ids, batch_size):
-        retired += Property.objects.filter(matrikkelenhet_id__in=batch, retired_at__isnull=True).update(
-            retired_at=at, updated_at=at)
+    for column, values in (("matrikkelenhet_id", matrikkelenhet_ids), ("id", ids)):
+        for batch in _batches(values, batch_size):
+            retired += Property.objects.filter(**{f"{column}__in": batch}, retired_at__isnull=True).update(
+                retired_at=at, updated_at=at)
     return retired
+
+
+def property_insert_clean(*, clean_rows: list[dict]) -> UpsertResult:
+    """Insert rows of properties the caller found new (`property_clean_row` output), as fast as COPY.
+
+    Should one exist after all (another writer got there first), the batch is upserted instead:
+    same result, slower path. Ids are not returned (`ids` is empty).
+    """
+    if not clean_rows:
+        return UpsertResult()
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                created = bulk.property_insert(rows=clean_rows, now=timezone.now())
+            else:
+                now = timezone.now()
+                Property.objects.bulk_create([Property(
+                    **{k: v for k, v in row.items() if not k.startswith("_")}, created_at=now, updated_at=now,
+                    estimated_at=now if row.get("estimate") is not None else None) for row in clean_rows])
+                created = len(clean_rows)
+    except IntegrityError:
+        result = _upsert_batch(clean_rows)
+        result.ids = {}
+        return result
+    return UpsertResult(created=created)
 
 
 def property_upsert_clean(*, clean_rows: list[dict]) -> UpsertResult:
@@ -228,3 +383,67 @@ def property_upsert_clean(*, clean_rows: list[dict]) -> UpsertResult:
     while this one is written); same effect as `property_upsert_many` on the raw rows.
     """
     return _upsert_batch(clean_rows) if clean_rows else UpsertResult()
+
+
+SETTABLE_FACTS = tuple(f for f in FACTS if f not in ("location", "address"))
+
+
+@transaction.atomic
+def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: int = 2000) -> int:
+    """Set facts from a source other than the register (synthetic demo data; owners, later) on existing properties.
+
+    `facts` maps external id → {fact: value} for facts in SETTABLE_FACTS (`features` is the full tag
+    list, and then missing tags mean "no"). Each fact set records `source` as its source; other
+    facts keep theirs. Register imports leave facts they do not have alone, so these survive the
+    next sync. Returns how many properties were changed; unknown external ids are refused.
+    """
+    if source not in FactSource.values:
+        raise ValidationError({"source": ValidationError(f"Unknown fact source {source!r}.", code="invalid_fact_source")})
+    changed = 0
+    for batch in _batches(facts.items(), batch_size):
+        wanted = dict(batch)
+        found = {p.external_id: p for p in Property.objects.filter(external_id__in=list(wanted))}
+        missing = sorted(set(wanted) - set(found))
+        if missing:
+            raise ValidationError({"external_id": ValidationError(
+                f"No such properties: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}.", code="not_found")})
+        fields: set[str] = set()
+        to_save = []
+        for external_id, values in wanted.items():
+            prop = found[external_id]
+            unknown = [name for name in values if name not in SETTABLE_FACTS]
+            if unknown:
+                raise ValidationError({"facts": ValidationError(f"Not settable here: {', '.join(unknown)}.",
+                                                                code="invalid_facts")})
+            before = (dict(prop.fact_sources or {}), {name: getattr(prop, name) for name in values})
+            sources = dict(prop.fact_sources or {})
+            for name, value in values.items():
+                if name == "category" and value is not None and value not in CATEGORIES:
+                    raise ValidationError({"category": ValidationError(f"Unknown category {value!r}.",
+                                                                       code="invalid_category")})
+                if name == "features":
+                    value = sorted(set(value or []), key=reference.FEATURES.index)
+                    prop.feature_mask = reference.feature_mask(value)
+                    sources["feature_tags"] = {tag: source for tag in value}
+                    fields.add("feature_mask")
+                setattr(prop, name, value)
+                sources[name] = source
+                fields.add(name)
+            prop.fact_sources = sources
+            if (prop.fact_sources, {name: getattr(prop, name) for name in values}) != before:
+                to_save.append(prop)
+        if to_save:
+            # One UPDATE per property, sent together (executemany): Django's bulk_update builds one CASE
+            # expression per column over the whole batch, which SQLite parses slowly at thousands of rows.
+            columns = [*sorted(fields), "fact_sources", "updated_at"]
+            model_fields = [Property._meta.get_field(name) for name in columns]
+            now = timezone.now()
+            rows = []
+            for prop in to_save:
+                prop.updated_at = now
+                rows.append([f.get_db_prep_save(getattr(prop, f.attname), connection) for f in model_fields] + [prop.pk])
+            assignments = ", ".join(f'"{f.column}" = %s' for f in model_fields)
+            with connection.cursor() as cursor:
+                cursor.executemany(f'UPDATE "{Property._meta.db_table}" SET {assignments} WHERE "id" = %s', rows)
+            changed += len(to_save)
+    return changed

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from .matrikkelen.sync import matrikkel_refresh_property, matrikkel_sync
 from .models import SyncRun
@@ -13,6 +14,12 @@ SCHEDULE = {
         "switch": "MATRIKKEL_SYNC_SCHEDULED",
         "schedule": lambda s: s.MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0,
         "options": lambda s: {"expires": s.MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0},
+    },
+    "matrikkel-open-data-refresh": {
+        "task": "properties.tasks.matrikkel_open_data_refresh",
+        "switch": "MATRIKKEL_OPEN_DATA_SCHEDULED",
+        "schedule": lambda s: s.MATRIKKEL_OPEN_DATA_INTERVAL_DAYS * 86400.0,
+        "options": lambda s: {"expires": s.MATRIKKEL_OPEN_DATA_INTERVAL_DAYS * 86400.0},
     },
 }
 
@@ -30,3 +37,15 @@ def matrikkel_sync_incremental(municipality: str | None = None) -> int:
 @shared_task(name="properties.tasks.matrikkel_refresh_property", ignore_result=True)
 def matrikkel_refresh_property_task(property_id: int) -> int:
     return matrikkel_refresh_property(property_id=property_id).pk
+
+
+@shared_task(name="properties.tasks.matrikkel_open_data_refresh", ignore_result=True)
+def matrikkel_open_data_refresh() -> list[int]:
+    """Re-import Kartverket's open address register from the download feed (beat, with MATRIKKEL_SOURCE=rest).
+
+    One import per municipality in MATRIKKEL_OPEN_DATA_MUNICIPALITIES, or the national file. Safe
+    to run twice: the import is idempotent, and an interrupted one continues where it stopped.
+    """
+    from .matrikkelen.opendata import matrikkel_open_data_sync
+
+    return [matrikkel_open_data_sync(municipality=m).pk for m in settings.MATRIKKEL_OPEN_DATA_MUNICIPALITIES or [None]]

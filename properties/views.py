@@ -8,10 +8,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from . import reference
+from .matrikkelen.lookups import live_summary, matrikkel_live
 from .models import Category, Property
 from .search import params as search_params
 from .search.querystring import search_params_normalise
 from .search.services import search_run
+from .selectors import property_facts
 
 # The parameters templates/properties/search.html lays out itself; every other one of the search's
 # table gets a labelled text input, so a new filter is on the page without touching the template.
@@ -62,14 +64,28 @@ def search(request):
     })
 
 
+def _address_markers(prop) -> list[dict]:
+    """The property's point, and each further address where it lies elsewhere."""
+    markers = _markers([prop])
+    for address in (prop.addresses or [])[1:]:
+        if address.get("lat") is not None:
+            markers.append({"id": prop.id, "lat": address["lat"], "lon": address["lon"],
+                            "title": f"{address['text']}, {address.get('postcode') or ''} {address.get('town') or ''}".strip(),
+                            "estimate": prop.estimate})
+    return markers
+
+
 @require_GET
 def detail(request, pk: int):
     prop = get_object_or_404(Property, pk=pk)
-    building_type = reference.building_types().get(prop.building_type_code)
+    live = matrikkel_live(prop=prop)
     return render(request, "properties/detail.html", {
         "property": prop,
-        "building_type": building_type,
-        "markers": _markers([prop]),
+        "facts": property_facts(prop=prop),
+        "live": live,
+        "live_record": live_summary(live.value),
+        "live_age_minutes": round(live.age / 60),
+        "markers": _address_markers(prop),
         "sales": prop.sales.all()[:20],
         "upstream_payload": json.dumps(prop.upstream_payload, indent=2, ensure_ascii=False, default=str),
     })

@@ -409,12 +409,17 @@ def _type_tables() -> dict[int, tuple[np.ndarray, ...]]:
 
 
 def _generate_chunk(*, rng: np.random.Generator, start: int, n: int, n_sales: int, today: date,
-                    counters: np.ndarray) -> ChunkArrays:
+                    counters: np.ndarray, municipality: int | None = None) -> ChunkArrays:
     geo = _geo()
     types = _type_tables()
 
     joint = _draw_from_cdf(geo.joint_cdf, rng.random(n))
     muni, category = joint // 3, joint % 3
+    if municipality is not None:  # every row in one municipality: the category from its own shares
+        k = municipality * 3
+        shares = np.diff(np.concatenate([[geo.joint_cdf[k - 1] if k else 0.0], geo.joint_cdf[k:k + 3]]))
+        category = _draw_from_cdf(np.cumsum(shares) / shares.sum(), rng.random(n))
+        muni = np.full(n, municipality)
     res, cab, com = category == RESIDENTIAL, category == CABIN, category == COMMERCIAL
     urb = geo.urbanity[muni]
 
@@ -575,8 +580,8 @@ def _hedonic_value(*, category: np.ndarray, kind: np.ndarray, muni: np.ndarray, 
     return np.exp(log_value)
 
 
-def generate_arrays(*, count: int, seed: int, sales: int | None = None, today: date | None = None
-                    ) -> Iterator[ChunkArrays]:
+def generate_arrays(*, count: int, seed: int, sales: int | None = None, today: date | None = None,
+                    municipality: str | None = None) -> Iterator[ChunkArrays]:
     """The generator's numeric output, chunk by chunk (see `generate` for the dict form)."""
     today = today or DEFAULT_TODAY
     sales = count if sales is None else sales
@@ -585,7 +590,8 @@ def generate_arrays(*, count: int, seed: int, sales: int | None = None, today: d
         n = min(CHUNK_SIZE, count - start)
         n_sales = (start + n) * sales // count - start * sales // count
         rng = np.random.default_rng([seed, chunk_no])
-        yield _generate_chunk(rng=rng, start=start, n=n, n_sales=n_sales, today=today, counters=counters)
+        yield _generate_chunk(rng=rng, start=start, n=n, n_sales=n_sales, today=today, counters=counters,
+                              municipality=_geo().numbers.index(municipality) if municipality else None)
 
 
 def _external_ids(arrays: ChunkArrays) -> list[str]:
@@ -649,12 +655,15 @@ def _to_chunk(arrays: ChunkArrays, *, seed: int, today: date) -> DemoChunk:
     return DemoChunk(properties=properties, sales=sales, estimates=estimates)
 
 
-def generate(count: int, seed: int, sales: int | None = None, today: date | None = None) -> Iterator[DemoChunk]:
+def generate(count: int, seed: int, sales: int | None = None, today: date | None = None,
+             municipality: str | None = None) -> Iterator[DemoChunk]:
     """Yield `DemoChunk`s of at most CHUNK_SIZE properties (with their sales and estimates).
 
     Deterministic: the same (count, seed, sales, today) always yields identical data. `sales`
-    defaults to `count`; sale dates run from 2015-01-01 to `today` (default 2026-11-01).
+    defaults to `count`; sale dates run from 2015-01-01 to `today` (default 2026-11-01). With
+    `municipality` (a kommunenummer) every property is drawn for that municipality (the demo gives
+    real addresses from the open register generated building facts this way).
     """
     today = today or DEFAULT_TODAY
-    for arrays in generate_arrays(count=count, seed=seed, sales=sales, today=today):
+    for arrays in generate_arrays(count=count, seed=seed, sales=sales, today=today, municipality=municipality):
         yield _to_chunk(arrays, seed=seed, today=today)

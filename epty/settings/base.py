@@ -160,7 +160,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {},
+    # The search box's address suggestions reach Kartverket on a miss: per client, at most this many a minute.
+    "DEFAULT_THROTTLE_RATES": {"address_suggest": "120/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "epty API",

@@ -1,5 +1,5 @@
 """Settings for matrikkelen (imported by base.py): the Kartverket clients, their cache and the sync."""
-from .env import env, env_int
+from .env import env, env_int, env_list
 
 # Where property facts come from: "soap" (the Matrikkel API, needs an agreement), "rest"
 # (Kartverket's open APIs) or "standin" (the loopback stand-in serving generated data; the
@@ -23,8 +23,20 @@ MATRIKKEL_CACHE_STALE_TTL = 30 * 24 * 3600  # how long an old copy is kept to an
 MATRIKKEL_CACHE_NEGATIVE_TTL = env_int("MATRIKKEL_CACHE_NEGATIVE_TTL", 60)  # "not found" is remembered this long
 MATRIKKEL_SYNC_BATCH_SIZE = env_int("MATRIKKEL_SYNC_BATCH_SIZE", 2000)  # matrikkelenheter per transaction
 MATRIKKEL_SYNC_INTERVAL_MINUTES = env_int("MATRIKKEL_SYNC_INTERVAL_MINUTES", 10)
+# Kartverket's open address register ("Matrikkelen - Adresse"): the download feed, which municipalities
+# (empty: the national file) and how often production refreshes it (MATRIKKEL_SOURCE=rest).
+MATRIKKEL_OPEN_DATA_FEED_URL = env(
+    "MATRIKKEL_OPEN_DATA_FEED_URL", "https://nedlasting.geonorge.no/geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml")
+MATRIKKEL_OPEN_DATA_MUNICIPALITIES = env_list("MATRIKKEL_OPEN_DATA_MUNICIPALITIES")
+MATRIKKEL_OPEN_DATA_INTERVAL_DAYS = env_int("MATRIKKEL_OPEN_DATA_INTERVAL_DAYS", 7)
 MATRIKKEL_STANDIN_COUNT = env_int("MATRIKKEL_STANDIN_COUNT", 20000)  # properties the embedded stand-in serves
+# MATRIKKEL_SOURCE=standin builds its source with this (the `standins` app, installed in development only).
+MATRIKKEL_STANDIN_SOURCE = "standins.matrikkel.runtime.standin_source"
+MATRIKKEL_STANDIN_READERS = {"unit": "standins.matrikkel.runtime.standin_source",
+                             "rest": "standins.matrikkel.runtime.standin_rest_source"}
 
 # Celery beat polls the change log every MATRIKKEL_SYNC_INTERVAL_MINUTES (production turns it off for
 # the open REST source, which has no change log).
 MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_INTERVAL_MINUTES > 0
+# With the open REST APIs (no change log), beat re-imports the open address register instead.
+MATRIKKEL_OPEN_DATA_SCHEDULED = MATRIKKEL_SOURCE == "rest" and MATRIKKEL_OPEN_DATA_INTERVAL_DAYS > 0

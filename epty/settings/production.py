@@ -22,8 +22,10 @@ if MATRIKKEL_SOURCE not in {"soap", "rest"}:
     raise ImproperlyConfigured("MATRIKKEL_SOURCE must be soap or rest in production (the stand-in is for development).")
 if MATRIKKEL_SOURCE == "soap" and not (MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD):  # noqa: F405
     raise ImproperlyConfigured("MATRIKKEL_SOURCE=soap needs MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD.")
-# The open APIs have no change log: an incremental sync every few minutes would only fail.
+# The open APIs have no change log: an incremental sync every few minutes would only fail. The open
+# address register is re-imported instead, every MATRIKKEL_OPEN_DATA_INTERVAL_DAYS.
 MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_SCHEDULED and MATRIKKEL_SOURCE != "rest"  # noqa: F405
+MATRIKKEL_OPEN_DATA_SCHEDULED = MATRIKKEL_SOURCE == "rest" and MATRIKKEL_OPEN_DATA_INTERVAL_DAYS > 0  # noqa: F405
 if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):  # noqa: F405
     raise ImproperlyConfigured("BANKID_ISSUER is set: BANKID_CLIENT_ID and BANKID_CLIENT_SECRET are required too.")
 if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):  # noqa: F405

@@ -4,7 +4,11 @@ from ..models import Property
 
 
 class PropertySummarySerializer(serializers.ModelSerializer):
-    is_synthetic = serializers.BooleanField(read_only=True)
+    """A property. A fact that is null is unknown; `fact_sources` says where each fact came from
+    (matrikkel_api, open_register, owner, demo), and `features` lists only the tags a source recorded:
+    where fact_sources has no "features", a missing tag means unknown, not no."""
+
+    is_synthetic = serializers.BooleanField(read_only=True, help_text="Every fact of this property is generated.")
     distance_km = serializers.SerializerMethodField()
 
     class Meta:
@@ -12,7 +16,7 @@ class PropertySummarySerializer(serializers.ModelSerializer):
         fields = [
             "id", "external_id", "is_synthetic", "category", "building_type_code", "address", "postcode", "town",
             "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
-            "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
+            "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features", "fact_sources",
             "estimate", "estimate_low", "estimate_high", "distance_km",
         ]
         read_only_fields = fields
@@ -25,7 +29,8 @@ class PropertySummarySerializer(serializers.ModelSerializer):
 class PropertyDetailSerializer(PropertySummarySerializer):
     class Meta(PropertySummarySerializer.Meta):
         fields = [
-            *PropertySummarySerializer.Meta.fields, "matrikkelenhet_id", "source", "estimate_source", "estimated_at",
+            *PropertySummarySerializer.Meta.fields, "addresses", "matrikkelenhet_id", "source", "estimate_source",
+            "estimated_at",
             "upstream_payload", "upstream_changed_at", "retired_at", "updated_at",
         ]
         read_only_fields = fields
@@ -37,3 +42,22 @@ class PropertySearchPageSerializer(serializers.Serializer):
     count_is_exact = serializers.BooleanField()
     next = serializers.CharField(allow_null=True, help_text="URL of the next page, or null on the last page.")
     results = PropertySummarySerializer(many=True)
+
+
+class AddressSuggestionSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The address as Kartverket writes it (adressetekst).")
+    postcode = serializers.CharField()
+    town = serializers.CharField()
+    municipality_number = serializers.CharField()
+    municipality_name = serializers.CharField()
+    matrikkel_number = serializers.CharField(source="ident", help_text="The matrikkelenhet it belongs to "
+                                                                       "(kommunenummer-gnr/bnr/fnr/0).")
+    lat = serializers.FloatField(help_text="WGS84")
+    lon = serializers.FloatField(help_text="WGS84")
+    property_id = serializers.IntegerField(allow_null=True, help_text="The epty property at this address, if any.")
+
+
+class AddressSuggestionsSerializer(serializers.Serializer):
+    results = AddressSuggestionSerializer(many=True)
+    stale = serializers.BooleanField(help_text="Served from an older copy while Kartverket is refreshed or unreachable.")
+    age_seconds = serializers.IntegerField(help_text="Seconds since Kartverket gave this answer.")

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from .views import PropertyDetailApi, PropertyListApi
+from .views import AddressSuggestApi, PropertyDetailApi, PropertyListApi
 
 urlpatterns = [
     path("properties", PropertyListApi.as_view(), name="api-property-list"),
     path("properties/<int:pk>", PropertyDetailApi.as_view(), name="api-property-detail"),
+    path("addresses/suggest", AddressSuggestApi.as_view(), name="api-address-suggest"),
 ]

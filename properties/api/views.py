@@ -1,15 +1,26 @@
 from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from epty.errors import ApplicationError
+
+from ..matrikkelen.interface import MatrikkelError
+from ..matrikkelen.lookups import address_suggestions
 from ..models import Property
 from ..search import params as search_params
 from ..search.services import search_run
-from .serializers import PropertyDetailSerializer, PropertySearchPageSerializer, PropertySummarySerializer
+from .serializers import (
+    AddressSuggestionsSerializer,
+    PropertyDetailSerializer,
+    PropertySearchPageSerializer,
+    PropertySummarySerializer,
+)
 
 
 class PropertySearchSchema(AutoSchema):
@@ -50,3 +61,30 @@ class PropertyDetailApi(RetrieveAPIView):
     @extend_schema(summary="Get a property", tags=["properties"], operation_id="properties_get")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class UpstreamUnavailableError(ApplicationError):
+    code = "upstream_unavailable"
+    status_code = 503
+
+
+class AddressSuggestApi(APIView):
+    """Address suggestions for the search box, from Kartverket's open address API through epty's cache."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "address_suggest"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True,
+                                     description="What the user typed: street and number, and a place if they like "
+                                                 "(\"Gobakkvegen 438, Elverum\"); 3 to 100 characters.")],
+        responses=AddressSuggestionsSerializer, summary="Suggest addresses", tags=["properties"],
+        operation_id="addresses_suggest")
+    def get(self, request):
+        try:
+            results, read = address_suggestions(text=request.query_params.get("q", ""))
+        except MatrikkelError as exc:
+            raise UpstreamUnavailableError("Kartverket's address service cannot answer right now; try again shortly.",
+                                           extra={"reason": exc.code}) from exc
+        return Response(AddressSuggestionsSerializer(
+            {"results": results, "stale": read.stale, "age_seconds": int(read.age)}).data)

@@ -9,8 +9,11 @@
 - One upstream call per key at a time: a miss takes a lock (`cache.add`, atomic on Redis and
   on the local cache); concurrent misses for the key wait for the winner's answer.
 - "Not found" (None) is cached for MATRIKKEL_CACHE_NEGATIVE_TTL seconds only.
-- Hit/miss/stale/error counters are kept in process and added to shared cache counters at most
-  once a second (so a hit costs one cache round trip), and read by `stats()` (healthz, admin).
+- `wait=False` never blocks on Kartverket: a miss starts the fetch in the background and answers
+  at once with `pending` (pages use this; the next view finds the copy).
+- Hit/miss/stale/error counters, and the summed age of stale answers, are kept in process and
+  added to shared cache counters at most once a second (so a hit costs one cache round trip), and
+  read by `stats()` (healthz, admin) with the hit ratio and the mean age of stale answers.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from .interface import UpstreamUnavailable
 
 logger = logging.getLogger("properties.matrikkelen")
 PREFIX = "matrikkel:read:"
-STAT_NAMES = ("hits", "misses", "stale", "errors", "upstream_calls")
+STAT_NAMES = ("hits", "misses", "stale", "errors", "upstream_calls", "stale_age_seconds")
 _STAT_KEY = "matrikkel:stats:"
 LOCK_TIMEOUT = 60  # seconds; longer than a call with all its retries should take
 _WAIT_STEP = 0.005
@@ -41,6 +44,7 @@ class CachedRead:
     value: Any
     stale: bool  # older than MATRIKKEL_CACHE_TTL (being refreshed, or Kartverket is unreachable)
     age: float  # seconds since it was fetched from Kartverket
+    pending: bool = False  # no copy yet: it is being fetched in the background (wait=False)
 
     @property
     def found(self) -> bool:
@@ -53,9 +57,9 @@ class _Stats:
         self.pending: Counter = Counter()
         self.flushed_at = time.monotonic()
 
-    def count(self, name: str) -> None:
+    def count(self, name: str, n: int = 1) -> None:
         with self.lock:
-            self.pending[name] += 1
+            self.pending[name] += n
             due = time.monotonic() - self.flushed_at > 1.0
         if due:
             self.flush()
@@ -76,11 +80,21 @@ class _Stats:
 _stats = _Stats()
 
 
-def stats() -> dict[str, int]:
-    """Shared counters (this process's pending counts are flushed first)."""
+def stats() -> dict[str, float]:
+    """Shared counters (this process's pending counts are flushed first), the hit ratio and staleness.
+
+    hit_ratio: answers served from the cache (fresh or stale) per read; stale_share: stale answers
+    per answer from the cache; mean_stale_age_seconds: how old stale answers were on average.
+    """
     _stats.flush()
     values = cache.get_many([_STAT_KEY + n for n in STAT_NAMES])
-    return {n: int(values.get(_STAT_KEY + n) or 0) for n in STAT_NAMES}
+    counts: dict[str, float] = {n: int(values.get(_STAT_KEY + n) or 0) for n in STAT_NAMES}
+    served = counts["hits"] + counts["stale"]
+    reads = served + counts["misses"]
+    counts["hit_ratio"] = round(served / reads, 4) if reads else 0.0
+    counts["stale_share"] = round(counts["stale"] / served, 4) if served else 0.0
+    counts["mean_stale_age_seconds"] = round(counts["stale_age_seconds"] / counts["stale"], 1) if counts["stale"] else 0.0
+    return counts
 
 
 def _store(key: str, value: Any) -> dict:
@@ -124,10 +138,11 @@ def _answer(envelope: dict, now: float) -> CachedRead:
     return CachedRead(value=envelope["v"], stale=age >= ttl, age=age)
 
 
-def cached_read(key: str, fetch: Callable[[], Any], *, refresh: bool = True) -> CachedRead:
+def cached_read(key: str, fetch: Callable[[], Any], *, refresh: bool = True, wait: bool = True) -> CachedRead:
     """The cached answer for `key`, calling `fetch()` (the upstream read) only when needed.
 
-    Raises what `fetch` raises only when there is no copy at all to fall back on.
+    Raises what `fetch` raises only when there is no copy at all to fall back on (never with
+    wait=False: a miss then answers `pending` at once and fetches in the background).
     """
     key = PREFIX + key
     envelope = cache.get(key)
@@ -139,10 +154,14 @@ def cached_read(key: str, fetch: Callable[[], Any], *, refresh: bool = True) -> 
             return answer
         if answer.value is not None:
             _stats.count("stale")
+            _stats.count("stale_age_seconds", int(answer.age))
             if refresh:
                 _refresh_in_background(key, fetch)
             return answer
     _stats.count("misses")
+    if not wait:
+        _refresh_in_background(key, fetch)
+        return CachedRead(value=None, stale=True, age=0.0, pending=True)
     lock_key, token = key + ":lock", uuid.uuid4().hex
     deadline = time.monotonic() + LOCK_TIMEOUT
     wait = _WAIT_STEP

@@ -3,17 +3,19 @@
 A source answers in *records*: plain dicts (JSON-serialisable, so they can be cached) for one
 matrikkelenhet with everything epty maps from it::
 
-    {"id": 9000000001, "kommunenummer": "0301", "gnr": 207, "bnr": 80, "fnr": 0, "snr": 0,
-     "changed": "2026-04-09T12:26:31+00:00", "plot_area": 470, "lat": 59.9, "lon": 10.7,
-     "utgatt": False, "demo": {...} | None,
+    {"id": 9000000001, "kind": "Grunneiendom", "kommunenummer": "0301", "gnr": 207, "bnr": 80,
+     "fnr": 0, "snr": 0, "changed": "2026-04-09T12:26:31+00:00", "plot_area": 470 | None,
+     "lat": 59.9 | None, "lon": 10.7 | None, "utgatt": False,
      "buildings": [{"id", "nr", "type_code", "footprint", "floors", "year", "lat", "lon"}],
-     "units": [{"id", "bygning", "area", "rooms", "bedrooms"}],
-     "addresses": [{"id", "name", "number", "letter", "postcode", "town"}],
+     "units": [{"id", "bygning", "area", "rooms"}],
+     "addresses": [{"id", "kind", "text", "postcode", "town", "lat", "lon"}],
      "payload": {...}}   # the upstream objects, as JSON
 
-Coordinates are WGS84 and building types NS 3457 codes: converting Matrikkelen's UTM
-coordinates and internal code ids is the source's job, so the sync does not care which
-source it reads.
+`kind` is the matrikkelenhet's subtype (Grunneiendom, Festegrunn, Seksjon, Jordsameie,
+Anleggseiendom, AnnenMatrikkelenhet); an address's kind is Vegadresse or Matrikkeladresse.
+A fact the source does not have is None (unknown), never a guess. Coordinates are WGS84 and
+building types NS 3457 codes: converting Matrikkelen's UTM coordinates and internal code ids
+is the source's job, so the sync does not care which source it reads.
 """
 from __future__ import annotations
 
@@ -51,6 +53,12 @@ class MalformedResponse(MatrikkelError):
     code = "malformed_response"
 
 
+class RequestRejected(MatrikkelError):
+    """Kartverket refused the request itself (a ValidationException or another application error). Never retried."""
+
+    code = "request_rejected"
+
+
 class NotSupported(MatrikkelError):
     """The source cannot do this (Kartverket's open APIs have no change log)."""
 
@@ -61,7 +69,7 @@ class NotSupported(MatrikkelError):
 class ChangeRef:
     id: int
     kind: str  # Nyoppretting | Oppdatering | Typeendring | Sletting
-    domain: str  # Matrikkelenhet | Bygning | Bruksenhet | Adresse
+    domain: str  # the changed object's id type, from its xsi:type: GrunneiendomId, BygningId, VegadresseId, …
     bubble_id: int
     at: str
 
@@ -76,6 +84,7 @@ class ChangePage:
 
 class MatrikkelSource(Protocol):
     name: str
+    fact_source: str  # provenance of the facts it answers with (properties.models.FactSource)
 
     def latest_change_id(self) -> int: ...
 

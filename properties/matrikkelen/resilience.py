@@ -1,7 +1,8 @@
 """Retries with exponential backoff and full jitter, and a circuit breaker shared through the cache.
 
 Every call to Kartverket goes through `call()`. Timeouts, HTTP 5xx, refused connections and
-malformed answers are retried; bad credentials are not (retrying cannot fix them). After
+malformed answers are retried; bad credentials and requests Kartverket refused are not (retrying
+cannot fix them). After
 MATRIKKEL_BREAKER_THRESHOLD consecutive failed calls the circuit opens for
 MATRIKKEL_BREAKER_COOLDOWN seconds in every process (its state lives in the cache), so a
 Kartverket outage costs one fast error per call instead of a pile of timeouts.
@@ -17,7 +18,14 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from .interface import BadCredentials, CircuitOpen, MalformedResponse, NotSupported, UpstreamUnavailable
+from .interface import (
+    BadCredentials,
+    CircuitOpen,
+    MalformedResponse,
+    NotSupported,
+    RequestRejected,
+    UpstreamUnavailable,
+)
 
 logger = logging.getLogger("properties.matrikkelen")
 T = TypeVar("T")
@@ -71,7 +79,7 @@ def call(fn: Callable[[], T], *, operation: str, breaker: CircuitBreaker, attemp
         breaker.check()
         try:
             result = fn()
-        except (BadCredentials, NotSupported):
+        except (BadCredentials, NotSupported, RequestRejected):
             raise
         except RETRYABLE as exc:
             last = exc

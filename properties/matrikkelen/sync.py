@@ -17,16 +17,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from properties.models import Property, SyncRun, SyncState
-from properties.services import property_clean_row, property_retire_many, property_upsert_clean
+from properties.services import (
+    property_clean_row,
+    property_insert_clean,
+    property_retire_many,
+    property_upsert_clean,
+)
 
 from . import mapping
 from .interface import MatrikkelError, MatrikkelSource
@@ -51,20 +57,22 @@ def get_source(name: str | None = None) -> MatrikkelSource:
         from .rest import RestSource
         return RestSource()
     if name == "standin":
-        from .soap import SoapSource
-        from .standin.runtime import embedded_standin
-        return SoapSource(base_url=embedded_standin().soap_base_url, username="", password="")
+        # The development stand-in lives in the `standins` app (never installed in production).
+        return import_string(settings.MATRIKKEL_STANDIN_SOURCE)()
     raise ValueError(f"Unknown MATRIKKEL_SOURCE {name!r}: use soap, rest or standin.")
 
 
 @dataclass
 class _Batch:
     rows: list[dict]  # clean rows (property_clean_row), ready to write
-    retire: list[int]
+    retire: list[int]  # matrikkelenhet ids
     failed: list[dict]
+    retire_ids: list[int] = field(default_factory=list)  # property ids (sources without matrikkelenhet ids)
+    unchanged: int = 0  # rows found unchanged before the write (not sent to it)
+    new_rows: list[dict] = field(default_factory=list)  # clean rows of properties known to be new: inserted, not upserted
 
 
-def _prepare(records: list[dict], missing: list[int] = ()) -> _Batch:
+def _prepare(records: list[dict], missing: list[int] = (), *, fact_source: str) -> _Batch:
     """Map and validate records. Unmappable ones are retired; invalid ones fail alone, never half-written.
 
     Touches no database, so it can run in a worker thread while the previous batch is written.
@@ -72,7 +80,7 @@ def _prepare(records: list[dict], missing: list[int] = ()) -> _Batch:
     rows, retire, failed = [], list(missing), []
     for record in records:
         try:
-            row = None if record.get("utgatt") else mapping.to_row(record)
+            row = None if record.get("utgatt") else mapping.to_row(record, fact_source=fact_source)
             if row is not None:
                 row = property_clean_row(row)
         except ValidationError as exc:
@@ -97,14 +105,16 @@ def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> 
             if getattr(state, name) != value:
                 raise SyncConflict(f"{name} moved from {value} to {getattr(state, name)}: another sync is running.")
         result = property_upsert_clean(clean_rows=batch.rows)
-        retired = property_retire_many(matrikkelenhet_ids=batch.retire) if batch.retire else 0
+        result += property_insert_clean(clean_rows=batch.new_rows)
+        retired = property_retire_many(matrikkelenhet_ids=batch.retire, ids=batch.retire_ids) \
+            if batch.retire or batch.retire_ids else 0
         for name, value in state_update.items():
             setattr(state, name, value)
         state.save()
         errors = [{"at": timezone.now().isoformat(), **f} for f in batch.failed]
         SyncRun.objects.filter(pk=run.pk).update(
             created=F("created") + result.created, updated=F("updated") + result.updated,
-            unchanged=F("unchanged") + result.unchanged, retired=F("retired") + retired,
+            unchanged=F("unchanged") + result.unchanged + batch.unchanged, retired=F("retired") + retired,
             failed=F("failed") + len(batch.failed), checkpoint_after=state.checkpoint)
         if errors:
             run.refresh_from_db(fields=["errors"])
@@ -112,7 +122,7 @@ def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> 
             SyncRun.objects.filter(pk=run.pk).update(errors=run.errors)
     run.created += result.created
     run.updated += result.updated
-    run.unchanged += result.unchanged
+    run.unchanged += result.unchanged + batch.unchanged
     run.retired += retired
     run.failed += len(batch.failed)
     for name, value in state_update.items():
@@ -139,7 +149,7 @@ def _full(run: SyncRun, source: MatrikkelSource, municipality: str | None, batch
         state.full_start_change_id, state.full_cursor = start, 0
     def fetch(after: int) -> tuple[list[int], _Batch]:
         records = source.units_after(after=after, limit=batch_size, municipality=municipality)
-        return [r["id"] for r in records], _prepare(records)
+        return [r["id"] for r in records], _prepare(records, fact_source=source.fact_source)
 
     # The next page is fetched, mapped and validated in a worker thread while this one is
     # written: the database and the Python work overlap. Writes stay in order, in this thread.
@@ -171,7 +181,8 @@ def _incremental(run: SyncRun, source: MatrikkelSource, municipality: str | None
         chunks = [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)] or [[]]
         for n, chunk in enumerate(chunks):
             found = source.units(chunk) if chunk else {}
-            batch = _prepare([found[i] for i in chunk if i in found], [i for i in chunk if i not in found])
+            batch = _prepare([found[i] for i in chunk if i in found], [i for i in chunk if i not in found],
+                             fact_source=source.fact_source)
             last = n == len(chunks) - 1
             # Only the last chunk of a page moves the checkpoint: a crash before it redoes the page.
             _write(run, batch, state_update={"checkpoint": page.last_processed} if last else {},
@@ -242,12 +253,13 @@ def matrikkel_refresh_property(*, property_id: int, source: MatrikkelSource | No
         run.source = source.name
         mid = prop.matrikkelenhet_id or source.unit_id_for_ident(prop.external_id)
         found = source.units([mid]) if mid else {}
-        batch = _prepare(list(found.values()), [] if found or mid is None else [mid])
+        batch = _prepare(list(found.values()), [] if found or mid is None else [mid], fact_source=source.fact_source)
         if mid is None:
             batch.failed.append({"external_id": prop.external_id, "message": "not found in Matrikkelen"})
         _write(run, batch, state_update={}, expect={})
-        from .cache import PREFIX
         from django.core.cache import cache
+
+        from .cache import PREFIX
         cache.delete(f"{PREFIX}{source.name}:unit:{prop.external_id}")
         run.status = SyncRun.Status.SUCCEEDED if not batch.failed else SyncRun.Status.FAILED
     except MatrikkelError as exc:

@@ -187,7 +187,7 @@ def _radius(raw: str) -> float:
 
 
 def _text(raw: str) -> str:
-    folded = reference.fold(raw)
+    folded = reference.fold(raw.replace(",", " "))  # "Gobakkvegen 438, Elverum": commas only separate words
     if (len(folded) < MIN_QUERY_LENGTH or len(folded) > MAX_QUERY_LENGTH
             or any(ord(ch) < 32 for ch in folded)):  # control characters (NUL) cannot be stored or searched
         raise ValidationError(_("Search text must be %(min)d to %(max)d characters.")
@@ -360,7 +360,9 @@ _PARAMS: list[Param] = [
            _("Built from")),
     _range("year_max", "year_built", at_most, whole_number(minimum=1000, maximum=2100), "Built in or before this year.",
            _("Built until")),
-    Param("features", f"Feature tags that must all be present, comma-separated: {', '.join(reference.FEATURES)}.",
+    Param("features", f"Feature tags that must all be present, comma-separated: {', '.join(reference.FEATURES)}. "
+          "A tag matches only where a source recorded it (see fact_sources): Kartverket's registers record "
+          "none, so properties from them never match; today only synthetic demo data has tags.",
           _features, label=_("Must have"), sql=_features_sql, predicate=_features_predicate, columns=("feature_mask",)),
     Param("bbox", "Bounding box min_lon,min_lat,max_lon,max_lat (WGS84).", _bbox, label="bbox",
           sql=_bbox_sql, predicate=_bbox_predicate, columns=("lat", "lon")),

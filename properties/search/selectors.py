@@ -21,7 +21,7 @@ LIST_FIELDS = (
     "id", "external_id", "source", "category", "building_type_code", "address", "postcode", "town",
     "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
     "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
-    "estimate", "estimate_low", "estimate_high", "estimate_source",
+    "estimate", "estimate_low", "estimate_high", "estimate_source", "fact_sources",
 )
 
 

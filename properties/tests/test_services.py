@@ -68,3 +68,17 @@ def test_upsert_does_not_touch_estimates():
     Property.objects.update(estimate=5_000_000, estimate_low=4_000_000, estimate_high=6_000_000)
     property_upsert_many(rows=[{**data[0], "rooms": 9}])
     assert Property.objects.get().estimate == 5_000_000
+
+
+def test_inserting_a_property_that_exists_after_all_upserts_it_instead_of_failing():
+    from properties.services import property_clean_row, property_insert_clean
+
+    row = rows(1)[0]
+    property_upsert_many(rows=[row])
+    changed = property_clean_row({**row, "rooms": 99})
+
+    result = property_insert_clean(clean_rows=[changed, property_clean_row({**row, "external_id": "0301-999/1/0/0"})])
+
+    assert (result.created, result.updated) == (1, 1)
+    assert Property.objects.get(external_id=row["external_id"]).rooms == 99
+    assert Property.objects.filter(external_id__in=[row["external_id"], "0301-999/1/0/0"]).count() == 2

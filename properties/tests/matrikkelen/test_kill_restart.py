@@ -20,8 +20,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from properties.matrikkelen.standin.dataset import Dataset
-from properties.matrikkelen.standin.server import StandinServer
+from standins.matrikkel.dataset import Dataset
+from standins.matrikkel.server import StandinServer
 
 ROOT = Path(__file__).resolve().parents[3]
 COUNT, SEED, CHANGES = 500, 17, 150
@@ -29,7 +29,7 @@ COLUMNS = ("external_id", "matrikkelenhet_id", "source", "category", "building_t
            "town", "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
            "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features", "feature_mask",
            "estimate", "estimate_low", "estimate_high", "estimate_source", "upstream_payload",
-           "upstream_changed_at", "content_hash", "search_text")
+           "upstream_changed_at", "content_hash", "search_text", "fact_sources", "addresses")
 
 # No test database needed: every sync runs in a subprocess on its own scratch database.
 
