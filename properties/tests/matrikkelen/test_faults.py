@@ -37,10 +37,11 @@ def test_a_few_http_500s_are_retried_and_the_sync_succeeds(source, standin, impo
 
 
 def test_timeouts_are_retried_and_the_sync_succeeds(source, standin, imported, settings):
-    settings.MATRIKKEL_TIMEOUT = 0.3
-    slow = SoapSource(base_url=standin.soap_base_url, username="", password="", timeout=0.3)
+    # Generous against a loaded machine (a real answer must come well within the timeout); the hang outlasts it.
+    settings.MATRIKKEL_TIMEOUT = 2.0
+    slow = SoapSource(base_url=standin.soap_base_url, username="", password="", timeout=2.0)
     slow.units([])  # WSDLs loaded before the fault
-    standin.faults.hang_seconds, standin.faults.hang_next = 1.0, 2
+    standin.faults.hang_seconds, standin.faults.hang_next = 4.0, 2
     standin.faults.only = {"findEndringer", "getObjectsIgnoreMissing"}
 
     run = matrikkel_sync(source=slow)
