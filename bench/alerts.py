@@ -93,7 +93,7 @@ def setup(args) -> None:
         counties = [row[0] for row in cursor.fetchall()]
     print(f"setup: {total:,} properties in {len(municipalities)} municipalities", flush=True)
 
-    names, weights = zip(*municipalities)
+    names, weights = zip(*municipalities, strict=True)
     features = ["sauna", "view", "garage", "balcony", "fireplace", "waterfront"]
 
     def params() -> dict:

@@ -62,7 +62,7 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-def claim_document_path(instance: "OwnershipClaim", filename: str) -> str:
+def claim_document_path(instance: OwnershipClaim, filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
     return f"claims/{uuid.uuid4().hex}.{suffix}"
 
@@ -95,10 +95,10 @@ class OwnershipClaim(models.Model):
 
 
 class OfferQuerySet(models.QuerySet):
-    def live(self) -> "OfferQuerySet":
+    def live(self) -> OfferQuerySet:
         return self.filter(status__in=LIVE_STATUSES)
 
-    def owner_visible(self) -> "OfferQuerySet":
+    def owner_visible(self) -> OfferQuerySet:
         """Offers staff have approved (in their current amount); later fates stay visible."""
         return self.filter(approved_at__isnull=False)
 

@@ -18,7 +18,7 @@ class Source(models.TextChoices):
 
 
 class PropertyQuerySet(models.QuerySet):
-    def active(self) -> "PropertyQuerySet":
+    def active(self) -> PropertyQuerySet:
         return self.filter(retired_at__isnull=True)
 
 

@@ -591,7 +591,7 @@ def generate_arrays(*, count: int, seed: int, sales: int | None = None, today: d
 def _external_ids(arrays: ChunkArrays) -> list[str]:
     numbers = _geo().numbers
     return [f"{numbers[m]}-{g}/{b}/0/0" for m, g, b in
-            zip(arrays.muni.tolist(), arrays.gnr.tolist(), arrays.bnr.tolist())]
+            zip(arrays.muni.tolist(), arrays.gnr.tolist(), arrays.bnr.tolist(), strict=True)]
 
 
 def _to_chunk(arrays: ChunkArrays, *, seed: int, today: date) -> DemoChunk:
@@ -636,16 +636,16 @@ def _to_chunk(arrays: ChunkArrays, *, seed: int, today: date) -> DemoChunk:
             arrays.street.tolist(), arrays.house_number.tolist(), arrays.house_letter.tolist(),
             arrays.postcode.tolist(), arrays.lat.tolist(), arrays.lon.tolist(), arrays.usable_area.tolist(),
             nullable(arrays.plot_area), nullable(arrays.rooms), nullable(arrays.bedrooms),
-            arrays.floors.tolist(), arrays.year_built.tolist(), arrays.changed_at.tolist()))
+            arrays.floors.tolist(), arrays.year_built.tolist(), arrays.changed_at.tolist(), strict=True))
     ]
     sales = [
         {"external_id": external_ids[row], "sold_on": FIRST_SALE_DAY + timedelta(days=day),
          "price": price, "true_value": true_value, "source": SOURCE}
         for row, day, price, true_value in zip(arrays.sale_row.tolist(), arrays.sale_day.tolist(),
-                                               arrays.sale_price.tolist(), arrays.sale_true_value.tolist())
+                                               arrays.sale_price.tolist(), arrays.sale_true_value.tolist(), strict=True)
     ]
     estimates = list(zip(external_ids, arrays.estimate.tolist(), arrays.estimate_low.tolist(),
-                         arrays.estimate_high.tolist()))
+                         arrays.estimate_high.tolist(), strict=True))
     return DemoChunk(properties=properties, sales=sales, estimates=estimates)
 
 

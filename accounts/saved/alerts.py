@@ -300,7 +300,7 @@ def _hits_upsert(hits: list[tuple[int, int, int | None]], now: dt.datetime) -> N
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for start in range(0, len(hits), 50_000):
-                searches, properties, estimates = zip(*hits[start:start + 50_000])
+                searches, properties, estimates = zip(*hits[start:start + 50_000], strict=True)
                 cursor.execute(
                     f"INSERT INTO {SavedSearchHit._meta.db_table} (saved_search_id, property_id, estimate, notified_at) "
                     "SELECT s, p, e, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, p, e) "

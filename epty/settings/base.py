@@ -196,9 +196,9 @@ LOGGING = {
 
 # Feature settings live beside this module, one per area; each reads its variables through env.py and
 # defines only its own values (none imports this module).
-from .matrikkelen import *  # noqa: E402,F401,F403
-from .bankid import *  # noqa: E402,F401,F403
-from .valuation import *  # noqa: E402,F401,F403
-from .offers import *  # noqa: E402,F401,F403
-from .alerts import *  # noqa: E402,F401,F403
-from .recommender import *  # noqa: E402,F401,F403
+from .alerts import *  # noqa: E402, F403
+from .bankid import *  # noqa: E402, F403
+from .matrikkelen import *  # noqa: E402, F403
+from .offers import *  # noqa: E402, F403
+from .recommender import *  # noqa: E402, F403
+from .valuation import *  # noqa: E402, F403

@@ -1,7 +1,7 @@
 """Production: refuses to start without a secret key; passes `manage.py check --deploy`."""
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import LOGGING, REST_FRAMEWORK
 from .env import env
 

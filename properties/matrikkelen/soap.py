@@ -344,7 +344,7 @@ class SoapSource:
                 raise MalformedResponse(f"getObjectsIgnoreMissing: {_local(bubble)} without id ({exc!r})") from exc
         codes = self.building_type_codes()
         records = []
-        for mid, unit in zip(ids, units):
+        for mid, unit in zip(ids, units, strict=True):
             try:
                 records.append(self._record(mid, unit, codes,
                                             [bubbles[("bygning", i)] for i in building_ids.get(mid, [])],
@@ -414,7 +414,7 @@ class SoapSource:
             by_system.setdefault(h["_point"][0], []).append(h)
         for kode_id, group in by_system.items():
             lat, lon = to_wgs84(kode_id, [h["_point"][1] for h in group], [h["_point"][2] for h in group])
-            for h, la, lo in zip(group, lat, lon):
+            for h, la, lo in zip(group, lat, lon, strict=True):
                 h["lat"], h["lon"] = la, lo
                 del h["_point"]
         for r in records:

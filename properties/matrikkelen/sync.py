@@ -246,8 +246,9 @@ def matrikkel_refresh_property(*, property_id: int, source: MatrikkelSource | No
         if mid is None:
             batch.failed.append({"external_id": prop.external_id, "message": "not found in Matrikkelen"})
         _write(run, batch, state_update={}, expect={})
-        from .cache import PREFIX
         from django.core.cache import cache
+
+        from .cache import PREFIX
         cache.delete(f"{PREFIX}{source.name}:unit:{prop.external_id}")
         run.status = SyncRun.Status.SUCCEEDED if not batch.failed else SyncRun.Status.FAILED
     except MatrikkelError as exc:

@@ -178,7 +178,7 @@ def feature_shares_build() -> dict[str, tuple[float, ...]]:
     sums = ", ".join(f"SUM(CASE WHEN (feature_mask & {bit}) <> 0 THEN 1 ELSE 0 END)"
                      for bit in reference.FEATURE_BITS.values())
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT category, COUNT(*), {sums} FROM {table} WHERE retired_at IS NULL GROUP BY category")  # noqa: S608
+        cursor.execute(f"SELECT category, COUNT(*), {sums} FROM {table} WHERE retired_at IS NULL GROUP BY category")
         rows = cursor.fetchall()
     return {row[0]: tuple(float(x) / row[1] for x in row[2:]) for row in rows if row[1]}
 

@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from epty.errors import ApplicationError
 
 from . import services
-from .report import report_context
 from .models import ValuationModelVersion
+from .report import report_context
 
 
 @admin.register(ValuationModelVersion)

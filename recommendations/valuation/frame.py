@@ -42,7 +42,7 @@ class Frame:
     true_value: np.ndarray | None = None  # synthetic data only
     names: np.ndarray | None = None  # display names of the municipality (explanations)
 
-    def take(self, idx: np.ndarray) -> "Frame":
+    def take(self, idx: np.ndarray) -> Frame:
         return Frame(
             n=len(idx), price=self.price[idx], sold_day=self.sold_day[idx],
             num={k: v[idx] for k, v in self.num.items()}, text={k: v[idx] for k, v in self.text.items()},
@@ -53,7 +53,7 @@ class Frame:
             names=None if self.names is None else self.names[idx],
         )
 
-    def copy(self) -> "Frame":
+    def copy(self) -> Frame:
         return self.take(np.arange(self.n))
 
     @property
@@ -71,7 +71,7 @@ class Frame:
         if len(prices):
             out["median_price"] = float(np.median(prices))
         cats, counts = np.unique(self.text["category"], return_counts=True)
-        out["categories"] = {str(c or "(none)"): int(k) for c, k in zip(cats, counts)}
+        out["categories"] = {str(c or "(none)"): int(k) for c, k in zip(cats, counts, strict=True)}
         out["missing_share"] = {k: round(float(np.mean(~np.isfinite(v))), 4) for k, v in self.num.items()}
         if self.extra_num or self.extra_text:
             out["extra_features"] = sorted([*self.extra_num, *self.extra_text])
@@ -94,8 +94,8 @@ def tags_from_mask(mask: np.ndarray) -> np.ndarray:
 def from_property_rows(rows: list[tuple], *, price=None, sold_day=None, true_value=None) -> Frame:
     """Rows of PROPERTY_COLUMNS (see selectors) → Frame."""
     n = len(rows)
-    cols = list(zip(*rows)) if n else [()] * len(PROPERTY_COLUMNS)
-    get = dict(zip(PROPERTY_COLUMNS, cols))
+    cols = list(zip(*rows, strict=True)) if n else [()] * len(PROPERTY_COLUMNS)
+    get = dict(zip(PROPERTY_COLUMNS, cols, strict=True))
 
     def floats(name):
         return np.array([np.nan if v is None else float(v) for v in get[name]], float) if n else np.zeros(0)
@@ -138,7 +138,7 @@ def from_demo_arrays(chunks) -> Frame:
         r = a.sale_row
 
         def col(x, none_below=None):
-            v = x[r].astype(float)
+            v = x[r].astype(float)  # noqa: B023 - col is called only within this iteration
             if none_below is not None:
                 v[v < none_below] = np.nan
             return v

@@ -31,7 +31,7 @@ from scipy import sparse
 from scipy.sparse.linalg import lsqr
 from threadpoolctl import threadpool_limits
 
-from .frame import TAGS, Frame
+from .frame import Frame
 
 AGE_EDGES = np.array([0, 5, 10, 20, 30, 40, 50, 60, 80, 100, 130])
 LEVEL_SHRINK = {"county": 30.0, "municipality": 20.0, "cell": 10.0}
@@ -83,7 +83,7 @@ class Levels:
     cell: dict = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, county: np.ndarray, muni: np.ndarray, cell: np.ndarray, r: np.ndarray) -> "Levels":
+    def fit(cls, county: np.ndarray, muni: np.ndarray, cell: np.ndarray, r: np.ndarray) -> Levels:
         lv = cls()
         lv.county = _group_sums(county, r)
         lv.municipality = _group_sums(muni, r)
@@ -146,7 +146,7 @@ class Encoded:
     extra: np.ndarray  # (n, k) floats; categorical extras as codes
     quarter: np.ndarray
 
-    def take(self, idx) -> "Encoded":
+    def take(self, idx) -> Encoded:
         return Encoded(**{k: (v[idx] if not isinstance(v, dict) else {a: b[idx] for a, b in v.items()})
                           for k, v in self.__dict__.items()})
 
@@ -285,7 +285,7 @@ class Valuer:
 
     # --- fitting ----------------------------------------------------------------------------------
 
-    def fit(self, f: Frame) -> "Valuer":
+    def fit(self, f: Frame) -> Valuer:
         started = time.monotonic()
         order = np.argsort(f.sold_day, kind="stable")
         f = f.take(order)
@@ -446,7 +446,7 @@ class Valuer:
         pos = np.searchsorted(known, target, side="right") - 1
         pos = np.clip(pos, 0, len(known) - 1)
         use = known[pos]
-        for a, qq in set(zip(area.tolist(), use.tolist())):
+        for a, qq in set(zip(area.tolist(), use.tolist(), strict=True)):
             sel = (area == a) & (use == qq)
             out[sel] = self.index.get((a, qq), self.index.get((0, qq), 0.0))
         return out

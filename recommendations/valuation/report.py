@@ -44,7 +44,7 @@ def metrics_text(metrics: dict) -> str:
 
 def scatter_svg(actual: list[float], predicted: list[float], *, size: int = 360) -> str:
     """Predicted vs actual on log axes, with the diagonal."""
-    pairs = [(a, p) for a, p in zip(actual, predicted) if a and p and a > 0 and p > 0]
+    pairs = [(a, p) for a, p in zip(actual, predicted, strict=True) if a and p and a > 0 and p > 0]
     if not pairs:
         return ""
     logs = [math.log10(v) for pair in pairs for v in pair]

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import F, Window
 from django.db.models.functions import Mod, RowNumber
 
-from properties.models import Property, PropertySale
 from properties.geo import haversine_km
+from properties.models import Property, PropertySale
 
 from .artifacts import valuation_model_for
 from .frame import PROPERTY_COLUMNS, Frame, concat, day_number, from_property_rows
@@ -49,7 +49,7 @@ def property_id_slices(*, size: int) -> list[tuple[int, int]]:
     """Half-open id ranges [low, high) covering every active property, about `size` properties each."""
     starts = list(Property.objects.active().annotate(row=Window(RowNumber(), order_by=F("id").asc()))
                   .annotate(slot=Mod(F("row") - 1, size)).filter(slot=0).order_by("id").values_list("id", flat=True))
-    return list(zip(starts, [*starts[1:], None]))
+    return list(zip(starts, [*starts[1:], None], strict=True))
 
 
 def property_frame_between(*, low: int, high: int | None) -> tuple[list[int], Frame]:

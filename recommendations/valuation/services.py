@@ -219,7 +219,7 @@ def valuation_estimates_write(*, version_id: int, batch_size: int | None = None,
                 return
             est, low, high = model.predict(frame, at_today=True)
             rows = [(pid, int(round(e, -3)), int(round(lo, -3)), int(round(hi, -3)))
-                    for pid, e, lo, hi in zip(ids, est.tolist(), low.tolist(), high.tolist())]
+                    for pid, e, lo, hi in zip(ids, est.tolist(), low.tolist(), high.tolist(), strict=True)]
             n = property_estimates_set(estimates=[(pid, e, min(lo, e), max(hi, e)) for pid, e, lo, hi in rows],
                                        source=version.label, batch_size=len(rows))
             with counter:

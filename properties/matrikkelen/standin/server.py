@@ -144,7 +144,7 @@ def _ids(el) -> list[tuple[str, int]]:
 class SoapOperations:
     """The SOAP operations, each (request body element) → XML inside <return>."""
 
-    def __init__(self, server: "StandinServer"):
+    def __init__(self, server: StandinServer):
         self.server = server
         self.data = server.dataset
 
@@ -266,7 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     @property
-    def standin(self) -> "StandinServer":
+    def standin(self) -> StandinServer:
         return self.server.standin  # type: ignore[attr-defined]
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
@@ -372,7 +372,7 @@ def _truncate_bubbles(inner: str) -> str:
 class RestRoutes:
     """Kartverket's open REST APIs (adresser, eiendom, kommuneinfo) in their JSON shapes."""
 
-    def __init__(self, server: "StandinServer"):
+    def __init__(self, server: StandinServer):
         self.data = server.dataset
 
     def route(self, path: str, q: dict) -> tuple[int, object]:
@@ -469,7 +469,7 @@ class StandinServer:
     def soap_base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{SOAP_PREFIX}"
 
-    def start(self) -> "StandinServer":
+    def start(self) -> StandinServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="matrikkel-standin", daemon=True)
         self._thread.start()
         return self

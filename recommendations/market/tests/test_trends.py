@@ -22,7 +22,7 @@ def ssb_server():
     calls: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             table = self.path.rstrip("/").rsplit("/", 1)[-1]
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             calls.append({"table": table, "body": body})

@@ -12,10 +12,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from properties.sales.command import add_reading_arguments, sales_file_from_options
-from recommendations.valuation.report import metrics_text
 from recommendations.valuation.errors import NotEnoughSales
-from recommendations.valuation.services import valuation_evaluate
 from recommendations.valuation.frame import from_sales_file
+from recommendations.valuation.report import metrics_text
+from recommendations.valuation.services import valuation_evaluate
 
 
 class Command(BaseCommand):
