@@ -1,11 +1,11 @@
-# epty: the two commands are `make run` and `make test` (see README.md).
+# epty: the two commands are `make run` and `make test`; `make check` runs the checkers (see README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_COUNT ?= 20000
 DEMO_SEED ?= 42
 
-.PHONY: run test install install-dev assets migrate demo check-deploy messages bench-search clean
+.PHONY: run test check install install-dev assets migrate demo check-deploy messages bench-search clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ run: demo
 ## make test: the whole test suite. Set DATABASE_URL and REDIS_URL to test on PostgreSQL and Redis (as CI does).
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make check: the checks CI runs before the tests (configured in pyproject.toml): lint and import order.
+check: install-dev
+	$(BIN)/ruff check .
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=epty.settings.production DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \

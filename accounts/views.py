@@ -63,7 +63,9 @@ def email_change(request):
     form = EmailForm(request.POST)
     if form.is_valid():
         services.user_email_change_request(user=request.user, email=form.cleaned_data["email"])
-        messages.success(request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]})
+        messages.success(
+            request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]}
+        )
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": ProfileForm.for_user(request.user), "email_form": form},
                   status=400)

@@ -43,8 +43,11 @@ def main() -> None:
     parser.add_argument("--searches-per-user", type=int, default=3)
     parser.add_argument("--changed", type=float, default=0.01, help="fraction of properties changed since the last run")
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--skip-setup", action="store_true",
-                        help="re-measure: reuse the users, searches and changes of the last setup (state in the database)")
+    parser.add_argument(
+        "--skip-setup",
+        action="store_true",
+        help="re-measure: reuse the users, searches and changes of the last setup (state in the database)",
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url

@@ -174,7 +174,10 @@ def main() -> int:
                                                     .order_by("id").values_list("pk", flat=True)[:25]))
             ids = [i for i in ids if i % 2 == worker]
             for offer_id in ids:
-                call("approve", lambda offer_id=offer_id: services.offer_approve(offer=Offer(pk=offer_id), moderator=moderator))
+                call(
+                    "approve",
+                    lambda offer_id=offer_id: services.offer_approve(offer=Offer(pk=offer_id), moderator=moderator),
+                )
             if not ids:
                 if finished:
                     return
@@ -191,7 +194,10 @@ def main() -> int:
             approved = [pk for pk, _status in ids]
             if approved and r.random() < 0.5:
                 offer_id = r.choice(approved)
-                call("accept", lambda offer_id=offer_id: services.offer_accept(offer=Offer.objects.get(pk=offer_id), owner=owner))
+                call(
+                    "accept",
+                    lambda offer_id=offer_id: services.offer_accept(offer=Offer.objects.get(pk=offer_id), owner=owner),
+                )
             time.sleep(0.05 + r.random() * 0.1)
 
     log(f"running: {args.buyers} buyers x {args.ops} submissions, 2 moderators, {2 * args.properties} co-owners, "

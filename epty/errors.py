@@ -77,7 +77,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         fields = _field_errors(exc.detail)
         if isinstance(fields, list):
             fields = {"non_field_errors": fields}
-        codes = {err["code"] for errs in fields.values() if isinstance(errs, list) for err in errs if isinstance(err, dict)}
+        codes = {
+            err["code"] for errs in fields.values() if isinstance(errs, list) for err in errs if isinstance(err, dict)
+        }
         code = codes.pop() if len(codes) == 1 else "invalid"
         response.data = {"message": "The request is not valid.", "code": code, "extra": {"fields": fields}}
     else:

@@ -120,7 +120,8 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     @admin.action(description="Reject the selected offers (with a reason)…", permissions=["moderate"])
     def reject_selected(self, request, queryset):
         return _with_reason(self, request, queryset,
-                            lambda offer, reason: services.offer_reject(offer=offer, moderator=request.user, reason=reason),
+                            lambda offer, reason: services.offer_reject(offer=offer, moderator=request.user,
+                                                                        reason=reason),
                             "Rejected", "Reject offers")
 
 
@@ -157,7 +158,8 @@ class OwnershipClaimAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     @admin.action(description="Reject the selected claims (with a reason)…", permissions=["moderate"])
     def reject_selected(self, request, queryset):
         return _with_reason(self, request, queryset,
-                            lambda claim, reason: services.claim_reject(claim=claim, moderator=request.user, reason=reason),
+                            lambda claim, reason: services.claim_reject(claim=claim, moderator=request.user,
+                                                                        reason=reason),
                             "Rejected", "Reject ownership claims")
 
 

@@ -115,8 +115,11 @@ class Offer(models.Model):
         _("reveal my identity to the owner if the offer is accepted"), default=False)
     status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.PENDING)
     valid_until = models.DateTimeField()
-    approved_at = models.DateTimeField(null=True, blank=True,
-                                       help_text="When staff approved the current amount; null while it is not visible to owners.")
+    approved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When staff approved the current amount; null while it is not visible to owners.",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -34,7 +34,9 @@ def _fresh_temp_table(raw_cursor, name: str, source: str, columns: str) -> None:
     raw_cursor.execute(f"TRUNCATE {name}")
 
 
-def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now: datetime) -> tuple[dict[str, int], set[str]]:
+def property_upsert(
+    *, rows: Sequence[dict], update_columns: Sequence[str], now: datetime
+) -> tuple[dict[str, int], set[str]]:
     """Upsert clean property rows. Returns ({external_id: id} of written rows, {external ids inserted})."""
     fields = _columns(Property, exclude=set())
     names = [f.column for f in fields]

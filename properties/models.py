@@ -113,8 +113,9 @@ class PropertySale(models.Model):
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="sales")
     sold_on = models.DateField()
     price = models.BigIntegerField(help_text="NOK")
-    true_value = models.BigIntegerField(null=True, blank=True,
-                                        help_text="Synthetic data only: the generator's noise-free value at the sale date.")
+    true_value = models.BigIntegerField(
+        null=True, blank=True, help_text="Synthetic data only: the generator's noise-free value at the sale date."
+    )
     source = models.CharField(max_length=40, default=Source.MATRIKKELEN)
     created_at = models.DateTimeField(auto_now_add=True)
     # The sold property's category, coordinate and area, kept by database triggers (migration 0007) so that

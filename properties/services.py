@@ -72,7 +72,9 @@ def property_clean_row(row: dict) -> dict:
     features = list(row.get("features") or [])
     unknown = [f for f in features if f not in reference.FEATURE_BITS]
     if unknown:
-        errors["features"] = ValidationError(f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature")
+        errors["features"] = ValidationError(
+            f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature"
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -186,7 +188,9 @@ def property_sales_record_many(*, sales: Iterable[dict], batch_size: int = 5000)
 
 
 @transaction.atomic
-def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], source: str, batch_size: int = 5000) -> int:
+def property_estimates_set(
+    *, estimates: Iterable[tuple[int, int, int, int]], source: str, batch_size: int = 5000
+) -> int:
     """Write (property_id, estimate, low, high) for many properties. Returns rows given.
 
     On PostgreSQL a row that already holds these values is left alone (rewriting it would cost an entry

@@ -421,7 +421,9 @@ def _generate_chunk(*, rng: np.random.Generator, start: int, n: int, n_sales: in
     # Building type, per category.
     type_idx = np.zeros(n, np.int64)
     u = rng.random(n)
-    shares = (_RESIDENTIAL_SHARES_RURAL[None, :] * (1 - urb[res, None]) + _RESIDENTIAL_SHARES_URBAN[None, :] * urb[res, None])
+    shares = (
+        _RESIDENTIAL_SHARES_RURAL[None, :] * (1 - urb[res, None]) + _RESIDENTIAL_SHARES_URBAN[None, :] * urb[res, None]
+    )
     type_idx[res] = _draw_rows(np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1), u[res])
     type_idx[cab] = _draw_from_cdf(np.cumsum(_CABIN_SHARES) / _CABIN_SHARES.sum(), u[cab])
     type_idx[com] = _draw_from_cdf(np.cumsum(_COMMERCIAL_SHARES) / _COMMERCIAL_SHARES.sum(), u[com])
@@ -499,7 +501,9 @@ def _generate_chunk(*, rng: np.random.Generator, start: int, n: int, n_sales: in
     street = stems * len(STREET_SUFFIXES) + suffixes
     house_number = np.where(apartment | com, rng.integers(1, 40, n), rng.integers(1, 140, n))
     house_letter = _draw_from_cdf(HOUSE_LETTER_CDF, rng.random(n))
-    postcode = geo.postcode_table[geo.postcode_start[muni] + (rng.random(n) * geo.postcode_width[muni]).astype(np.int64)]
+    postcode = geo.postcode_table[
+        geo.postcode_start[muni] + (rng.random(n) * geo.postcode_width[muni]).astype(np.int64)
+    ]
     seq = np.empty(n, np.int64)
     order = np.argsort(muni, kind="stable")
     sorted_muni = muni[order]

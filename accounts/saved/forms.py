@@ -22,7 +22,9 @@ class SaveToCollectionForm(forms.Form):
 
 
 class SavedPropertyForm(forms.Form):
-    note = forms.CharField(label=_("Private note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    note = forms.CharField(
+        label=_("Private note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
     tags = forms.CharField(label=_("Private tags (comma-separated)"), required=False, max_length=1000)
 
 

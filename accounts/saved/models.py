@@ -67,7 +67,9 @@ class SavedSearch(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
     name = models.CharField(_("name"), max_length=100)
     params = models.JSONField(default=dict, help_text="Search parameters as the search page takes them.")
-    frequency = models.CharField(_("alerts"), max_length=8, choices=AlertFrequency.choices, default=AlertFrequency.DAILY)
+    frequency = models.CharField(
+        _("alerts"), max_length=8, choices=AlertFrequency.choices, default=AlertFrequency.DAILY
+    )
     last_notified = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -108,8 +110,9 @@ class SearchHistoryEntry(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_history")
     params = models.JSONField(default=dict)
-    result_count = models.IntegerField(null=True, blank=True,
-                                       help_text="None when the search was not counted; capped like the search's count.")
+    result_count = models.IntegerField(
+        null=True, blank=True, help_text="None when the search was not counted; capped like the search's count."
+    )
     count_is_exact = models.BooleanField(default=True)
     via = models.CharField(max_length=8, choices=Via.choices, default=Via.PAGE)
     created_at = models.DateTimeField(db_index=True)

@@ -90,7 +90,11 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "epty",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
         }
     }
 else:
@@ -158,7 +162,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {},
 }
@@ -196,9 +203,9 @@ LOGGING = {
 
 # Feature settings live beside this module, one per area; each reads its variables through env.py and
 # defines only its own values (none imports this module).
-from .alerts import *  # noqa: E402, F403
-from .bankid import *  # noqa: E402, F403
-from .matrikkelen import *  # noqa: E402, F403
-from .offers import *  # noqa: E402, F403
-from .recommender import *  # noqa: E402, F403
-from .valuation import *  # noqa: E402, F403
+from .alerts import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .bankid import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .matrikkelen import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .offers import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .recommender import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .valuation import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones

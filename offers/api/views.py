@@ -171,8 +171,10 @@ class ClaimListSubmitApi(APIView):
         return Response(ClaimOutputSerializer(selectors.claims_for_user(user=request.user)[:200], many=True).data)
 
     @extend_schema(operation_id="claims_submit", tags=["offers"], summary="Claim a property as its owner",
-                   description="Staff verify or reject the claim. A verified owner sees approved offers on the property.",
-                   request={"multipart/form-data": ClaimSubmitInputSerializer, "application/json": ClaimSubmitInputSerializer},
+                   description="Staff verify or reject the claim. "
+                               "A verified owner sees approved offers on the property.",
+                   request={"multipart/form-data": ClaimSubmitInputSerializer,
+                            "application/json": ClaimSubmitInputSerializer},
                    responses={201: ClaimOutputSerializer, **ERRORS})
     def post(self, request):
         data = ClaimSubmitInputSerializer(data=request.data)

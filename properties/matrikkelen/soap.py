@@ -49,7 +49,9 @@ def to_wgs84(kode_id: int, xs: list[float], ys: list[float]) -> tuple[list[float
         if kode_id not in _transformers:
             if kode_id not in EPSG_FOR_KOORDINATSYSTEM:
                 raise MalformedResponse(f"Unsupported koordinatsystemKodeId {kode_id}")
-            _transformers[kode_id] = Transformer.from_crs(EPSG_FOR_KOORDINATSYSTEM[kode_id], "EPSG:4326", always_xy=True)
+            _transformers[kode_id] = Transformer.from_crs(
+                EPSG_FOR_KOORDINATSYSTEM[kode_id], "EPSG:4326", always_xy=True
+            )
         transformer = _transformers[kode_id]
     lon, lat = transformer.transform(xs, ys)
     if not isinstance(lat, list | tuple):
@@ -190,7 +192,9 @@ class SoapSource:
         first = body[0]
         if _local(first) == "Fault":
             message = "".join(first.itertext()).strip()
-            category = next((el.text for el in first.iter() if isinstance(el.tag, str) and _local(el) == "category"), "")
+            category = next(
+                (el.text for el in first.iter() if isinstance(el.tag, str) and _local(el) == "category"), ""
+            )
             if category == "notfound":
                 return None
             raise UpstreamUnavailable(f"{operation}: SOAP fault: {message[:300]}")
@@ -239,7 +243,9 @@ class SoapSource:
                     else:
                         owner[_id_value(data["id"])] = [_id_value(data["matrikkelenhetId"])]
                 except (KeyError, TypeError, ValueError) as exc:
-                    raise MalformedResponse(f"getObjectsIgnoreMissing: {kind} without its matrikkelenhet ({exc!r})") from exc
+                    raise MalformedResponse(
+                        f"getObjectsIgnoreMissing: {kind} without its matrikkelenhet ({exc!r})"
+                    ) from exc
         seen, ordered = set(), []
         for c in changes:
             for mid in ([c.bubble_id] if c.domain == "Matrikkelenhet" else owner.get(c.bubble_id, [])):
@@ -272,7 +278,8 @@ class SoapSource:
     def unit_id_for_ident(self, ident: str) -> int | None:
         kommune, gnr, bnr, fnr, snr = parse_ident(ident)
         ret = self._call("MatrikkelenhetService", "findMatrikkelenhetIdForIdent", matrikkelenhetIdent={
-            "kommunenummer": kommune, "gardsnummer": gnr, "bruksnummer": bnr, "festenummer": fnr, "seksjonsnummer": snr})
+            "kommunenummer": kommune, "gardsnummer": gnr, "bruksnummer": bnr, "festenummer": fnr,
+            "seksjonsnummer": snr})
         if ret is None:
             return None
         try:
@@ -328,7 +335,9 @@ class SoapSource:
         try:
             ids = [_id_value(u["id"]) for u in units]
         except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedResponse(f"findObjekterEtterId/getObjectsIgnoreMissing: matrikkelenhet without id ({exc!r})") from exc
+            raise MalformedResponse(
+                f"findObjekterEtterId/getObjectsIgnoreMissing: matrikkelenhet without id ({exc!r})"
+            ) from exc
         building_ids = self._related(("BygningService", "findByggForMatrikkelenheter"), ids)
         unit_ids = self._related(("BruksenhetService", "findBruksenheterForMatrikkelenheter"), ids)
         address_ids = self._related(("AdresseService", "findAdresserForMatrikkelenheter"), ids)
@@ -351,9 +360,13 @@ class SoapSource:
                                             [bubbles[("bruksenhet", i)] for i in unit_ids.get(mid, [])],
                                             [bubbles[("adresse", i)] for i in address_ids.get(mid, [])]))
             except KeyError as exc:
-                raise MalformedResponse(f"getObjectsIgnoreMissing/findObjekterEtterId: matrikkelenhet {mid} incomplete (missing {exc})") from exc
+                raise MalformedResponse(
+                    f"getObjectsIgnoreMissing/findObjekterEtterId: matrikkelenhet {mid} incomplete (missing {exc})"
+                ) from exc
             except (TypeError, ValueError) as exc:
-                raise MalformedResponse(f"getObjectsIgnoreMissing/findObjekterEtterId: matrikkelenhet {mid}: bad value ({exc})") from exc
+                raise MalformedResponse(
+                    f"getObjectsIgnoreMissing/findObjekterEtterId: matrikkelenhet {mid}: bad value ({exc})"
+                ) from exc
         self._convert_points(records)
         return records
 
@@ -397,8 +410,9 @@ class SoapSource:
             })
         for a in addresses:
             record["addresses"].append({
-                "id": _id_value(a["id"]), "name": a["adressenavn"], "number": int(a["nummer"]) if a.get("nummer") else None,
-                "letter": a.get("bokstav") or "", "postcode": a.get("postnummer") or "", "town": a.get("poststed") or "",
+                "id": _id_value(a["id"]), "name": a["adressenavn"],
+                "number": int(a["nummer"]) if a.get("nummer") else None, "letter": a.get("bokstav") or "",
+                "postcode": a.get("postnummer") or "", "town": a.get("poststed") or "",
             })
         return record
 

@@ -214,7 +214,8 @@ def matrikkel_sync(*, kind: str = SyncRun.Kind.INCREMENTAL, municipality: str | 
     except MatrikkelError as exc:
         run.status = SyncRun.Status.FAILED
         run.refresh_from_db(fields=["errors"])
-        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[-MAX_ERRORS:]
+        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code,
+                                     "message": str(exc)}])[-MAX_ERRORS:]
         logger.error("matrikkel sync %s failed: %s", run.pk, exc)
     except Exception as exc:
         run.status = SyncRun.Status.FAILED

@@ -116,7 +116,9 @@ def _municipalities(raw: str) -> list[str]:
         found = reference.municipality_numbers_for(item)
         numbers.update(found) if found else unknown.append(item)
     if unknown:
-        raise ValidationError(_("Unknown municipality: %(v)s.") % {"v": ", ".join(unknown)}, code="unknown_municipality")
+        raise ValidationError(
+            _("Unknown municipality: %(v)s.") % {"v": ", ".join(unknown)}, code="unknown_municipality"
+        )
     return sorted(numbers)
 
 
@@ -181,8 +183,10 @@ def _radius(raw: str) -> float:
     except ValueError:
         raise ValidationError(_("Enter a number of kilometres."), code="invalid_number") from None
     if not (math.isfinite(radius) and 0.05 <= radius <= settings.SEARCH_MAX_RADIUS_KM):
-        raise ValidationError(_("The radius must be between 0.05 and %(max)d km.") % {"max": settings.SEARCH_MAX_RADIUS_KM},
-                              code="radius_out_of_range")
+        raise ValidationError(
+            _("The radius must be between 0.05 and %(max)d km.") % {"max": settings.SEARCH_MAX_RADIUS_KM},
+            code="radius_out_of_range",
+        )
     return radius
 
 
@@ -325,7 +329,9 @@ def _point_and_radius(values: dict, failed: set[str]) -> list[tuple[str, Validat
     if values.get("near") is not None and values.get("radius_km") is None and "radius_km" not in failed:
         errors.append(("near", ValidationError(_("near needs radius_km."), code="point_needs_radius")))
     if values.get("sort") == "distance" and values.get("near") is None and "near" not in failed:
-        errors.append(("sort", ValidationError(_("Sorting by distance needs near=lat,lon."), code="distance_needs_point")))
+        errors.append(
+            ("sort", ValidationError(_("Sorting by distance needs near=lat,lon."), code="distance_needs_point"))
+        )
     return errors
 
 

@@ -66,8 +66,8 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
         if cursor_sort != sort or not isinstance(last_id, int):
             raise ValueError
     except (signing.BadSignature, ValueError, TypeError):
-        raise ValidationError({"cursor": ValidationError(_("This page link is not valid any more; start the search again."),
-                                                        code="invalid_cursor")}) from None
+        raise ValidationError({"cursor": ValidationError(
+            _("This page link is not valid any more; start the search again."), code="invalid_cursor")}) from None
     return value, last_id
 
 

@@ -67,8 +67,10 @@ def _yearly_change(points: list[MarketTrend], *, weighted: bool) -> tuple[float,
     if len(quarterly) < 6:
         return None
     last = quarterly[-1].period_start
-    recent = [p for p in quarterly if (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 12]
-    older = [p for p in quarterly if 12 <= (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 24]
+    recent = [p for p in quarterly
+              if (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 12]
+    older = [p for p in quarterly
+             if 12 <= (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 24]
     if len(recent) < 3 or len(older) < 3:
         return None
 
@@ -153,16 +155,21 @@ def region_from_query(value: str | None) -> Region:
 def trends_for_region(*, region: Region) -> dict:
     """Every series that describes the region, with its yearly change."""
     if region.kind == "municipality":
-        ssb_rows = [r for r in MarketTrend.objects.filter(source=TrendSource.SSB, region_kind__in=["ssb_region", "municipality"])
-                    if region.code in r.municipality_numbers or (r.region_kind == "municipality" and r.region_code == region.code)]
-        own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="municipality", region_code=region.code)
+        ssb_rows = [r for r in MarketTrend.objects.filter(source=TrendSource.SSB,
+                                                          region_kind__in=["ssb_region", "municipality"])
+                    if region.code in r.municipality_numbers
+                    or (r.region_kind == "municipality" and r.region_code == region.code)]
+        own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="municipality",
+                                         region_code=region.code)
         change = momentum().for_municipality(region.code)
     elif region.kind == "county":
         ssb_rows = list(MarketTrend.objects.filter(source=TrendSource.SSB, region_kind="country"))
         own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="county", region_code=region.code)
         own_rows = [r for r in own if r.dwelling_type == "all" and r.metric == TrendMetric.PRICE_M2]
         found = _yearly_change(own_rows, weighted=True)
-        change = Change(round(found[0], 4), region.name, TrendSource.PLATFORM, found[1]) if found else momentum().national
+        change = (
+            Change(round(found[0], 4), region.name, TrendSource.PLATFORM, found[1]) if found else momentum().national
+        )
     else:
         ssb_rows = list(MarketTrend.objects.filter(source=TrendSource.SSB, region_kind="country"))
         own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="country")

@@ -64,7 +64,9 @@ class Recommendation:
 
 
 def _category_noun(category: str) -> str:
-    return {"cabin": _("cabins"), "residential": _("homes"), "commercial": _("commercial properties")}.get(category, category)
+    return {"cabin": _("cabins"), "residential": _("homes"), "commercial": _("commercial properties")}.get(
+        category, category
+    )
 
 
 def _hard_filter(prefs: Preferences, tolerance: float) -> Q:
@@ -432,9 +434,13 @@ def reasons_for(*, i: int, row: dict, prefs: Preferences, profile: Profile | Non
         if abs(change.value) < 0.005:
             reasons.append(_("prices in %(r)s flat over a year") % {"r": change.region_name})
         elif change.value > 0:
-            reasons.append(_("prices in %(r)s up %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)})
+            reasons.append(
+                _("prices in %(r)s up %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)}
+            )
         else:
-            reasons.append(_("prices in %(r)s down %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)})
+            reasons.append(
+                _("prices in %(r)s down %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)}
+            )
     ratio = facts["value_ratio"][i]
     if not np.isnan(ratio) and abs(ratio) >= 0.02:
         noun = _category_noun(row["category"])
@@ -446,8 +452,12 @@ def reasons_for(*, i: int, row: dict, prefs: Preferences, profile: Profile | Non
         # Facts about the user's own behaviour, stated only when they hold for this property.
         saved_here = profile.saved_municipalities.get(row["municipality_number"], 0)
         if saved_here:
-            reasons.append(ngettext("in %(m)s, where you saved %(n)d property", "in %(m)s, where you saved %(n)d properties",
-                                    saved_here) % {"m": row["municipality_name"], "n": saved_here})
+            reasons.append(
+                ngettext(
+                    "in %(m)s, where you saved %(n)d property", "in %(m)s, where you saved %(n)d properties", saved_here
+                )
+                % {"m": row["municipality_name"], "n": saved_here}
+            )
         elif row["municipality_number"] in profile.searched_municipalities:
             reasons.append(_("in %(m)s, where you searched") % {"m": row["municipality_name"]})
         if facts["personal_cat"][i] >= 0.5 and any(s.category == row["category"] for s in profile.saved):
@@ -455,7 +465,9 @@ def reasons_for(*, i: int, row: dict, prefs: Preferences, profile: Profile | Non
         liked = [name for j, name in enumerate(reference.FEATURES)
                  if facts["liked_features"][j] and name in row["features"] and name not in prefs.amenities]
         if liked and profile.saved:
-            reasons.append(_("%(a)s, like most properties you saved") % {"a": _join([a.replace("_", " ") for a in liked])})
+            reasons.append(
+                _("%(a)s, like most properties you saved") % {"a": _join([a.replace("_", " ") for a in liked])}
+            )
     return reasons
 
 

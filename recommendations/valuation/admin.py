@@ -60,7 +60,9 @@ class ValuationModelVersionAdmin(admin.ModelAdmin):
     def report_link(self, obj):
         if not obj.pk:
             return "–"
-        return format_html('<a href="{}">report</a>', reverse("admin:valuation_valuationmodelversion_report", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">report</a>', reverse("admin:valuation_valuationmodelversion_report", args=[obj.pk])
+        )
 
     def get_urls(self):
         return [path("<int:pk>/report/", self.admin_site.admin_view(self.report_view),

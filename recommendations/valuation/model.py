@@ -209,7 +209,9 @@ class Valuer:
         return out
 
     def encode(self, f: Frame) -> Encoded:
-        btype_text = np.array([("" if not np.isfinite(v) else str(int(v))) for v in f.num["building_type"]], dtype=object)
+        btype_text = np.array(
+            [("" if not np.isfinite(v) else str(int(v))) for v in f.num["building_type"]], dtype=object
+        )
         muni = self.muni_vocab.encode(f.text["municipality"])
         county = self.county_vocab.encode(f.text["county"])
         county_key = np.where(county > 0, county, -1)
@@ -319,7 +321,10 @@ class Valuer:
         coef = lsqr(X, y - self.y_mean, damp=1.0, atol=1e-8, btol=1e-8, iter_lim=3000)[0]
         self.prop_coef = coef[:n_prop]
         self.timings["hedonic"] = time.monotonic() - started
-        time_part = X[:, X.shape[1] - self.n_quarters * (1 + len(self.index_areas)):] @ coef[X.shape[1] - self.n_quarters * (1 + len(self.index_areas)):]
+        time_part = (
+            X[:, X.shape[1] - self.n_quarters * (1 + len(self.index_areas)) :]
+            @ coef[X.shape[1] - self.n_quarters * (1 + len(self.index_areas)) :]
+        )
         base = self._baseline(e)
         r = y - time_part - base  # location + noise
 
@@ -483,7 +488,9 @@ class Valuer:
         hi = np.array([self.interval.get(int(c), self.interval["*"])[1] for c in cat])
         return lo, hi
 
-    def predict(self, f: Frame, *, lag: bool = False, at_today: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def predict(
+        self, f: Frame, *, lag: bool = False, at_today: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(estimate, low, high) in the price unit; the 10th–90th percentile interval."""
         log_pred = self.predict_log(f, lag=lag, at_today=at_today)
         lo, hi = self.interval_for(f)

@@ -30,8 +30,11 @@ def sales_frame(*, chunk: int = 100_000) -> Frame:
     parts = []
     last_id = 0
     while True:
-        rows = list(PropertySale.objects.filter(id__gt=last_id).order_by("id")
-                    .values_list("id", "sold_on", "price", "true_value", *SALE_PROPERTY_COLUMNS[1:], "property_id")[:chunk])
+        rows = list(
+            PropertySale.objects.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", "sold_on", "price", "true_value", *SALE_PROPERTY_COLUMNS[1:], "property_id")[:chunk]
+        )
         if not rows:
             break
         last_id = rows[-1][0]
@@ -162,7 +165,9 @@ def _group_detail(group: str, prop: Property) -> str:
         return f"built {prop.year_built}" if prop.year_built else "year built unknown"
     if group == "features":
         tags = [t.replace("_", " ") for t in (prop.features or [])]
-        missing = [t.replace("_", " ") for t in ("road_access", "electricity", "water") if t not in (prop.features or [])]
+        missing = [
+            t.replace("_", " ") for t in ("road_access", "electricity", "water") if t not in (prop.features or [])
+        ]
         present = [t for t in tags if t not in ("road access", "electricity", "water")]
         parts = present[:4] + [f"no {m}" for m in missing]
         return ", ".join(parts) if parts else "standard"

@@ -180,7 +180,8 @@ def token(request):
     person = by_altsub(grant["altsub"])
     now = int(time.time())
     claims = {
-        "iss": _issuer(request), "aud": client_id, "sub": secrets.token_hex(16), "iat": now, "exp": now + TOKEN_LIFETIME,
+        "iss": _issuer(request), "aud": client_id, "sub": secrets.token_hex(16), "iat": now,
+        "exp": now + TOKEN_LIFETIME,
         "auth_time": now, "nonce": grant["nonce"], "acr": grant["acr"], "amr": ["BID"],
         "bankid_altsub": person["bankid_altsub"],
     }

@@ -47,7 +47,8 @@ class Command(BaseCommand):
                                  source=get_source(source) if source else None, progress=progress)
         finally:
             bar.close()
-        summary = (f"{run.get_kind_display()} #{run.pk} {run.status}: {run.created:,} created, {run.updated:,} updated, "
+        summary = (f"{run.get_kind_display()} #{run.pk} {run.status}: "
+                   f"{run.created:,} created, {run.updated:,} updated, "
                    f"{run.unchanged:,} unchanged, {run.retired:,} retired, {run.failed:,} failed; "
                    f"checkpoint {run.checkpoint_before} → {run.checkpoint_after}")
         if run.status != SyncRun.Status.SUCCEEDED:

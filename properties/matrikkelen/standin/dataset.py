@@ -271,7 +271,10 @@ class Dataset:
                     self._log("Oppdatering", "Bygning", main["id"], mid)
                 elif kind < 0.85:  # address renamed
                     a = unit["addresses"][0]
-                    a["name"], a["number"] = f"{a['name'].split(' ')[0]} {'Nye' if v[1] < 0.5 else 'Gamle'}", 1 + int(v[2] * 90)
+                    a["name"], a["number"] = (
+                        f"{a['name'].split(' ')[0]} {'Nye' if v[1] < 0.5 else 'Gamle'}",
+                        1 + int(v[2] * 90),
+                    )
                     self.overrides[mid] = unit
                     self._log("Oppdatering", "Adresse", a["id"], mid)
                 else:  # the parcel itself: plot area

@@ -42,9 +42,9 @@ class DirectSource:
         for i, u in enumerate(units):
             buildings = []
             for b in u["buildings"]:
-                buildings.append({"id": b["id"], "nr": b["nr"], "type_code": b["type"], "footprint": float(b["footprint"]),
-                                  "floors": b["floors"], "year": b["year"], "lat": round(lat[n + k], 7),
-                                  "lon": round(lon[n + k], 7)})
+                buildings.append({"id": b["id"], "nr": b["nr"], "type_code": b["type"],
+                                  "footprint": float(b["footprint"]), "floors": b["floors"], "year": b["year"],
+                                  "lat": round(lat[n + k], 7), "lon": round(lon[n + k], 7)})
                 k += 1
             records.append({
                 "id": u["id"], "kommunenummer": u["kommunenummer"], "gnr": u["gnr"], "bnr": u["bnr"], "fnr": u["fnr"],

@@ -202,7 +202,9 @@ class SoapOperations:
             f"<m:kode><m:id>{_id(kode_id)}</m:id><m:kodeverdi>{code}</m:kodeverdi>"
             f"<m:navn>{escape(reference.building_types()[code].name)}</m:navn></m:kode>"
             for kode_id, code in sorted(self.data.kode_ids().items()))
-        return f"<m:kodeliste><m:id>{_id(1)}</m:id><m:navn>Bygningstype</m:navn><m:koder>{koder}</m:koder></m:kodeliste>"
+        return (
+            f"<m:kodeliste><m:id>{_id(1)}</m:id><m:navn>Bygningstype</m:navn><m:koder>{koder}</m:koder></m:kodeliste>"
+        )
 
     def _bubble(self, kind: str, bid: int) -> str | None:
         if kind == "MatrikkelenhetId" or 9_000_000_000 <= bid:
@@ -334,7 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = next(el for el in envelope if _local(el) == "Body")
             req = body[0]
             op = _local(req)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - any unreadable request is a client fault, as the real service answers
             return self._send(400, _fault("Malformed request", "client"), "text/xml; charset=utf-8")
         self.standin.count(op)
         if not self._authorised() or self._faults(op):

@@ -79,7 +79,9 @@ class Scratch:
 
     def rows(self, name: str) -> list[tuple]:
         sql = (f"SELECT {', '.join(COLUMNS)}, retired_at IS NOT NULL FROM properties_property ORDER BY external_id")
-        state_sql = "SELECT scope, checkpoint, full_cursor, full_start_change_id FROM properties_syncstate ORDER BY scope"
+        state_sql = (
+            "SELECT scope, checkpoint, full_cursor, full_start_change_id FROM properties_syncstate ORDER BY scope"
+        )
         if self.vendor == "sqlite":
             with sqlite3.connect(self.tmp / f"{name}.sqlite3") as conn:
                 return conn.execute(sql).fetchall() + conn.execute(state_sql).fetchall()

@@ -27,7 +27,9 @@ def test_full_import_loads_every_property_with_wgs84_coordinates_and_resolved_bu
         assert prop.building_type_code == original["building_type_code"]  # not the internal code id
         assert (prop.category, prop.usable_area, prop.address, prop.postcode) == (
             original["category"], original["usable_area"], original["address"], original["postcode"])
-        assert prop.upstream_payload["matrikkelenhet"]["matrikkelenhetident"]["kommunenummer"] == prop.municipality_number
+        assert (
+            prop.upstream_payload["matrikkelenhet"]["matrikkelenhetident"]["kommunenummer"] == prop.municipality_number
+        )
         assert prop.is_synthetic and prop.estimate is not None
 
 

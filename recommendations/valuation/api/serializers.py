@@ -27,7 +27,8 @@ class ValuationOutputSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="What wrote the estimate: valuation-vN, or 'demo'.")
     estimated_at = serializers.DateTimeField(allow_null=True)
     model_version = serializers.IntegerField(allow_null=True)
-    typical_value = serializers.IntegerField(allow_null=True,
-                                             help_text="A typical property of the category, the factors' starting point.")
+    typical_value = serializers.IntegerField(
+        allow_null=True, help_text="A typical property of the category, the factors' starting point."
+    )
     factors = FactorOutputSerializer(many=True)
     comparables = ComparableOutputSerializer(many=True)
