@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import ApiTokenForm, DeleteAccountForm, EmailForm, ProfileForm
 from .models import ApiToken
+from .oidc.authorize import safe_next
 from .oidc.provider import standin_enabled
-from .oidc.views import safe_next
 
 
 def login(request):

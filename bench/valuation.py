@@ -46,9 +46,9 @@ def main() -> None:
 
     from properties.models import Property
     from recommendations.valuation import selectors, services
-    from recommendations.valuation.frame import from_demo_arrays
     from recommendations.valuation.model import Valuer
     from standins import demo
+    from standins.valuation import from_demo_arrays
 
     rows = []
 

@@ -1,6 +1,6 @@
 """A column table of sales or properties for the valuation model: plain numpy arrays, no pandas.
 
-Every source (the database, a CSV file, the demo generator's arrays) is turned into a
+Every source (the database, a CSV file, the demo generator's arrays: ``standins.valuation``) is turned into a
 :class:`Frame` with the same standard columns, so training, evaluation and prediction run
 the same code whatever the data came from. Missing values are NaN (numbers) or "" (text).
 """
@@ -125,38 +125,6 @@ PROPERTY_COLUMNS = (
     "id", "category", "building_type_code", "usable_area", "plot_area", "rooms", "bedrooms", "floors",
     "year_built", "lat", "lon", "municipality_number", "municipality_name", "county_number", "feature_mask",
 )
-
-
-def from_demo_arrays(chunks) -> Frame:
-    """Sales of `standins.demo.generate_arrays` chunks as a Frame (no database; used by the bench)."""
-    from standins import demo
-
-    geo = demo._geo()
-    munis = reference.municipalities()
-    parts = []
-    for a in chunks:
-        r = a.sale_row
-
-        def col(x, none_below=None):
-            v = x[r].astype(float)  # noqa: B023 - col is called only within this iteration
-            if none_below is not None:
-                v[v < none_below] = np.nan
-            return v
-
-        muni_numbers = np.array(geo.numbers, dtype=object)[a.muni[r]]
-        parts.append(Frame(
-            n=len(r), price=a.sale_price.astype(float),
-            sold_day=(a.sale_day + day_number(demo.FIRST_SALE_DAY)).astype(float),
-            num={"usable_area": col(a.usable_area), "plot_area": col(a.plot_area, 0), "rooms": col(a.rooms, 0),
-                 "bedrooms": col(a.bedrooms, 0), "floors": col(a.floors), "year_built": col(a.year_built),
-                 "lat": col(a.lat), "lon": col(a.lon), "building_type": col(a.building_type)},
-            text={"category": np.array(demo.CATEGORIES, dtype=object)[a.category[r]],
-                  "municipality": muni_numbers,
-                  "county": np.array([munis[m].county_number for m in muni_numbers], dtype=object)},
-            tags=a.features[r], true_value=a.sale_true_value.astype(float),
-            names=np.array(geo.names, dtype=object)[a.muni[r]],
-        ))
-    return concat(parts)
 
 
 def concat(parts: list[Frame]) -> Frame:
