@@ -19,8 +19,8 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """A broken business rule. Subclasses set ``code`` and ``status_code``."""
 
-    code = "application_error"
-    status_code = status.HTTP_400_BAD_REQUEST
+    code: str = "application_error"
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str, *, extra: dict[str, Any] | None = None):
         super().__init__(message)
@@ -47,6 +47,7 @@ def _field_errors(detail: Any) -> Any:
 
 
 def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    detail: dict[str, list[exceptions.ErrorDetail]] | list[exceptions.ErrorDetail]
     if hasattr(exc, "error_dict"):
         detail = {
             field: [exceptions.ErrorDetail(message, code=error.code or "invalid")
@@ -86,7 +87,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = detail.code if isinstance(detail, exceptions.ErrorDetail) else getattr(exc, "default_code", "error")
         extra = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            extra["retry_after_seconds"] = int(exc.wait)
+        wait = getattr(exc, "wait", None)  # set by DRF's Throttled (its stubs leave the attribute out)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            extra["retry_after_seconds"] = int(wait)
         response.data = {"message": str(detail), "code": code, "extra": extra}
     return response

@@ -81,7 +81,7 @@ class BuyerView:
 
 def buyer_for_owner(offer: Offer) -> BuyerView:
     """"verified buyer" unless the buyer is not anonymous, or allowed the reveal and the offer is accepted."""
-    if offer.identity_revealed:
+    if offer.identity_revealed and offer.buyer is not None:
         buyer = offer.buyer
         return BuyerView(display=str(buyer), name=buyer.name or str(buyer), email=buyer.email or None)
     return BuyerView(display=str(VERIFIED_BUYER))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -49,6 +50,7 @@ def property_upsert(
             for row in rows:
                 values = []
                 for f in fields:
+                    value: Any
                     if f.column in ("created_at", "updated_at"):
                         value = now
                     elif f.column == "estimated_at":

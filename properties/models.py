@@ -25,6 +25,9 @@ class PropertyQuerySet(models.QuerySet):
 class Property(models.Model):
     """One matrikkelenhet (cadastral unit) with the facts epty shows and searches on."""
 
+    # Not a column: km from the point of a search near a point, set on that search's results.
+    distance: float
+
     external_id = models.CharField(
         max_length=40, unique=True,
         help_text="Matrikkelen ident: kommunenummer-gnr/bnr/fnr/snr, e.g. 0301-207/80/0/0.",
@@ -159,6 +162,10 @@ class SyncState(models.Model):
 
 
 class SyncRun(models.Model):
+    # Not columns: the SyncState a running sync holds (matrikkel_sync attaches it).
+    state: SyncState
+    state_id: int
+
     class Kind(models.TextChoices):
         FULL = "full", _("Full import")
         INCREMENTAL = "incremental", _("Incremental (change log)")

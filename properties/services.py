@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -75,10 +76,10 @@ def property_clean_row(row: dict) -> dict:
         errors["features"] = ValidationError(
             f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature"
         )
-    if errors:
+    if errors or municipality is None:
         raise ValidationError(errors)
 
-    clean = {name: row.get(name) for name in UPSTREAM_FIELDS}
+    clean: dict[str, Any] = {name: row.get(name) for name in UPSTREAM_FIELDS}
     clean["external_id"] = external_id
     clean["source"] = row.get("source") or Source.MATRIKKELEN
     clean["lat"], clean["lon"] = lat, lon

@@ -65,7 +65,8 @@ def search(request):
 @require_GET
 def detail(request, pk: int):
     prop = get_object_or_404(Property, pk=pk)
-    building_type = reference.building_types().get(prop.building_type_code)
+    code = prop.building_type_code
+    building_type = reference.building_types().get(code) if code is not None else None
     return render(request, "properties/detail.html", {
         "property": prop,
         "building_type": building_type,

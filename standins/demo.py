@@ -376,7 +376,7 @@ def market_index() -> MarketIndex:
         start = published[r, first_published]
         rate = np.log(start / 100.0) / (first_published - INDEX_BASE_QUARTER)
         for k, q in enumerate(quarters):
-            values[r, k] = published.get((r, q), 100.0 * np.exp(rate * (q - INDEX_BASE_QUARTER)))
+            values[r, k] = published.get((r, int(q)), 100.0 * np.exp(rate * (q - INDEX_BASE_QUARTER)))
     cols_2024 = np.arange(2024 * 4, 2025 * 4) - first
     return MarketIndex(first_quarter=first, values=values, level_2024=values[:, cols_2024].mean(axis=1))
 
@@ -400,7 +400,7 @@ def _draw_rows(table_cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _type_tables() -> dict[int, tuple[np.ndarray, ...]]:
-    tables = {}
+    tables: dict[int, tuple[np.ndarray, ...]] = {}
     for cat, types in ((RESIDENTIAL, _RESIDENTIAL_TYPES), (CABIN, _CABIN_TYPES), (COMMERCIAL, _COMMERCIAL_TYPES)):
         arr = np.array(types, float)
         tables[cat] = (arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], arr[:, 3],

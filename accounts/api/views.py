@@ -119,8 +119,7 @@ class ApiTokenListCreateApi(APIView):
         data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, plain = services.api_token_create(user=request.user, name=data.validated_data["name"])
-        token.token = plain
-        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+        return Response({**ApiTokenOutputSerializer(token).data, "token": plain}, status=status.HTTP_201_CREATED)
 
 
 class ApiTokenRevokeApi(APIView):

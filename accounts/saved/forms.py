@@ -18,7 +18,9 @@ class SaveToCollectionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["collection"].queryset = Collection.objects.filter(user=user)
+        collection = self.fields["collection"]
+        assert isinstance(collection, forms.ModelChoiceField)
+        collection.queryset = Collection.objects.filter(user=user)
 
 
 class SavedPropertyForm(forms.Form):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from properties.search.querystring import search_query_string
+
 
 class Collection(models.Model):
     """A user's named list of saved properties. Every user has exactly one default ("Favourites")."""
@@ -82,6 +84,11 @@ class SavedSearch(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def query(self) -> str:
+        """The search page's query string for these parameters."""
+        return search_query_string(self.params)
+
 
 class SavedSearchHit(models.Model):
     """A property a saved search has told its user about, with the estimate it showed.
@@ -121,3 +128,8 @@ class SearchHistoryEntry(models.Model):
         db_table = "accounts_searchhistoryentry"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="searchhistory_user_time")]
+
+    @property
+    def query(self) -> str:
+        """The search page's query string for these parameters."""
+        return search_query_string(self.params)

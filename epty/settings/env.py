@@ -7,6 +7,7 @@ complete by construction; a test checks it against `.env.example` and
 from __future__ import annotations
 
 import os
+from typing import overload
 
 VARIABLES: dict[str, str] = {
     "DJANGO_SETTINGS_MODULE": ("Settings module: epty.settings.local (default), epty.settings.production, "
@@ -79,6 +80,10 @@ VARIABLES: dict[str, str] = {
 }
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     if name not in VARIABLES:
         raise KeyError(f"{name} is not declared in epty.settings.env.VARIABLES")

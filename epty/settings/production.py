@@ -9,7 +9,7 @@ from .matrikkelen import MATRIKKEL_PASSWORD, MATRIKKEL_SYNC_SCHEDULED, MATRIKKEL
 
 DEBUG = False
 
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = env("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production."

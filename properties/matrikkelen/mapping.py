@@ -37,7 +37,7 @@ def external_id(record: dict) -> str:
 def to_row(record: dict) -> dict | None:
     main = main_building(record["buildings"])
     category = category_of(main["type_code"]) if main else None
-    if category is None:
+    if main is None or category is None:
         return None
     units = [u for u in record["units"] if u["bygning"] == main["id"]] or record["units"]
     areas = [u["area"] for u in units if u["area"] is not None]

@@ -20,6 +20,8 @@ from .interface import (
     parse_ident,
 )
 
+NO_CHANGE_LOG = "Kartverket's open APIs have no change log: set MATRIKKEL_SOURCE=soap to sync."
+
 
 class RestSource:
     name = "rest"
@@ -57,13 +59,13 @@ class RestSource:
         return resilience.call(once, operation=f"GET {path}", breaker=self.breaker)
 
     def latest_change_id(self) -> int:
-        raise NotSupported("Kartverket's open APIs have no change log: set MATRIKKEL_SOURCE=soap to sync.")
+        raise NotSupported(NO_CHANGE_LOG)
 
     def changes(self, *, after: int, limit: int, municipality: str | None = None) -> ChangePage:
-        return self.latest_change_id()  # raises
+        raise NotSupported(NO_CHANGE_LOG)
 
     def units_after(self, *, after: int, limit: int, municipality: str | None = None) -> list[dict]:
-        return self.latest_change_id()  # raises
+        raise NotSupported(NO_CHANGE_LOG)
 
     def units(self, ids: list[int]) -> dict[int, dict]:
         raise NotSupported("Kartverket's open APIs cannot look up matrikkelenheter by internal id.")

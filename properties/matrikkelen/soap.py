@@ -108,7 +108,8 @@ class SoapSource:
         try:
             client = Client(url, transport=self.transport, settings=self.zeep_settings)
         except requests.HTTPError as exc:
-            self._raise_for_status(exc.response.status_code, url)
+            if exc.response is not None:
+                self._raise_for_status(exc.response.status_code, url)
             raise UpstreamUnavailable(f"WSDL {url}: {exc}") from exc
         except requests.RequestException as exc:
             raise UpstreamUnavailable(f"WSDL {url}: {exc}") from exc
@@ -217,7 +218,7 @@ class SoapSource:
     def changes(self, *, after: int, limit: int, municipality: str | None = None) -> ChangePage:
         ret = self._call("EndringsloggService", "findEndringer", fraId=after, domainklasse=None,
                          filter=self._filter(municipality), returnerBobler="Aldri", maksAntall=limit)
-        data = to_dict(ret) if ret is not None else None
+        data = to_dict(ret) if ret is not None else {}
         try:
             raw = data.get("endringer") or []
             changes = [ChangeRef(id=_id_value(c["id"]), kind=c["endringstype"], domain=c["domainklasse"],

@@ -1,6 +1,7 @@
 """Recording the sales a file holds against the catalogue's properties."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -64,7 +65,7 @@ def sales_import(*, data: SalesFile, source: str = "import", dry_run: bool = Fal
                       "source": source})
         lines.append(line)
     pks = sorted({s["property_id"] for s in sales})
-    existing = set()
+    existing: set[tuple[int, dt.date, int]] = set()
     for i in range(0, len(pks), _CHUNK):
         existing.update(PropertySale.objects.filter(property_id__in=pks[i:i + _CHUNK])
                         .values_list("property_id", "sold_on", "price"))

@@ -15,7 +15,7 @@ naming it in ``columns``); the page shows a labelled input for it unless its tem
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +25,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .. import reference
 from ..geo import EARTH_RADIUS_KM, haversine_km
 from ..models import Category
 
-Row = dict[str, Any]
+Row = Mapping[str, Any]
 Predicate = Callable[[Row], bool]
 
 FILTER, OPTION, CONTROL = "filter", "option", "control"
@@ -100,7 +101,7 @@ def whole_number(*, minimum: int = 0, maximum: int = 10**12) -> Callable[[str], 
     return parse
 
 
-def _floats(value: str, count: int, code: str, message: str) -> list[float]:
+def _floats(value: str, count: int, code: str, message: StrOrPromise) -> list[float]:
     try:
         numbers = [float(p) for p in value.split(",")]
     except ValueError:
@@ -286,7 +287,7 @@ def radius_box(lat: float, lon: float, radius_km: float) -> Q:
     return Q(lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon)
 
 
-def _near_sql(queryset: QuerySet, point: tuple, values: dict) -> QuerySet:
+def _near_sql(queryset: QuerySet, point: tuple[float, float], values: dict) -> QuerySet:
     """Within radius_km of the point; annotates ``distance`` (km), which the distance sort reads."""
     radius = values["radius_km"]
     queryset = queryset.filter(radius_box(*point, radius)).annotate(distance=distance_expression(*point))

@@ -10,6 +10,7 @@ sales history, which is not Matrikkelen data. Idempotent: a second run changes n
 from __future__ import annotations
 
 import time
+from typing import TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -53,7 +54,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         server = embedded_standin(count=count, seed=seed)
         source = SoapSource(base_url=server.soap_base_url, username="", password="")
-        bar = tqdm(total=count, unit=" properties", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
+        bar = tqdm(total=count, unit=" properties", disable=no_progress, file=cast(TextIO, self.stderr._out),
+                   dynamic_ncols=True)
         run = matrikkel_sync(kind=SyncRun.Kind.FULL, source=source, progress=lambda phase, n: bar.update(n))
         bar.close()
         if run.status != SyncRun.Status.SUCCEEDED:

@@ -8,6 +8,8 @@ Safe to interrupt: run it again and it continues from the last committed batch.
 """
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -36,7 +38,8 @@ class Command(BaseCommand):
         from properties.matrikkelen.sync import get_source
 
         kind = SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL
-        bar = tqdm(unit=" matrikkelenheter", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
+        bar = tqdm(unit=" matrikkelenheter", disable=no_progress, file=cast(TextIO, self.stderr._out),
+                   dynamic_ncols=True)
 
         def progress(phase: str, n: int) -> None:
             bar.set_description(phase)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -61,7 +62,9 @@ def _units_from_chunk(chunk: demo.DemoChunk, seed: int, chunk_no: int) -> list[d
         serial = mid - demo.MATRIKKELENHET_ID_OFFSET
         kommune, rest = row["external_id"].split("-")
         gnr, bnr, fnr, snr = (int(p) for p in rest.split("/"))
-        name, number, letter = _ADDRESS.match(row["address"]).groups()
+        address = _ADDRESS.match(row["address"])
+        assert address is not None  # the generator writes "<street> <number><letter>"
+        name, number, letter = address.groups()
         floors = max(row["floors"] or 1, 1)
         main = {"id": BUILDING_ID_OFFSET + 4 * serial, "nr": 100_000_000 + serial, "type": row["building_type_code"],
                 "footprint": max(row["usable_area"] // floors, 10), "floors": floors, "year": row["year_built"],
@@ -101,7 +104,7 @@ class Dataset:
         self.overrides: dict[int, dict | None] = {}  # changed, new (dict) or deleted (None) units
         self.new_ids: list[int] = []
         self.changes: list[Change] = []
-        self._gen = None
+        self._gen: Iterator[demo.DemoChunk] | None = None
         self._gen_next = 0
         self._chunk: tuple[int, dict[int, dict]] | None = None
         self._max_id = demo.MATRIKKELENHET_ID_OFFSET + count - 1
@@ -146,7 +149,7 @@ class Dataset:
     def ids_after(self, after: int, limit: int, kommune: str | None = None) -> list[int]:
         """Live matrikkelenhet ids above `after`, ascending (NedlastningService paging)."""
         with self.lock:
-            result = []
+            result: list[int] = []
             mid = max(after + 1, demo.MATRIKKELENHET_ID_OFFSET)
             base_end = demo.MATRIKKELENHET_ID_OFFSET + self.count
             while mid < base_end and len(result) < limit:
@@ -187,7 +190,8 @@ class Dataset:
     def changes_after(self, after: int, limit: int, kommune: str | None = None) -> tuple[list[Change], int, bool]:
         """(changes, last id processed, all found), as findEndringer answers."""
         with self.lock:
-            page, last = [], after
+            page: list[Change] = []
+            last = after
             for change in self.changes:
                 if change.id <= after:
                     continue
@@ -217,7 +221,7 @@ class Dataset:
             values = rng.random((n, 3))
             # Touch base units in id order so the chunked generator runs once.
             order = np.argsort(picks, kind="stable")
-            plan = [None] * n
+            plan = [0] * n
             for j in order.tolist():
                 plan[j] = int(picks[j]) + demo.MATRIKKELENHET_ID_OFFSET
             for j in order.tolist():

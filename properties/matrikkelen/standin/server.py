@@ -53,7 +53,7 @@ class Faults:
     only: set[str] = field(default_factory=set)  # if set, faults hit only these operations/paths
 
     def reset(self) -> None:
-        self.__init__()
+        self.__init__()  # type: ignore[misc]  # a plain dataclass: back to its defaults
 
 
 def _id(value) -> str:
@@ -216,7 +216,9 @@ class SoapOperations:
             if bid >= offset:
                 serial = (bid - offset) // (4 if offset == BUILDING_ID_OFFSET else 1)
                 unit = self.data.get(9_000_000_000 + serial)
-                for x in unit[key] if unit else []:
+                if unit is None:
+                    return None
+                for x in unit[key]:
                     if x["id"] == bid:
                         return render(x, unit)
                 return None
