@@ -41,10 +41,11 @@ test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make check: the checks CI runs before the tests (configured in pyproject.toml): lint and import order,
-## then who may import whom.
+## who may import whom, types.
 check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy .
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=epty.settings.production DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \

@@ -66,11 +66,11 @@ def _yearly_change(points: list[MarketTrend], *, weighted: bool) -> tuple[float,
         return (last.value / before.value - 1, last.period) if before and before.value else None
     if len(quarterly) < 6:
         return None
-    last = quarterly[-1].period_start
+    end = quarterly[-1].period_start
     recent = [p for p in quarterly
-              if (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 12]
+              if (end.year * 12 + end.month) - (p.period_start.year * 12 + p.period_start.month) < 12]
     older = [p for p in quarterly
-             if 12 <= (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 24]
+             if 12 <= (end.year * 12 + end.month) - (p.period_start.year * 12 + p.period_start.month) < 24]
     if len(recent) < 3 or len(older) < 3:
         return None
 
@@ -96,7 +96,8 @@ def _momentum_build() -> Momentum:
             changes[(source, kind, code)] = Change(round(found[0], 4), points[0].region_name, source, found[1])
     # Most specific first, official before ours: SSB region or municipality, our municipality, our county, Norway.
     for number, muni in reference.municipalities().items():
-        candidates = [c for (s, k, code), c in changes.items() if s == TrendSource.SSB and k != "country"
+        candidates: list[Change | None] = [c for (s, k, code), c in changes.items()
+                                           if s == TrendSource.SSB and k != "country"
                       and number in next(g for g in groups[(s, k, code)]).municipality_numbers]
         candidates += [changes.get((TrendSource.PLATFORM, "municipality", number)),
                        changes.get((TrendSource.PLATFORM, "county", muni.county_number))]

@@ -104,7 +104,7 @@ def parse(dataset: dict) -> list[dict]:
         category = dataset["dimension"][dim_id]["category"]
         index = category.get("index")
         codes = (
-            (sorted(index, key=index.get) if isinstance(index, dict) else list(index))
+            (sorted(index, key=lambda code: index[code]) if isinstance(index, dict) else list(index))
             if index
             else list(category["label"])
         )

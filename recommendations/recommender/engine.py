@@ -86,8 +86,9 @@ def _personal_scopes(prefs: Preferences, profile: Profile) -> tuple[list[Q], flo
     narrow, centre = Q(), None
     if not prefs.property_type and profile.top_category and profile.category_share[profile.top_category] >= 0.6:
         narrow &= Q(category=profile.top_category)
-    if prefs.budget_min is None and prefs.budget_max is None and profile.log_price is not None:
-        low, high = profile.price_window()
+    window = profile.price_window()  # None when the saves and searches say nothing of price
+    if prefs.budget_min is None and prefs.budget_max is None and profile.log_price is not None and window:
+        low, high = window
         narrow &= Q(estimate__gte=low, estimate__lte=high)
         centre = math.exp(profile.log_price[0])
     top = sorted(profile.municipality_weight.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PERSONAL_PLACES]
@@ -212,6 +213,8 @@ def learned_amenity_mask(profile: Profile | None, category_shares: dict[str, tup
     if offer is None:
         return 0
     share = profile.feature_share
+    if share is None:
+        return 0
     mask = 0
     for j, name in enumerate(reference.FEATURES):
         if share[j] >= 0.5 and share[j] >= 2 * offer[j]:
@@ -300,7 +303,7 @@ def value_ratios(*, cols: dict, estimate: np.ndarray, area: np.ndarray, feats: n
     if ok.sum() < 2:
         return np.expm1(log_ratio)
     idx = np.flatnonzero(ok)
-    keys = {}
+    keys: dict[tuple, int] = {}
     gid = np.array([keys.setdefault(groups[i], len(keys)) for i in idx])
     counts = np.bincount(gid)
     x, y = feats[idx], log_ratio[idx]

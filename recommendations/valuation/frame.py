@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class Frame:
     def summary(self) -> dict:
         """What the training data looked like (stored with the model version)."""
         days = self.sold_day[np.isfinite(self.sold_day)]
-        out = {"rows": int(self.n)}
+        out: dict[str, Any] = {"rows": int(self.n)}
         if len(days):
             out["first_sale"] = day_to_date(days.min()).isoformat()
             out["last_sale"] = day_to_date(days.max()).isoformat()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -147,8 +148,9 @@ class Encoded:
     quarter: np.ndarray
 
     def take(self, idx) -> Encoded:
-        return Encoded(**{k: (v[idx] if not isinstance(v, dict) else {a: b[idx] for a, b in v.items()})
-                          for k, v in self.__dict__.items()})
+        taken: dict[str, Any] = {k: (v[idx] if not isinstance(v, dict) else {a: b[idx] for a, b in v.items()})
+                                 for k, v in self.__dict__.items()}
+        return Encoded(**taken)
 
 
 class Valuer:
@@ -336,7 +338,7 @@ class Valuer:
 
         # 4. Market index from the same baseline.
         full_levels = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
-        self.index = {}
+        self.index: dict[tuple[int, int], float] = {}  # (area, quarter) → log index
         self._index_add(e, y - base - full_levels[:, 2])
         deflated = y - self._index_lookup(e.area, e.quarter, lag=False)
 
@@ -361,7 +363,7 @@ class Valuer:
         self.boosting_rows = int(len(rows))
         self.timings["boosting"] = time.monotonic() - t0
         resid = target - self.gbm.predict(M)
-        self.forest = Forest(self.gbm)
+        self.forest: Forest | None = Forest(self.gbm)
         check = M[:200]
         mine = self.forest.predict(np.asarray(self.gbm._preprocess_X(check, reset=False), float))
         if not np.allclose(mine, self.gbm.predict(check), atol=1e-9):
@@ -372,7 +374,8 @@ class Valuer:
         self.index_extend(cal_f)
         log_pred = self.predict_log(cal_f, lag=True)
         err = np.log(cal_f.price) - log_pred
-        self.interval = {"*": (float(np.quantile(err, 0.10)), float(np.quantile(err, 0.90)))}
+        self.interval: dict[str | int, tuple[float, float]] = {
+            "*": (float(np.quantile(err, 0.10)), float(np.quantile(err, 0.90)))}
         cal_cat = self.cat_vocab.encode(cal_f.text["category"])
         for code in np.unique(cal_cat):
             if (cal_cat == code).sum() >= MIN_CALIBRATION_ROWS:
@@ -551,9 +554,10 @@ class Valuer:
             if "other" in off and x.extra.shape[1]:
                 x.extra[0] = ref["extra"]
             rows.append(x)
-        batch = Encoded(**{k: (np.concatenate([getattr(r, k) for r in rows]) if k != "num" else
-                               {a: np.concatenate([r.num[a] for r in rows]) for a in rows[0].num})
-                           for k in rows[0].__dict__})
+        stacked: dict[str, Any] = {k: (np.concatenate([getattr(r, k) for r in rows]) if k != "num" else
+                                       {a: np.concatenate([r.num[a] for r in rows]) for a in rows[0].num})
+                                   for k in rows[0].__dict__}
+        batch = Encoded(**stacked)
         values = self._predict_encoded(batch, lag=False, at_today=True)
         from math import factorial
 

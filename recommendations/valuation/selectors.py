@@ -104,6 +104,8 @@ def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = Non
             break
     scored = []
     for sid, pid, sold_on, price, area, lat, lon in candidates:
+        if lat is None or lon is None:  # the box filter already left these out
+            continue
         distance = haversine_km(prop.lat, prop.lon, lat, lon)
         if distance > 50.0:
             continue
@@ -111,7 +113,8 @@ def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = Non
         age_years = (today - sold_on).days / 365.0
         scored.append((distance / 2.0 + size * 4.0 + age_years * 0.3, sid, pid, sold_on, price, area, distance))
     scored.sort(key=lambda item: (item[0], item[1]))
-    best, seen = [], set()
+    best: list[tuple] = []
+    seen: set[int] = set()
     for item in scored:  # one sale per property: its most comparable (usually its latest)
         if item[2] not in seen and len(best) < limit:
             seen.add(item[2])

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from celery import current_app
@@ -52,7 +53,7 @@ def valuation_score(*, model: Valuer, test: Frame) -> dict:
     est, low, high = model.predict(test, lag=True)
     county = test.text["county"]
     category = test.text["category"]
-    out = {
+    out: dict[str, Any] = {
         "overall": accuracy(test.price, est, low, high),
         "by_category": grouped(category, test.price, est, low, high),
         "by_county": grouped(county, test.price, est, low, high),
@@ -179,8 +180,10 @@ def valuation_version_activate(*, version: ValuationModelVersion, enqueue: bool 
 def valuation_version_rollback(*, enqueue: bool = True) -> ValuationModelVersion:
     """Re-activate the version that was active before the current one."""
     current = selectors.valuation_version_active()
-    previous = (ValuationModelVersion.objects.filter(activated_at__isnull=False, is_active=False)
-                .exclude(pk=getattr(current, "pk", None)).order_by("-activated_at").first())
+    earlier = ValuationModelVersion.objects.filter(activated_at__isnull=False, is_active=False)
+    if current is not None:
+        earlier = earlier.exclude(pk=current.pk)
+    previous = earlier.order_by("-activated_at").first()
     if previous is None:
         raise NoPreviousVersion("There is no earlier active version to roll back to.")
     return valuation_version_activate(version=previous, enqueue=enqueue)

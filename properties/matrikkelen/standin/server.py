@@ -271,7 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def standin(self) -> StandinServer:
-        return self.server.standin  # type: ignore[attr-defined]
+        return self.server.standin  # type: ignore[attr-defined]  # set on the HTTP server by StandinServer
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -454,7 +454,7 @@ class StandinServer:
         self.operations = SoapOperations(self)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.daemon_threads = True
-        self._httpd.standin = self  # type: ignore[attr-defined]
+        self._httpd.standin = self  # type: ignore[attr-defined]  # read back by the handlers
         self._thread: threading.Thread | None = None
 
     def count(self, name: str) -> None:

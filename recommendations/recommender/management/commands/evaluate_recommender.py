@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandParser
@@ -68,7 +69,7 @@ class Command(BaseCommand):
         taste_idx = [reference.FEATURES.index(f) for f in TASTE_FEATURES]
         names = {n: m.name for n, m in reference.municipalities().items()}
 
-        sims = []
+        sims: list[dict[str, Any]] = []  # train: saved ids, test: held-out ids, searches
         attempts = 0
         while len(sims) < users and attempts < users * 20:
             attempts += 1
