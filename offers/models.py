@@ -1,4 +1,4 @@
-"""Silent bidding (F7): ownership claims, offers and every change to them.
+"""Silent bidding: ownership claims, offers and every change to them.
 
 The rules the database itself keeps: at most one accepted offer per property, at most one live
 offer per buyer and property, positive amounts, and one open claim per user and property. The

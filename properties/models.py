@@ -140,7 +140,7 @@ class PropertySale(models.Model):
         return f"{self.property_id} sold {self.sold_on} for {self.price} NOK"
 
 
-# --- Matrikkelen sync (issue 3) ---------------------------------------------------------------
+# --- Matrikkelen sync --------------------------------------------------------------------------
 
 class SyncState(models.Model):
     """Durable sync position for one scope ("all" or a municipality number).

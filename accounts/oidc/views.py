@@ -73,7 +73,7 @@ class BankIDCallback(OIDCAuthenticationCallbackView):
         if id_token:
             request.session["oidc_id_token"] = id_token  # for id_token_hint at logout
         request.session["bankid_issuer"] = client_config(request).issuer
-        request.session["bankid_acr"] = getattr(request, "bankid_acr", None)  # offers check it (F7)
+        request.session["bankid_acr"] = getattr(request, "bankid_acr", None)  # submitting an offer checks it
         logger.info("BankID login succeeded: user_id=%s", self.user.pk)
         return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
