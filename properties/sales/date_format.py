@@ -248,7 +248,8 @@ class CompositeDate:
         return _date(year, month_number, day or 1)
 
     def describe(self) -> str:
-        named = " + ".join(f'{name} "{column}"' for name, column in zip(self.names, self.columns, strict=True))
+        # The names are year, month, day; a date from two columns uses the first two.
+        named = " + ".join(f'{name} "{column}"' for name, column in zip(self.names, self.columns, strict=False))
         return f"date from {named}" + (" (the 1st of the month)" if len(self.columns) == 2 else "")
 
 
