@@ -36,11 +36,12 @@ demo: migrate
 run: demo
 	MATRIKKEL_STANDIN_COUNT=$(DEMO_COUNT) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make test: the whole test suite, on two pytest-xdist workers (one test database each; PYTEST_WORKERS=0 runs
-## it in one process). Set DATABASE_URL and REDIS_URL to test on PostgreSQL and Redis (as CI does).
+## make test: the whole test suite, on two pytest-xdist workers (one test database each; an idle worker takes
+## queued tests from the busy one, so the long sync kill/restart test does not leave one waiting; PYTEST_WORKERS=0
+## runs it in one process). Set DATABASE_URL and REDIS_URL to test on PostgreSQL and Redis (as CI does).
 PYTEST_WORKERS ?= 2
 test: install-dev
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## make check: the checks CI runs before the tests (configured in pyproject.toml): lint and import order,
 ## who may import whom, types.
