@@ -19,6 +19,11 @@ def pytest_configure(config):
         override_settings(CACHES={"default": {**settings.CACHES["default"], "KEY_PREFIX": f"epty-{worker}"}}).enable()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow go first: on two workers, a minutes-long test started last would run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _english_unless_asked(settings):
     """Tests read the English source strings; the Bokmål default has tests of its own."""

@@ -163,6 +163,7 @@ def _run(scratch: Scratch, name: str, rng: random.Random | None, max_kills: int 
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_sync_killed_at_random_points_and_restarted_ends_identical_to_an_uninterrupted_one(scratch):
     reference, _ = _run(scratch, "ref", None)
     assert len(reference) > COUNT
