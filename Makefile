@@ -1,11 +1,11 @@
-# epty: the two commands are `make run` and `make test` (see README.md).
+# epty: the two commands are `make run` and `make test`; `make check` runs the checkers (see README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_COUNT ?= 20000
 DEMO_SEED ?= 42
 
-.PHONY: run test install install-dev assets migrate demo check-deploy messages bench-search clean
+.PHONY: run test check install install-dev assets migrate demo check-deploy messages bench-search clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,19 @@ demo: migrate
 run: demo
 	MATRIKKEL_STANDIN_COUNT=$(DEMO_COUNT) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make test: the whole test suite. Set DATABASE_URL and REDIS_URL to test on PostgreSQL and Redis (as CI does).
+## make test: the whole test suite, on two pytest-xdist workers (one test database each; an idle worker takes
+## queued tests from the busy one, so the long sync kill/restart test does not leave one waiting; PYTEST_WORKERS=0
+## runs it in one process). Set DATABASE_URL and REDIS_URL to test on PostgreSQL and Redis (as CI does).
+PYTEST_WORKERS ?= 2
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+## make check: the checks CI runs before the tests (configured in pyproject.toml): lint and import order,
+## who may import whom, types.
+check: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy .
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=epty.settings.production DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \

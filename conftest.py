@@ -1,5 +1,27 @@
 """Project-wide test fixtures."""
+import os
+
 import pytest
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs two workers) each worker has its own test database (pytest-django
+    adds the worker id to its name) and its own keys in the shared Redis database: `_isolated_cache` empties
+    only these between tests, so one worker never wipes what another's test has just cached."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    if "KEY_PREFIX" in settings.CACHES["default"]:
+        override_settings(CACHES={"default": {**settings.CACHES["default"], "KEY_PREFIX": f"epty-{worker}"}}).enable()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow go first: on two workers, a minutes-long test started last would run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -8,14 +30,21 @@ def _english_unless_asked(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+def _empty_cache() -> None:
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):  # django-redis: this run's keys only (the prefix names the xdist worker)
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Each test starts with an empty cache (Redis in CI, in-process locally)."""
-    from django.core.cache import cache
-
-    cache.clear()
+    _empty_cache()
     yield
-    cache.clear()
+    _empty_cache()
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ class EptyUserAdmin(UserAdmin):
     search_fields = ("username", "name", "email", "bankid_altsub")
     readonly_fields = ("bankid_altsub", "email_confirmed_at", "has_nnin")
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("BankID", {"fields": ("bankid_altsub", "name", "birth_date", "email_confirmed_at", "language",
                                "preferences", "has_nnin")}),
     )

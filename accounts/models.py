@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def preferences_default() -> dict:
-    """The shape of F9's `user_preferences`: budget range, locations, property type, amenities."""
+    """The shape of the recommend request's `user_preferences`: budget range, locations, property type, amenities."""
     return {"budget": {"min": None, "max": None}, "locations": [], "property_type": None, "amenities": []}
 
 

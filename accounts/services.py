@@ -152,7 +152,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; returns it and the full secret, which is shown once and never stored."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValidationError({"name": ValidationError(_("Give the token a name (at most 100 characters)."), code="invalid")})
+        raise ValidationError(
+            {"name": ValidationError(_("Give the token a name (at most 100 characters)."), code="invalid")}
+        )
     if ApiToken.objects.filter(user=user).active().count() >= 50:
         raise ValidationError(_("You have too many tokens; revoke some first."), code="too_many_tokens")
     prefix = secrets.token_hex(4)

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import ApiTokenForm, DeleteAccountForm, EmailForm, ProfileForm
 from .models import ApiToken
+from .oidc.authorize import safe_next
 from .oidc.provider import standin_enabled
-from .oidc.views import safe_next
 
 
 def login(request):
@@ -63,7 +63,9 @@ def email_change(request):
     form = EmailForm(request.POST)
     if form.is_valid():
         services.user_email_change_request(user=request.user, email=form.cleaned_data["email"])
-        messages.success(request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]})
+        messages.success(
+            request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]}
+        )
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": ProfileForm.for_user(request.user), "email_form": form},
                   status=400)

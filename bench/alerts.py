@@ -43,8 +43,11 @@ def main() -> None:
     parser.add_argument("--searches-per-user", type=int, default=3)
     parser.add_argument("--changed", type=float, default=0.01, help="fraction of properties changed since the last run")
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--skip-setup", action="store_true",
-                        help="re-measure: reuse the users, searches and changes of the last setup (state in the database)")
+    parser.add_argument(
+        "--skip-setup",
+        action="store_true",
+        help="re-measure: reuse the users, searches and changes of the last setup (state in the database)",
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -93,7 +96,7 @@ def setup(args) -> None:
         counties = [row[0] for row in cursor.fetchall()]
     print(f"setup: {total:,} properties in {len(municipalities)} municipalities", flush=True)
 
-    names, weights = zip(*municipalities)
+    names, weights = zip(*municipalities, strict=True)
     features = ["sauna", "view", "garage", "balcony", "fireplace", "waterfront"]
 
     def params() -> dict:

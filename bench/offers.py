@@ -27,6 +27,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,8 +161,8 @@ def main() -> int:
         for _step in range(args.ops):
             prop = r.choice(favourites)
             amount = r.randrange(2_000_000, 15_000_000, 1000)
-            result = call("submit", lambda: services.offer_submit(buyer=buyer, property=prop, amount=amount, acr=acr,
-                                                                  is_anonymous=r.random() < 0.7))
+            result = call("submit", lambda prop=prop, amount=amount: services.offer_submit(
+                buyer=buyer, property=prop, amount=amount, acr=acr, is_anonymous=r.random() < 0.7))
             if result is not None:
                 with record_lock:
                     submitted[result[0].pk].append(amount)
@@ -173,7 +174,10 @@ def main() -> int:
                                                     .order_by("id").values_list("pk", flat=True)[:25]))
             ids = [i for i in ids if i % 2 == worker]
             for offer_id in ids:
-                call("approve", lambda: services.offer_approve(offer=Offer(pk=offer_id), moderator=moderator))
+                call(
+                    "approve",
+                    lambda offer_id=offer_id: services.offer_approve(offer=Offer(pk=offer_id), moderator=moderator),
+                )
             if not ids:
                 if finished:
                     return
@@ -190,7 +194,10 @@ def main() -> int:
             approved = [pk for pk, _status in ids]
             if approved and r.random() < 0.5:
                 offer_id = r.choice(approved)
-                call("accept", lambda: services.offer_accept(offer=Offer.objects.get(pk=offer_id), owner=owner))
+                call(
+                    "accept",
+                    lambda offer_id=offer_id: services.offer_accept(offer=Offer.objects.get(pk=offer_id), owner=owner),
+                )
             time.sleep(0.05 + r.random() * 0.1)
 
     log(f"running: {args.buyers} buyers x {args.ops} submissions, 2 moderators, {2 * args.properties} co-owners, "
@@ -248,7 +255,7 @@ def main() -> int:
         if not events or events[0].kind != "submitted" or events[-1].to_status != offer.status \
                 or events[-1].amount != offer.amount:
             failures.append(f"offer {pk}: history does not end in its current state")
-        for before, after in zip(events, events[1:]):
+        for before, after in pairwise(events):
             if after.from_status != before.to_status or (after.from_status, after.to_status) not in TRANSITIONS:
                 failures.append(f"offer {pk}: broken chain {before.to_status} -> {after.from_status}/{after.to_status}")
         amounts = [e.amount for e in events if e.kind in ("submitted", "revised")]

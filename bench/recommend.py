@@ -18,17 +18,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epty.settings.local")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
+from django.db import connection  # noqa: E402 - after django.setup()
+from rest_framework.test import APIClient  # noqa: E402 - after django.setup()
 
-from accounts.models import User  # noqa: E402
-from accounts.saved.services import saved_property_add  # noqa: E402
-from properties.models import Property  # noqa: E402
-from recommendations.market.services import market_trends_refresh  # noqa: E402
+from accounts.models import User  # noqa: E402 - after django.setup()
+from accounts.saved.services import saved_property_add  # noqa: E402 - after django.setup()
+from properties.models import Property  # noqa: E402 - after django.setup()
+from recommendations.market.services import market_trends_refresh  # noqa: E402 - after django.setup()
 
 SEED = {"user_preferences": {"budget_range": [5000000, 8000000], "locations": ["Oslo", "Bergen"],
                              "property_type": "cabin", "amenities": ["waterfront", "sauna"]}, "market_trends": {}}
@@ -61,7 +61,9 @@ def main() -> None:
         t0 = time.perf_counter()
         print("trends refresh:", market_trends_refresh(), f"{time.perf_counter() - t0:.1f} s")
     anonymous = run(APIClient(), args.requests)
-    print(f"anonymous, seed body: p50 {statistics.median(anonymous):.1f} ms  p95 {p95(anonymous):.1f} ms (target < 100)")
+    print(
+        f"anonymous, seed body: p50 {statistics.median(anonymous):.1f} ms  p95 {p95(anonymous):.1f} ms (target < 100)"
+    )
     user, _ = User.objects.get_or_create(username="u_bench_recommend")
     ids = list(Property.objects.filter(category="cabin", municipality_number__in=["0301", "4601", "3440"])
                .values_list("id", flat=True)[:50])
@@ -70,7 +72,9 @@ def main() -> None:
     client = APIClient()
     client.force_authenticate(user)
     logged = run(client, args.requests)
-    print(f"logged in, {len(ids)} saves: p50 {statistics.median(logged):.1f} ms  p95 {p95(logged):.1f} ms (target < 150)")
+    print(
+        f"logged in, {len(ids)} saves: p50 {statistics.median(logged):.1f} ms  p95 {p95(logged):.1f} ms (target < 150)"
+    )
 
 
 if __name__ == "__main__":

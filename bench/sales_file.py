@@ -80,7 +80,7 @@ def read_addresses(path: Path) -> list[dict]:
         })
     to_degrees = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True)
     lon, lat = to_degrees.transform([h["east"] for h in houses], [h["north"] for h in houses])
-    for house, x, y in zip(houses, lon, lat):
+    for house, x, y in zip(houses, lon, lat, strict=True):
         house["lat"], house["lon"] = float(y), float(x)
     return houses
 
@@ -93,7 +93,7 @@ def build(houses: list[dict], *, sales: int, seed: int) -> list[dict]:
     centre = (np.median(east[urban]), np.median(north[urban])) if urban.any() else (np.median(east), np.median(north))
     km = np.hypot(east - centre[0], north - centre[1]) / 1000
     kretser = sorted({h["grunnkrets"] for h in houses})
-    krets_effect = dict(zip(kretser, rng.normal(0, 0.08, len(kretser))))
+    krets_effect = dict(zip(kretser, rng.normal(0, 0.08, len(kretser)), strict=True))
     style = rng.choice(len(STYLES), size=n, p=STYLE_SHARE)
     area = np.round(np.array(STYLE_AREA)[style] * np.exp(rng.normal(0, 0.28, n))).clip(35, 450)
     plot = np.round(np.where(urban, 700 * np.exp(rng.normal(0, 0.4, n)), 2000 * np.exp(rng.normal(0, 0.6, n))))

@@ -154,7 +154,9 @@ def database_facts(url: str) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
         facts = {
             "properties": conn.execute("SELECT count(*) FROM properties_property").fetchone()[0],
-            "table_size": conn.execute("SELECT pg_size_pretty(pg_total_relation_size('properties_property'))").fetchone()[0],
+            "table_size": conn.execute(
+                "SELECT pg_size_pretty(pg_total_relation_size('properties_property'))"
+            ).fetchone()[0],
         }
     return facts
 
@@ -206,7 +208,8 @@ def query_mix(picks: dict) -> list[dict]:
         ("bbox_oslo_central", {"bbox": bbox(OSLO_CENTRAL_BBOX)}),
         ("bbox_rural_vinje", {"bbox": bbox(RURAL_BBOX)}),
         ("bbox_southern_norway", {"bbox": bbox(SOUTHERN_NORWAY_BBOX)}),
-        ("near_oslo_2km_distance", {"near": f"{OSLO_CENTRE[0]},{OSLO_CENTRE[1]}", "radius_km": "2", "sort": "distance"}),
+        ("near_oslo_2km_distance", {"near": f"{OSLO_CENTRE[0]},{OSLO_CENTRE[1]}", "radius_km": "2",
+                                    "sort": "distance"}),
         ("near_tynset_25km_distance", {"near": f"{RURAL_POINT[0]},{RURAL_POINT[1]}", "radius_km": "25",
                                        "sort": "distance"}),
         ("sort_estimate_asc", {"sort": "estimate"}),
@@ -235,7 +238,8 @@ class Server:
         self.port = free_port()
         self.logfile = logfile
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        cmd = [str(gunicorn) if gunicorn.exists() else sys.executable, *([] if gunicorn.exists() else ["-m", "gunicorn"]),
+        cmd = [str(gunicorn) if gunicorn.exists() else sys.executable,
+               *([] if gunicorn.exists() else ["-m", "gunicorn"]),
                "epty.wsgi:application", "-b", f"127.0.0.1:{self.port}", "-w", "2", "--threads", "1",
                "--timeout", "120", "--log-level", "warning"]
         self._log = open(logfile, "w")
@@ -393,11 +397,15 @@ def bench_size(args, n: int) -> dict:
                 statements = capture_sql(path)
                 pg_ms = time_pg(pg, statements, args.repeat)
                 row = {
-                    "query": item["name"], "n": n, "n_rows": facts["properties"], "params": item["params"], "page": item["pages"], "path": path,
+                    "query": item["name"], "n": n, "n_rows": facts["properties"], "params": item["params"],
+                    "page": item["pages"], "path": path,
                     "http_p50_ms": percentile(http_ms, 50), "http_p95_ms": percentile(http_ms, 95),
                     "http_max_ms": max(http_ms),
-                    "pg_p50_ms": percentile(pg_ms, 50), "pg_p95_ms": percentile(pg_ms, 95),
-                    "pg_statements": len(statements), "sql": statements, **page,
+                    "pg_p50_ms": percentile(pg_ms, 50),
+                    "pg_p95_ms": percentile(pg_ms, 95),
+                    "pg_statements": len(statements),
+                    "sql": statements,
+                    **page,
                 }
                 rows.append(row)
                 log(f"  {item['name']:<32} http p50 {row['http_p50_ms']:7.2f} p95 {row['http_p95_ms']:7.2f} | "

@@ -169,7 +169,9 @@ def run(args) -> list[tuple[str, str, str, str]]:
     results.append(("ingest through the sync service (properties/s)", f"{sync_rate:,.0f}", "≥ ½ COPY",
                     "yes" if sync_rate >= copy_rate / 2 else "no"))
     results.append(("PostgreSQL COPY of the same rows (rows/s)", f"{copy_rate:,.0f}", "", ""))
-    results.append(("sync ÷ COPY", f"{sync_rate / copy_rate:.2f}", "≥ 0.50", "yes" if sync_rate >= copy_rate / 2 else "no"))
+    results.append(
+        ("sync ÷ COPY", f"{sync_rate / copy_rate:.2f}", "≥ 0.50", "yes" if sync_rate >= copy_rate / 2 else "no")
+    )
 
     # 2. Incremental sync of N changes, through the SOAP client and the stand-in serving the same data set.
     server = StandinServer(dataset).start()

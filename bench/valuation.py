@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -45,11 +44,11 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from standins import demo
     from properties.models import Property
     from recommendations.valuation import selectors, services
-    from recommendations.valuation.frame import from_demo_arrays
     from recommendations.valuation.model import Valuer
+    from standins import demo
+    from standins.valuation import from_demo_arrays
 
     rows = []
 

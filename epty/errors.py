@@ -19,8 +19,8 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """A broken business rule. Subclasses set ``code`` and ``status_code``."""
 
-    code = "application_error"
-    status_code = status.HTTP_400_BAD_REQUEST
+    code: str = "application_error"
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str, *, extra: dict[str, Any] | None = None):
         super().__init__(message)
@@ -47,6 +47,7 @@ def _field_errors(detail: Any) -> Any:
 
 
 def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    detail: dict[str, list[exceptions.ErrorDetail]] | list[exceptions.ErrorDetail]
     if hasattr(exc, "error_dict"):
         detail = {
             field: [exceptions.ErrorDetail(message, code=error.code or "invalid")
@@ -77,14 +78,17 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         fields = _field_errors(exc.detail)
         if isinstance(fields, list):
             fields = {"non_field_errors": fields}
-        codes = {err["code"] for errs in fields.values() if isinstance(errs, list) for err in errs if isinstance(err, dict)}
+        codes = {
+            err["code"] for errs in fields.values() if isinstance(errs, list) for err in errs if isinstance(err, dict)
+        }
         code = codes.pop() if len(codes) == 1 else "invalid"
         response.data = {"message": "The request is not valid.", "code": code, "extra": {"fields": fields}}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = detail.code if isinstance(detail, exceptions.ErrorDetail) else getattr(exc, "default_code", "error")
         extra = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            extra["retry_after_seconds"] = int(exc.wait)
+        wait = getattr(exc, "wait", None)  # set by DRF's Throttled (its stubs leave the attribute out)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            extra["retry_after_seconds"] = int(wait)
         response.data = {"message": str(detail), "code": code, "extra": extra}
     return response

@@ -3,8 +3,11 @@ the timeline inline. Every action calls the same service as the rest of the app,
 actions are recorded like any other transition. Only staff with `offers.moderate` can act."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
@@ -51,11 +54,11 @@ def _with_reason(modeladmin, request, queryset, fn, verb: str, title: str):
     return TemplateResponse(request, "admin/offers/reason.html", {
         **modeladmin.admin_site.each_context(request), "title": title, "form": form, "objects": queryset,
         "action": request.POST.get("action"), "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     })
 
 
-class ModerationPermissionMixin:
+class ModerationPermissionMixin(admin.ModelAdmin):
     def has_moderate_permission(self, request) -> bool:
         return selectors.can_moderate(request.user)
 
@@ -77,7 +80,7 @@ class ModerationPermissionMixin:
 
 class OfferEventInline(admin.TabularInline):
     model = OfferEvent
-    fields = ["created_at", "kind", "from_status", "to_status", "amount", "actor_role", "actor", "reason"]
+    fields = ("created_at", "kind", "from_status", "to_status", "amount", "actor_role", "actor", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -100,13 +103,13 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     search_fields = ["=id", "property__external_id", "property__address", "buyer__name", "buyer__username",
                      "message"]
     list_select_related = ["property", "buyer"]
-    readonly_fields = ["property", "buyer", "amount", "message", "is_anonymous", "reveal_identity_on_accept",
+    readonly_fields = ("property", "buyer", "amount", "message", "is_anonymous", "reveal_identity_on_accept",
                        "status", "status_reason", "valid_until", "approved_at", "decided_at", "created_at",
-                       "updated_at", "owner_count"]
+                       "updated_at", "owner_count")
     fields = readonly_fields
     inlines = [OfferEventInline]
     actions = ["approve_selected", "reject_selected"]
-    date_hierarchy = "created_at"
+    date_hierarchy: ClassVar[str | None] = "created_at"
 
     @admin.display(description="verified owners")
     def owner_count(self, obj) -> int:
@@ -120,7 +123,8 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     @admin.action(description="Reject the selected offers (with a reason)…", permissions=["moderate"])
     def reject_selected(self, request, queryset):
         return _with_reason(self, request, queryset,
-                            lambda offer, reason: services.offer_reject(offer=offer, moderator=request.user, reason=reason),
+                            lambda offer, reason: services.offer_reject(offer=offer, moderator=request.user,
+                                                                        reason=reason),
                             "Rejected", "Reject offers")
 
 
@@ -140,8 +144,8 @@ class OwnershipClaimAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     list_filter = ["status", "created_at"]
     search_fields = ["=id", "property__external_id", "property__address", "user__name", "user__username"]
     list_select_related = ["property", "user"]
-    readonly_fields = ["property", "user", "statement", "document", "status", "reason", "decided_by", "decided_at",
-                       "created_at"]
+    readonly_fields = ("property", "user", "statement", "document", "status", "reason", "decided_by", "decided_at",
+                       "created_at")
     fields = readonly_fields
     actions = ["verify_selected", "reject_selected"]
 
@@ -157,7 +161,8 @@ class OwnershipClaimAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     @admin.action(description="Reject the selected claims (with a reason)…", permissions=["moderate"])
     def reject_selected(self, request, queryset):
         return _with_reason(self, request, queryset,
-                            lambda claim, reason: services.claim_reject(claim=claim, moderator=request.user, reason=reason),
+                            lambda claim, reason: services.claim_reject(claim=claim, moderator=request.user,
+                                                                        reason=reason),
                             "Rejected", "Reject ownership claims")
 
 

@@ -7,5 +7,7 @@ from .models import OfferStatus
 
 
 class OfferFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=OfferStatus.choices, help_text="Only offers in these statuses.")
+    status = django_filters.MultipleChoiceFilter(
+        choices=OfferStatus.choices, help_text="Only offers in these statuses."
+    )
     property = django_filters.NumberFilter(field_name="property_id", help_text="Only offers on this property id.")

@@ -1,4 +1,4 @@
-"""Silent bidding (F7): ownership claims, offers and every change to them.
+"""Silent bidding: ownership claims, offers and every change to them.
 
 The rules the database itself keeps: at most one accepted offer per property, at most one live
 offer per buyer and property, positive amounts, and one open claim per user and property. The
@@ -62,7 +62,7 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-def claim_document_path(instance: "OwnershipClaim", filename: str) -> str:
+def claim_document_path(instance: OwnershipClaim, filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
     return f"claims/{uuid.uuid4().hex}.{suffix}"
 
@@ -95,10 +95,10 @@ class OwnershipClaim(models.Model):
 
 
 class OfferQuerySet(models.QuerySet):
-    def live(self) -> "OfferQuerySet":
+    def live(self) -> OfferQuerySet:
         return self.filter(status__in=LIVE_STATUSES)
 
-    def owner_visible(self) -> "OfferQuerySet":
+    def owner_visible(self) -> OfferQuerySet:
         """Offers staff have approved (in their current amount); later fates stay visible."""
         return self.filter(approved_at__isnull=False)
 
@@ -115,8 +115,11 @@ class Offer(models.Model):
         _("reveal my identity to the owner if the offer is accepted"), default=False)
     status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.PENDING)
     valid_until = models.DateTimeField()
-    approved_at = models.DateTimeField(null=True, blank=True,
-                                       help_text="When staff approved the current amount; null while it is not visible to owners.")
+    approved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When staff approved the current amount; null while it is not visible to owners.",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

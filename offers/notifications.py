@@ -69,7 +69,9 @@ def offer_event(offer: Offer, event: str, *, owners: bool = True) -> None:
 def claim_event(claim: OwnershipClaim, event: str) -> None:
     """Tell the claimant about their claim, and the moderators about a new one."""
     claim = OwnershipClaim.objects.select_related("property", "user").get(pk=claim.pk)
-    waiting = selectors.offers_for_owner(user=claim.user).filter(property_id=claim.property_id, status="approved").count()
+    waiting = (
+        selectors.offers_for_owner(user=claim.user).filter(property_id=claim.property_id, status="approved").count()
+    )
     kind = OutboxMessage.Kind.CLAIM_EVENT
     context = {"event": event, "property": claim.property, "reason": claim.reason, "waiting": waiting,
                "url": absolute_url(reverse("offers:received"))}

@@ -6,13 +6,17 @@ the one place that decides whether the buyer's identity is shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Actor, ClaimStatus, Offer, OfferEvent, OwnershipClaim, VERIFIED_BUYER
+from .models import VERIFIED_BUYER, Actor, ClaimStatus, Offer, OfferEvent, OwnershipClaim
+
+if TYPE_CHECKING:
+    from properties.models import Property
 
 User = get_user_model()
 
@@ -77,7 +81,7 @@ class BuyerView:
 
 def buyer_for_owner(offer: Offer) -> BuyerView:
     """"verified buyer" unless the buyer is not anonymous, or allowed the reveal and the offer is accepted."""
-    if offer.identity_revealed:
+    if offer.identity_revealed and offer.buyer is not None:
         buyer = offer.buyer
         return BuyerView(display=str(buyer), name=buyer.name or str(buyer), email=buyer.email or None)
     return BuyerView(display=str(VERIFIED_BUYER))
@@ -99,7 +103,7 @@ def timeline(*, offer: Offer, show_actors: bool = False) -> list[dict]:
     return rows
 
 
-def property_by_ref(ref) -> "Property":
+def property_by_ref(ref) -> Property:
     """A property by its id or its Matrikkelen external id (e.g. 0301-207/80/0/0); 404 otherwise."""
     from properties.models import Property
 

@@ -190,7 +190,9 @@ def offer_reject(*, offer: Offer, moderator, reason: str) -> Offer:
     _require_moderator(moderator)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ValidationError(_("Give a reason for the rejection."), code="reason_required")})
+        raise ValidationError(
+            {"reason": ValidationError(_("Give a reason for the rejection."), code="reason_required")}
+        )
     offer = _lock_offer(offer.pk)
     _transition(offer, to=OfferStatus.REJECTED, actor=moderator, role=Actor.MODERATOR, reason=reason)
     notifications.offer_event(offer, "rejected")
@@ -251,7 +253,11 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
     for offer_id in ids:
         with transaction.atomic():
             offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
-            if offer is None or offer.status not in (OfferStatus.PENDING, OfferStatus.APPROVED) or offer.valid_until > now:
+            if (
+                offer is None
+                or offer.status not in (OfferStatus.PENDING, OfferStatus.APPROVED)
+                or offer.valid_until > now
+            ):
                 continue
             was_visible = offer.approved_at is not None
             _transition(offer, to=OfferStatus.EXPIRED, actor=None, role=Actor.SYSTEM)
@@ -314,9 +320,16 @@ def claim_reject(*, claim: OwnershipClaim, moderator, reason: str) -> OwnershipC
     _require_moderator(moderator)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ValidationError(_("Give a reason for the rejection."), code="reason_required")})
+        raise ValidationError(
+            {"reason": ValidationError(_("Give a reason for the rejection."), code="reason_required")}
+        )
     claim = _lock_pending_claim(claim)
-    claim.status, claim.decided_by, claim.decided_at, claim.reason = ClaimStatus.REJECTED, moderator, timezone.now(), reason
+    claim.status, claim.decided_by, claim.decided_at, claim.reason = (
+        ClaimStatus.REJECTED,
+        moderator,
+        timezone.now(),
+        reason,
+    )
     claim.save()
     notifications.claim_event(claim, "rejected")
     return claim
@@ -339,7 +352,8 @@ def user_offers_export(user) -> dict:
         offers.append({
             "id": offer.pk, "property": offer.property.external_id, "amount": offer.amount, "message": offer.message,
             "is_anonymous": offer.is_anonymous, "reveal_identity_on_accept": offer.reveal_identity_on_accept,
-            "status": offer.status, "valid_until": offer.valid_until.isoformat(), "created_at": offer.created_at.isoformat(),
+            "status": offer.status, "valid_until": offer.valid_until.isoformat(),
+            "created_at": offer.created_at.isoformat(),
             "history": [{"at": e.created_at.isoformat(), "from": e.from_status, "to": e.to_status,
                          "amount": e.amount, "by": e.actor_role, "reason": e.reason} for e in offer.events.all()],
         })

@@ -38,12 +38,15 @@ FACT_COLUMNS = {"location": ("lat", "lon"), "address": ("address", "postcode", "
 
 
 class PropertyQuerySet(models.QuerySet):
-    def active(self) -> "PropertyQuerySet":
+    def active(self) -> PropertyQuerySet:
         return self.filter(retired_at__isnull=True)
 
 
 class Property(models.Model):
     """One matrikkelenhet (cadastral unit) with the facts epty shows and searches on."""
+
+    # Not a column: km from the point of a search near a point, set on that search's results.
+    distance: float
 
     external_id = models.CharField(
         max_length=40, unique=True,
@@ -162,8 +165,9 @@ class PropertySale(models.Model):
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="sales")
     sold_on = models.DateField()
     price = models.BigIntegerField(help_text="NOK")
-    true_value = models.BigIntegerField(null=True, blank=True,
-                                        help_text="Synthetic data only: the generator's noise-free value at the sale date.")
+    true_value = models.BigIntegerField(
+        null=True, blank=True, help_text="Synthetic data only: the generator's noise-free value at the sale date."
+    )
     source = models.CharField(max_length=40, default=Source.MATRIKKELEN)
     created_at = models.DateTimeField(auto_now_add=True)
     # The sold property's category, coordinate and area, kept by database triggers (migration 0007) so that
@@ -185,7 +189,7 @@ class PropertySale(models.Model):
         return f"{self.property_id} sold {self.sold_on} for {self.price} NOK"
 
 
-# --- Matrikkelen sync (issue 3) ---------------------------------------------------------------
+# --- Matrikkelen sync --------------------------------------------------------------------------
 
 class SyncState(models.Model):
     """Durable sync position for one scope ("all" or a municipality number; "open:…" for the open register).
@@ -209,6 +213,10 @@ class SyncState(models.Model):
 
 
 class SyncRun(models.Model):
+    # Not columns: the SyncState a running sync holds (matrikkel_sync attaches it).
+    state: SyncState
+    state_id: int
+
     class Kind(models.TextChoices):
         FULL = "full", _("Full import")
         INCREMENTAL = "incremental", _("Incremental (change log)")

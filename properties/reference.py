@@ -132,6 +132,8 @@ def county_number_for(value: str) -> str | None:
 def building_types() -> dict[int, BuildingType]:
     with open(DATA_DIR / "bygningstyper_ns3457.csv", encoding="utf-8") as fh:
         return {
-            int(row["kode"]): BuildingType(int(row["kode"]), row["navn_nb"], row["hovedgruppe"], row["kategori_forslag"])
+            int(row["kode"]): BuildingType(
+                int(row["kode"]), row["navn_nb"], row["hovedgruppe"], row["kategori_forslag"]
+            )
             for row in csv.DictReader(fh)
         }

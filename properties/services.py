@@ -42,7 +42,7 @@ class UpsertResult:
     unchanged: int = 0
     ids: dict[str, int] = field(default_factory=dict)
 
-    def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged

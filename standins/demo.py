@@ -376,7 +376,7 @@ def market_index() -> MarketIndex:
         start = published[r, first_published]
         rate = np.log(start / 100.0) / (first_published - INDEX_BASE_QUARTER)
         for k, q in enumerate(quarters):
-            values[r, k] = published.get((r, q), 100.0 * np.exp(rate * (q - INDEX_BASE_QUARTER)))
+            values[r, k] = published.get((r, int(q)), 100.0 * np.exp(rate * (q - INDEX_BASE_QUARTER)))
     cols_2024 = np.arange(2024 * 4, 2025 * 4) - first
     return MarketIndex(first_quarter=first, values=values, level_2024=values[:, cols_2024].mean(axis=1))
 
@@ -400,7 +400,7 @@ def _draw_rows(table_cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _type_tables() -> dict[int, tuple[np.ndarray, ...]]:
-    tables = {}
+    tables: dict[int, tuple[np.ndarray, ...]] = {}
     for cat, types in ((RESIDENTIAL, _RESIDENTIAL_TYPES), (CABIN, _CABIN_TYPES), (COMMERCIAL, _COMMERCIAL_TYPES)):
         arr = np.array(types, float)
         tables[cat] = (arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], arr[:, 3],
@@ -426,7 +426,9 @@ def _generate_chunk(*, rng: np.random.Generator, start: int, n: int, n_sales: in
     # Building type, per category.
     type_idx = np.zeros(n, np.int64)
     u = rng.random(n)
-    shares = (_RESIDENTIAL_SHARES_RURAL[None, :] * (1 - urb[res, None]) + _RESIDENTIAL_SHARES_URBAN[None, :] * urb[res, None])
+    shares = (
+        _RESIDENTIAL_SHARES_RURAL[None, :] * (1 - urb[res, None]) + _RESIDENTIAL_SHARES_URBAN[None, :] * urb[res, None]
+    )
     type_idx[res] = _draw_rows(np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1), u[res])
     type_idx[cab] = _draw_from_cdf(np.cumsum(_CABIN_SHARES) / _CABIN_SHARES.sum(), u[cab])
     type_idx[com] = _draw_from_cdf(np.cumsum(_COMMERCIAL_SHARES) / _COMMERCIAL_SHARES.sum(), u[com])
@@ -504,7 +506,9 @@ def _generate_chunk(*, rng: np.random.Generator, start: int, n: int, n_sales: in
     street = stems * len(STREET_SUFFIXES) + suffixes
     house_number = np.where(apartment | com, rng.integers(1, 40, n), rng.integers(1, 140, n))
     house_letter = _draw_from_cdf(HOUSE_LETTER_CDF, rng.random(n))
-    postcode = geo.postcode_table[geo.postcode_start[muni] + (rng.random(n) * geo.postcode_width[muni]).astype(np.int64)]
+    postcode = geo.postcode_table[
+        geo.postcode_start[muni] + (rng.random(n) * geo.postcode_width[muni]).astype(np.int64)
+    ]
     seq = np.empty(n, np.int64)
     order = np.argsort(muni, kind="stable")
     sorted_muni = muni[order]
@@ -597,7 +601,7 @@ def generate_arrays(*, count: int, seed: int, sales: int | None = None, today: d
 def _external_ids(arrays: ChunkArrays) -> list[str]:
     numbers = _geo().numbers
     return [f"{numbers[m]}-{g}/{b}/0/0" for m, g, b in
-            zip(arrays.muni.tolist(), arrays.gnr.tolist(), arrays.bnr.tolist())]
+            zip(arrays.muni.tolist(), arrays.gnr.tolist(), arrays.bnr.tolist(), strict=True)]
 
 
 def _to_chunk(arrays: ChunkArrays, *, seed: int, today: date) -> DemoChunk:
@@ -642,16 +646,16 @@ def _to_chunk(arrays: ChunkArrays, *, seed: int, today: date) -> DemoChunk:
             arrays.street.tolist(), arrays.house_number.tolist(), arrays.house_letter.tolist(),
             arrays.postcode.tolist(), arrays.lat.tolist(), arrays.lon.tolist(), arrays.usable_area.tolist(),
             nullable(arrays.plot_area), nullable(arrays.rooms), nullable(arrays.bedrooms),
-            arrays.floors.tolist(), arrays.year_built.tolist(), arrays.changed_at.tolist()))
+            arrays.floors.tolist(), arrays.year_built.tolist(), arrays.changed_at.tolist(), strict=True))
     ]
     sales = [
         {"external_id": external_ids[row], "sold_on": FIRST_SALE_DAY + timedelta(days=day),
          "price": price, "true_value": true_value, "source": SOURCE}
         for row, day, price, true_value in zip(arrays.sale_row.tolist(), arrays.sale_day.tolist(),
-                                               arrays.sale_price.tolist(), arrays.sale_true_value.tolist())
+                                               arrays.sale_price.tolist(), arrays.sale_true_value.tolist(), strict=True)
     ]
     estimates = list(zip(external_ids, arrays.estimate.tolist(), arrays.estimate_low.tolist(),
-                         arrays.estimate_high.tolist()))
+                         arrays.estimate_high.tolist(), strict=True))
     return DemoChunk(properties=properties, sales=sales, estimates=estimates)
 
 

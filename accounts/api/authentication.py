@@ -51,5 +51,8 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "apiToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "A personal API token (create one on your profile page): `Authorization: Bearer epty_…`."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (create one on your profile page): `Authorization: Bearer epty_…`.",
+        }

@@ -15,7 +15,7 @@ class BudgetSerializer(serializers.Serializer):
 
 
 class PreferencesSerializer(serializers.Serializer):
-    """The same shape as F9's `user_preferences`."""
+    """The same shape as the recommend request's `user_preferences`."""
 
     budget = BudgetSerializer(required=False)
     locations = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)

@@ -14,8 +14,8 @@ from epty.errors import ApplicationError
 
 from .. import ratelimit, selectors, services
 from ..models import ApiToken
+from ..oidc.authorize import bankid_authorization_url, safe_next
 from ..oidc.errors import LoginFailed, ProviderUnavailable
-from ..oidc.views import BankIDAuthenticationRequest, safe_next
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateInputSerializer,
@@ -57,7 +57,7 @@ class AuthBankIDStartApi(APIView):
             raise exceptions.Throttled(wait=wait, detail="Too many login attempts. Try again later.")
         django_request = request._request
         try:
-            url = BankIDAuthenticationRequest().authorization_url(
+            url = bankid_authorization_url(
                 django_request, next_url=safe_next(django_request, request.query_params.get("next")),
                 hint=request.query_params.get("method"))
         except (ProviderUnavailable, LoginFailed) as exc:
@@ -119,8 +119,7 @@ class ApiTokenListCreateApi(APIView):
         data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, plain = services.api_token_create(user=request.user, name=data.validated_data["name"])
-        token.token = plain
-        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+        return Response({**ApiTokenOutputSerializer(token).data, "token": plain}, status=status.HTTP_201_CREATED)
 
 
 class ApiTokenRevokeApi(APIView):

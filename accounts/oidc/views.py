@@ -1,4 +1,5 @@
-"""Start, callback and logout of the BankID login (mozilla-django-oidc's views, subclassed).
+"""Callback and logout of the BankID login (mozilla-django-oidc's views, subclassed; the start is in
+``authorize.py``).
 
 Every failure of the callback becomes the login-failed page (HTTP 400/429/503) and one log line
 with a reason code and no personal data; never a 500, never a session.
@@ -12,73 +13,20 @@ from django.conf import settings
 from django.contrib import auth
 from django.http import HttpResponseRedirect
 from django.shortcuts import render, resolve_url
-from django.urls import reverse
-from django.utils.crypto import get_random_string
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from mozilla_django_oidc.utils import add_state_and_verifier_and_nonce_to_session, generate_code_challenge
-from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from .. import ratelimit
-from .backend import acr_values
 from .errors import LoginFailed, ProviderUnavailable
 from .provider import client_config, discovery
 
 logger = logging.getLogger("accounts.oidc")
-
-LOGIN_HINTS = {"BID", "BIM", "BIS"}
-
-
-def safe_next(request, value: str | None) -> str | None:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
-                                                 require_https=request.is_secure()):
-        return value
-    return None
 
 
 def login_failed_page(request, reason: str, status: int = 400):
     # No new session is made. An existing one is left alone (logging out here would let any site
     # log a user out by linking to a broken callback).
     return render(request, "accounts/login_failed.html", {"reason": reason}, status=status)
-
-
-class BankIDAuthenticationRequest(OIDCAuthenticationRequestView):
-    """Builds the authorization request from discovery: state, nonce, PKCE S256, acr_values, login_hint."""
-
-    def __init__(self, *args, **kwargs):
-        super(OIDCAuthenticationRequestView, self).__init__(*args, **kwargs)  # skip reading fixed endpoints
-
-    def authorization_url(self, request, *, next_url: str | None, hint: str | None) -> str:
-        config = client_config(request)
-        provider = discovery(config.issuer)
-        state = get_random_string(32)
-        nonce = get_random_string(32)
-        verifier = get_random_string(settings.OIDC_PKCE_CODE_VERIFIER_SIZE)
-        scopes = settings.BANKID_SCOPES.split()
-        if settings.BANKID_STORE_NNIN and "nnin_altsub" not in scopes:
-            scopes.append("nnin_altsub")
-        params = {
-            "response_type": "code",
-            "scope": " ".join(scopes),
-            "client_id": config.client_id,
-            "redirect_uri": request.build_absolute_uri(reverse(settings.OIDC_AUTHENTICATION_CALLBACK_URL)),
-            "state": state,
-            "nonce": nonce,
-            "code_challenge": generate_code_challenge(verifier, "S256"),
-            "code_challenge_method": "S256",
-            "acr_values": " ".join(acr_values()),
-            "ui_locales": getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
-        }
-        if hint in LOGIN_HINTS:
-            params["login_hint"] = hint
-        add_state_and_verifier_and_nonce_to_session(request, state, params, verifier)
-        request.session["oidc_login_next"] = next_url
-        return f"{provider['authorization_endpoint']}?{urlencode(params)}"
-
-    def get(self, request):
-        next_url = safe_next(request, request.GET.get("next"))
-        return HttpResponseRedirect(self.authorization_url(request, next_url=next_url,
-                                                           hint=request.GET.get("method")))
 
 
 class BankIDCallback(OIDCAuthenticationCallbackView):
@@ -125,7 +73,7 @@ class BankIDCallback(OIDCAuthenticationCallbackView):
         if id_token:
             request.session["oidc_id_token"] = id_token  # for id_token_hint at logout
         request.session["bankid_issuer"] = client_config(request).issuer
-        request.session["bankid_acr"] = getattr(request, "bankid_acr", None)  # offers check it (F7)
+        request.session["bankid_acr"] = getattr(request, "bankid_acr", None)  # submitting an offer checks it
         logger.info("BankID login succeeded: user_id=%s", self.user.pk)
         return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 

@@ -20,10 +20,10 @@ derived from the same table of parameters as the search's SQL.
 
 A run is three steps: collect (read only), commit (per batch of users, one transaction: the
 digests in the outbox (epty.mail), the hits, and every due search's watermark advanced to the run's
-start), send (each outbox message delivered, then marked sent: ``epty.mail.delivery.outbox_send``). A crash before a batch's commit loses
-nothing (the next run finds the same properties: watermarks did not move); after it, nothing
-(the sender delivers the stored digest). Only a crash between the mail server accepting a message
-and it being marked sent repeats that one message.
+start), send (each outbox message delivered, then marked sent: ``epty.mail.delivery.outbox_send``).
+A crash before a batch's commit loses nothing (the next run finds the same properties: watermarks did
+not move); after it, nothing (the sender delivers the stored digest). Only a crash between the mail
+server accepting a message and it being marked sent repeats that one message.
 """
 from __future__ import annotations
 
@@ -179,7 +179,9 @@ def _load_hits(search_ids: set[int], property_ids: list[int]) -> dict[tuple[int,
     return hits
 
 
-def alerts_collect(*, now: dt.datetime) -> tuple[list[SavedSearch], Candidates, dict[int, dict[int, Finding]], AlertRunResult]:
+def alerts_collect(
+    *, now: dt.datetime
+) -> tuple[list[SavedSearch], Candidates, dict[int, dict[int, Finding]], AlertRunResult]:
     """Step 1 (read only): per user, the properties to report, deduplicated across their searches."""
     result = AlertRunResult()
     due = _due_searches(now)
@@ -242,7 +244,9 @@ class DigestRenderer:
         self.fragments: dict[tuple, tuple[str, str]] = {}
         self.subjects: dict[tuple, str] = {}
         self.property_url = absolute_url(reverse("properties:detail", args=[987654321])).replace("987654321", "{}")
-        self.unsubscribe_url = absolute_url(reverse("accounts:alerts-unsubscribe", args=["TOKEN"])).replace("TOKEN", "{}")
+        self.unsubscribe_url = absolute_url(reverse("accounts:alerts-unsubscribe", args=["TOKEN"])).replace(
+            "TOKEN", "{}"
+        )
         zero = str(uuid.UUID(int=0))
         self.digest_url = absolute_url(reverse("accounts:alert-digest", args=[zero])).replace(zero, "{}")
         self.search_url = absolute_url(reverse("properties:search")) + "?"
@@ -289,7 +293,10 @@ class DigestRenderer:
             message.subject = self.subjects[subject_key]
             message.body_text = render_to_string("emails/alert_digest.txt", context)
             message.body_html = render_to_string("emails/alert_digest.html", context)
-        message.headers = {"List-Unsubscribe": f"<{unsubscribe_all}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        message.headers = {
+            "List-Unsubscribe": f"<{unsubscribe_all}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
         return message
 
 
@@ -300,13 +307,15 @@ def _hits_upsert(hits: list[tuple[int, int, int | None]], now: dt.datetime) -> N
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for start in range(0, len(hits), 50_000):
-                searches, properties, estimates = zip(*hits[start:start + 50_000])
+                searches, properties, estimates = zip(*hits[start:start + 50_000], strict=True)
                 cursor.execute(
-                    f"INSERT INTO {SavedSearchHit._meta.db_table} (saved_search_id, property_id, estimate, notified_at) "
+                    f"INSERT INTO {SavedSearchHit._meta.db_table} "
+                    "(saved_search_id, property_id, estimate, notified_at) "
                     "SELECT s, p, e, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, p, e) "
                     "ON CONFLICT (saved_search_id, property_id) "
                     "DO UPDATE SET estimate = EXCLUDED.estimate, notified_at = EXCLUDED.notified_at",
-                    [now, list(searches), list(properties), list(estimates)])
+                    [now, list(searches), list(properties), list(estimates)],
+                )
         return
     SavedSearchHit.objects.bulk_create(
         [SavedSearchHit(saved_search_id=s, property_id=p, estimate=e, notified_at=now) for s, p, e in hits],

@@ -10,7 +10,7 @@ class SavedConfig(AppConfig):
     def ready(self) -> None:
         from accounts.services import register_export_section
 
-        from . import receivers  # noqa: F401  (records search history from the catalogue's signal)
+        from . import receivers  # noqa: F401 - connects the receiver that records search history
         from .selectors import export_section
 
         # Rows cascade with the user (no deletion hook needed); the data export gets a section.

@@ -18,11 +18,15 @@ class SaveToCollectionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["collection"].queryset = Collection.objects.filter(user=user)
+        collection = self.fields["collection"]
+        assert isinstance(collection, forms.ModelChoiceField)
+        collection.queryset = Collection.objects.filter(user=user)
 
 
 class SavedPropertyForm(forms.Form):
-    note = forms.CharField(label=_("Private note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    note = forms.CharField(
+        label=_("Private note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
     tags = forms.CharField(label=_("Private tags (comma-separated)"), required=False, max_length=1000)
 
 

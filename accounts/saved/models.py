@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from properties.search.querystring import search_query_string
+
 
 class Collection(models.Model):
     """A user's named list of saved properties. Every user has exactly one default ("Favourites")."""
@@ -67,7 +69,9 @@ class SavedSearch(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
     name = models.CharField(_("name"), max_length=100)
     params = models.JSONField(default=dict, help_text="Search parameters as the search page takes them.")
-    frequency = models.CharField(_("alerts"), max_length=8, choices=AlertFrequency.choices, default=AlertFrequency.DAILY)
+    frequency = models.CharField(
+        _("alerts"), max_length=8, choices=AlertFrequency.choices, default=AlertFrequency.DAILY
+    )
     last_notified = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -79,6 +83,11 @@ class SavedSearch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def query(self) -> str:
+        """The search page's query string for these parameters."""
+        return search_query_string(self.params)
 
 
 class SavedSearchHit(models.Model):
@@ -108,8 +117,9 @@ class SearchHistoryEntry(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_history")
     params = models.JSONField(default=dict)
-    result_count = models.IntegerField(null=True, blank=True,
-                                       help_text="None when the search was not counted; capped like the search's count.")
+    result_count = models.IntegerField(
+        null=True, blank=True, help_text="None when the search was not counted; capped like the search's count."
+    )
     count_is_exact = models.BooleanField(default=True)
     via = models.CharField(max_length=8, choices=Via.choices, default=Via.PAGE)
     created_at = models.DateTimeField(db_index=True)
@@ -118,3 +128,8 @@ class SearchHistoryEntry(models.Model):
         db_table = "accounts_searchhistoryentry"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="searchhistory_user_time")]
+
+    @property
+    def query(self) -> str:
+        """The search page's query string for these parameters."""
+        return search_query_string(self.params)

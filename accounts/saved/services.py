@@ -45,7 +45,9 @@ def owned(queryset: QuerySet, **lookup):
 def _name_clean(name: str | None) -> str:
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError({"name": ValidationError(_("Give it a name of at most 100 characters."), code="invalid_name")})
+        raise ValidationError(
+            {"name": ValidationError(_("Give it a name of at most 100 characters."), code="invalid_name")}
+        )
     return name
 
 
@@ -66,7 +68,9 @@ def tags_clean(tags) -> list[str]:
 def _note_clean(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > 2000:
-        raise ValidationError({"note": ValidationError(_("The note is too long (at most 2000 characters)."), code="note_too_long")})
+        raise ValidationError(
+            {"note": ValidationError(_("The note is too long (at most 2000 characters)."), code="note_too_long")}
+        )
     return note
 
 
@@ -89,7 +93,9 @@ def collection_create(*, user: User, name: str) -> Collection:
     if Collection.objects.filter(user=user).count() >= MAX_COLLECTIONS:
         raise ValidationError(_("You have too many collections."), code="too_many_collections")
     if Collection.objects.filter(user=user, name__iexact=name).exists():
-        raise ValidationError({"name": ValidationError(_("You already have a collection with this name."), code="duplicate_name")})
+        raise ValidationError(
+            {"name": ValidationError(_("You already have a collection with this name."), code="duplicate_name")}
+        )
     return Collection.objects.create(user=user, name=name)
 
 
@@ -98,7 +104,9 @@ def collection_rename(*, user: User, collection_id: int, name: str) -> Collectio
     collection = owned(Collection.objects.select_for_update().filter(user=user), pk=collection_id)
     name = _name_clean(name)
     if Collection.objects.filter(user=user, name__iexact=name).exclude(pk=collection.pk).exists():
-        raise ValidationError({"name": ValidationError(_("You already have a collection with this name."), code="duplicate_name")})
+        raise ValidationError(
+            {"name": ValidationError(_("You already have a collection with this name."), code="duplicate_name")}
+        )
     collection.name = name
     collection.save(update_fields=["name"])
     return collection
@@ -203,8 +211,8 @@ def search_params_clean(params: Mapping[str, str]) -> dict[str, str]:
 
 def _frequency_clean(frequency: str) -> str:
     if frequency not in AlertFrequency.values:
-        raise ValidationError({"frequency": ValidationError(_("Choose one of %(ok)s.") % {"ok": ", ".join(AlertFrequency.values)},
-                                                            code="invalid_frequency")})
+        raise ValidationError({"frequency": ValidationError(
+            _("Choose one of %(ok)s.") % {"ok": ", ".join(AlertFrequency.values)}, code="invalid_frequency")})
     return frequency
 
 
@@ -217,7 +225,9 @@ def saved_search_create(*, user: User, name: str, params: Mapping[str, str],
     if SavedSearch.objects.filter(user=user).count() >= MAX_SAVED_SEARCHES:
         raise ValidationError(_("You have too many saved searches."), code="too_many_saved_searches")
     # Alerts cover what changes from now on; what matches today is on the search page.
-    return SavedSearch.objects.create(user=user, name=name, params=clean, frequency=frequency, last_notified=timezone.now())
+    return SavedSearch.objects.create(
+        user=user, name=name, params=clean, frequency=frequency, last_notified=timezone.now()
+    )
 
 
 @transaction.atomic

@@ -11,8 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from properties.search.querystring import search_query_string
-
 from . import selectors, services
 from .forms import (
     CollectionForm,
@@ -109,7 +107,7 @@ def save_to_collection(request, property_id: int):
         else:
             messages.success(request, _("Saved in %(name)s.") % {"name": item.collection.name})
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return _back(request, reverse("properties:detail", args=[property_id]))
 
 
@@ -150,11 +148,9 @@ def item_remove(request, item_id: int):
 # --- saved searches -------------------------------------------------------------------------------
 @login_required
 def saved_searches(request):
-    searches = list(selectors.saved_searches_for(user=request.user))
-    for search in searches:
-        search.query = search_query_string(search.params)
-        search.form = SavedSearchUpdateForm(initial={"name": search.name, "frequency": search.frequency},
-                                            prefix=f"s{search.pk}")
+    searches = [(search, SavedSearchUpdateForm(initial={"name": search.name, "frequency": search.frequency},
+                                               prefix=f"s{search.pk}"))
+                for search in selectors.saved_searches_for(user=request.user)]
     return render(request, "accounts/saved/searches.html", {"searches": searches})
 
 
@@ -171,7 +167,7 @@ def saved_search_create(request):
             return _back(request, reverse("properties:search"))
         messages.success(request, _("The search is saved."))
         return redirect("accounts:saved-searches")
-    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return _back(request, reverse("properties:search"))
 
 
@@ -189,7 +185,7 @@ def saved_search_update(request, saved_search_id: int):
         else:
             messages.success(request, _("Saved."))
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("accounts:saved-searches")
 
 
@@ -205,8 +201,6 @@ def saved_search_delete(request, saved_search_id: int):
 @login_required
 def history(request):
     entries = list(selectors.search_history_for(user=request.user)[:200])
-    for entry in entries:
-        entry.query = search_query_string(entry.params)
     return render(request, "accounts/saved/history.html", {"entries": entries})
 
 

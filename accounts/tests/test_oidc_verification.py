@@ -79,7 +79,9 @@ def test_unknown_kid_refetches_the_key_set_once_then_rejects(client, op, test_ke
     client.post("/accounts/logout/")
     User.objects.all().delete()
     fetches = op.calls["jwks"]
-    response = login_with_code(client, op, "code-2", lambda n: op.mint(op.claims(n), kid="k9", key=test_keys["attacker"]))
+    response = login_with_code(
+        client, op, "code-2", lambda n: op.mint(op.claims(n), kid="k9", key=test_keys["attacker"])
+    )
     assert_rejected(client, response, op, "unknown_kid")
     assert op.calls["jwks"] == fetches + 1
 

@@ -36,7 +36,10 @@ def test_every_bad_part_is_reported_and_the_valid_parts_are_kept():
     prefs, problems = preferences_check({"budget": {"min": 9, "max": 1}, "locations": ["Bergen"],
                                          "property_type": "house", "amenities": ["pool"]})
     assert [(p.part, p.code) for p in problems] == [
-        ("budget", "budget_min_above_max"), ("property_type", "unknown_property_type"), ("amenities", "unknown_amenity")]
+        ("budget", "budget_min_above_max"),
+        ("property_type", "unknown_property_type"),
+        ("amenities", "unknown_amenity"),
+    ]
     assert "residential, cabin, commercial" in problems[1].message  # says how to fix it
     assert [r.name for r in prefs.locations] == ["Bergen"]
     assert (prefs.budget_min, prefs.budget_max, prefs.property_type, prefs.amenities) == (None, None, None, ())

@@ -41,7 +41,10 @@ def test_export_holds_all_of_the_users_data_and_nobody_elses(client):
     for theirs in ("Bob", "bob@example.com", "bob-phone", bob.bankid_altsub):
         assert theirs not in text
     page = client.get("/accounts/profile/export/")
-    assert page["Content-Disposition"].startswith("attachment") and json.loads(page.content)["profile"]["name"] == "Alice Ås"
+    assert (
+        page["Content-Disposition"].startswith("attachment")
+        and json.loads(page.content)["profile"]["name"] == "Alice Ås"
+    )
 
 
 def test_other_apps_can_register_export_sections_and_deletion_hooks(client, monkeypatch):

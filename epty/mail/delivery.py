@@ -57,7 +57,9 @@ def outbox_send(*, ids: Iterable[int] | None = None, limit: int = 5000, hook: Ho
                                                                        last_error=str(exc)[:1000])
                     continue
                 hook("accepted", {"id": message.pk})
-                OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=message.attempts + 1)
+                OutboxMessage.objects.filter(pk=message.pk).update(
+                    sent_at=timezone.now(), attempts=message.attempts + 1
+                )
                 sent += 1
     finally:
         connection.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
@@ -90,7 +91,11 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "epty",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
         }
     }
 else:
@@ -158,7 +163,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
     # The search box's address suggestions reach Kartverket on a miss: per client, at most this many a minute.
     "DEFAULT_THROTTLE_RATES": {"address_suggest": "120/min"},
@@ -177,7 +185,7 @@ SEARCH_MAX_RADIUS_KM = 100
 SEARCH_MAX_BBOX_DEGREES = 20.0
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
@@ -197,9 +205,9 @@ LOGGING = {
 
 # Feature settings live beside this module, one per area; each reads its variables through env.py and
 # defines only its own values (none imports this module).
-from .matrikkelen import *  # noqa: E402,F401,F403
-from .bankid import *  # noqa: E402,F401,F403
-from .valuation import *  # noqa: E402,F401,F403
-from .offers import *  # noqa: E402,F401,F403
-from .alerts import *  # noqa: E402,F401,F403
-from .recommender import *  # noqa: E402,F401,F403
+from .alerts import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .bankid import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .matrikkelen import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .offers import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .recommender import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .valuation import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones

@@ -1,5 +1,5 @@
 """Development and the embedded default: works with nothing configured."""
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403 - a settings module starts from every shared setting
 from .base import INSTALLED_APPS
 from .env import env_bool
 

@@ -1,15 +1,24 @@
 """Production: refuses to start without a secret key; passes `manage.py check --deploy`."""
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F401,F403
+from .bankid import BANKID_CLIENT_ID, BANKID_CLIENT_SECRET, BANKID_ISSUER, BANKID_STORE_NNIN, NNIN_SECRET
+from .base import *  # noqa: F403 - a settings module starts from every shared setting
 from .base import LOGGING, REST_FRAMEWORK
 from .env import env
+from .matrikkelen import (
+    MATRIKKEL_OPEN_DATA_INTERVAL_DAYS,
+    MATRIKKEL_PASSWORD,
+    MATRIKKEL_SYNC_SCHEDULED,
+    MATRIKKEL_USERNAME,
+)
 
 DEBUG = False
 
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = env("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production.")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production."
+    )
 
 # Development stand-ins (the `standins` app) are never installed here: INSTALLED_APPS is base's.
 # BankID: the local stand-in provider can never run here (its URLs are not even routed), and a
@@ -20,17 +29,17 @@ BANKID_STANDIN_ALLOWED = False
 MATRIKKEL_SOURCE = env("MATRIKKEL_SOURCE", "rest")
 if MATRIKKEL_SOURCE not in {"soap", "rest"}:
     raise ImproperlyConfigured("MATRIKKEL_SOURCE must be soap or rest in production (the stand-in is for development).")
-if MATRIKKEL_SOURCE == "soap" and not (MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD):  # noqa: F405
+if MATRIKKEL_SOURCE == "soap" and not (MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD):
     raise ImproperlyConfigured("MATRIKKEL_SOURCE=soap needs MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD.")
 # The open APIs have no change log: an incremental sync every few minutes would only fail. The open
 # address register is re-imported instead, every MATRIKKEL_OPEN_DATA_INTERVAL_DAYS.
-MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_SCHEDULED and MATRIKKEL_SOURCE != "rest"  # noqa: F405
-MATRIKKEL_OPEN_DATA_SCHEDULED = MATRIKKEL_SOURCE == "rest" and MATRIKKEL_OPEN_DATA_INTERVAL_DAYS > 0  # noqa: F405
-if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):  # noqa: F405
+MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_SCHEDULED and MATRIKKEL_SOURCE != "rest"
+MATRIKKEL_OPEN_DATA_SCHEDULED = MATRIKKEL_SOURCE == "rest" and MATRIKKEL_OPEN_DATA_INTERVAL_DAYS > 0
+if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):
     raise ImproperlyConfigured("BANKID_ISSUER is set: BANKID_CLIENT_ID and BANKID_CLIENT_SECRET are required too.")
-if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):  # noqa: F405
+if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):
     raise ImproperlyConfigured("BANKID_ISSUER must be an https:// URL in production.")
-if BANKID_STORE_NNIN and len(NNIN_SECRET or "") < 32:  # noqa: F405
+if BANKID_STORE_NNIN and len(NNIN_SECRET or "") < 32:
     raise ImproperlyConfigured("BANKID_STORE_NNIN is on: NNIN_SECRET (at least 32 characters) is required.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -49,4 +58,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
-LOGGING = {**LOGGING, "handlers": {"console": {**LOGGING["handlers"]["console"], "formatter": env("LOG_FORMAT", "json")}}}
+LOGGING = {
+    **LOGGING,
+    "handlers": {"console": {**LOGGING["handlers"]["console"], "formatter": env("LOG_FORMAT", "json")}},
+}

@@ -6,7 +6,7 @@ Redis); tasks run eagerly unless REDIS_URL or CELERY_BROKER_URL names a broker. 
 that needs one starts its own server on loopback and points the setting there. pytest-socket
 (pytest.ini) refuses any connection that is not to loopback.
 """
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403 - a settings module starts from every shared setting
 from .base import INSTALLED_APPS
 
 DEBUG = False

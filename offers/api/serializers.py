@@ -22,7 +22,9 @@ class AmountField(serializers.Field):
 
 
 class OfferSubmitInputSerializer(serializers.Serializer):
-    property_id = serializers.CharField(max_length=40, help_text="The property's id, or its Matrikkelen id (0301-207/80/0/0).")
+    property_id = serializers.CharField(
+        max_length=40, help_text="The property's id, or its Matrikkelen id (0301-207/80/0/0)."
+    )
     offer_amount = AmountField(help_text="Whole NOK, more than 0 and below the sanity cap.")
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     is_anonymous = serializers.BooleanField(required=False, default=True)

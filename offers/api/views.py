@@ -7,6 +7,8 @@ bankid_assurance_required); everything else works with a token.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -60,7 +62,7 @@ class OfferPagination(CursorPagination):
 def _paginated(view: APIView, request, queryset, serializer_class):
     queryset = OfferFilter(request.query_params, queryset=queryset).qs
     paginator = OfferPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
@@ -171,8 +173,10 @@ class ClaimListSubmitApi(APIView):
         return Response(ClaimOutputSerializer(selectors.claims_for_user(user=request.user)[:200], many=True).data)
 
     @extend_schema(operation_id="claims_submit", tags=["offers"], summary="Claim a property as its owner",
-                   description="Staff verify or reject the claim. A verified owner sees approved offers on the property.",
-                   request={"multipart/form-data": ClaimSubmitInputSerializer, "application/json": ClaimSubmitInputSerializer},
+                   description="Staff verify or reject the claim. "
+                               "A verified owner sees approved offers on the property.",
+                   request={"multipart/form-data": ClaimSubmitInputSerializer,
+                            "application/json": ClaimSubmitInputSerializer},
                    responses={201: ClaimOutputSerializer, **ERRORS})
     def post(self, request):
         data = ClaimSubmitInputSerializer(data=request.data)

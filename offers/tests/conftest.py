@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from .factories import BuyerFactory, PropertyFactory, moderator, verified_owner
 from accounts.tests.factories import UserFactory
+
+from .factories import BuyerFactory, PropertyFactory, moderator, verified_owner
 
 
 @pytest.fixture

@@ -28,7 +28,12 @@ def test_a_moderator_sees_the_pending_queue_and_approves_in_bulk(client, prop, m
     assert [statuses[o.pk] for o in pending] == ["approved", "approved", "pending"]
     assert statuses[done.pk] == "declined"
     event = Offer.objects.get(pk=pending[0].pk).events.last()
-    assert (event.actor, event.actor_role, event.from_status, event.to_status) == (mod, "moderator", "pending", "approved")
+    assert (event.actor, event.actor_role, event.from_status, event.to_status) == (
+        mod,
+        "moderator",
+        "pending",
+        "approved",
+    )
 
 
 def test_bulk_reject_asks_for_a_reason_then_records_it(client, prop, mod):
@@ -90,7 +95,8 @@ def test_a_moderator_verifies_and_rejects_claims_in_bulk(client, prop, mod):
     queue = client.get("/admin/offers/pendingclaim/?q=" + prop.external_id)
     assert {c.pk for c in queue.context["cl"].result_list} == {c.pk for c in claims}
     client.post("/admin/offers/pendingclaim/", {"action": "verify_selected", ACTION_CHECKBOX_NAME: [claims[0].pk]})
-    client.post("/admin/offers/pendingclaim/", {"action": "reject_selected", ACTION_CHECKBOX_NAME: [c.pk for c in claims[1:]],
+    client.post("/admin/offers/pendingclaim/", {"action": "reject_selected",
+                                                ACTION_CHECKBOX_NAME: [c.pk for c in claims[1:]],
                                                 "apply": "1", "reason": "No document"})
     statuses = [OwnershipClaim.objects.get(pk=c.pk).status for c in claims]
     assert statuses == [ClaimStatus.VERIFIED, ClaimStatus.REJECTED, ClaimStatus.REJECTED]

@@ -110,7 +110,10 @@ def test_owner_accepts_and_declines_over_the_api(prop, owner):
     a = offer_in_state(prop=prop, buyer=BuyerFactory(), status="approved")
     b = offer_in_state(prop=prop, buyer=BuyerFactory(), status="approved")
     client = client_for(owner, acr=None)
-    assert client.post(f"/api/v1/offers/{a.pk}/decline", {"reason": "Too low"}, format="json").json()["status"] == "declined"
+    assert (
+        client.post(f"/api/v1/offers/{a.pk}/decline", {"reason": "Too low"}, format="json").json()["status"]
+        == "declined"
+    )
     body = client.post(f"/api/v1/offers/{b.pk}/accept").json()
     assert body["status"] == "accepted" and body["role"] == "owner"
 

@@ -91,7 +91,11 @@ def test_full_flow_from_submit_to_accept_records_every_step(prop, buyer, owner, 
     offer.refresh_from_db()
     assert offer.status == OfferStatus.ACCEPTED and offer.decided_at
     steps = [(e["from_status"], e["to_status"], e["actor"]) for e in selectors.timeline(offer=offer)]
-    assert steps == [(None, "pending", "buyer"), ("pending", "approved", "moderator"), ("approved", "accepted", "owner")]
+    assert steps == [
+        (None, "pending", "buyer"),
+        ("pending", "approved", "moderator"),
+        ("approved", "accepted", "owner"),
+    ]
 
 
 def test_a_second_offer_cannot_be_accepted_while_one_is(prop, owner):
@@ -157,7 +161,12 @@ def test_offers_past_their_validity_expire_and_nothing_else_does(prop, buyer, ow
     assert statuses == {stale_pending.pk: "expired", stale_approved.pk: "expired",
                         stale_accepted.pk: "accepted", fresh.pk: "approved"}
     event = stale_approved.events.last()
-    assert (event.from_status, event.to_status, event.actor_role, event.actor) == ("approved", "expired", "system", None)
+    assert (event.from_status, event.to_status, event.actor_role, event.actor) == (
+        "approved",
+        "expired",
+        "system",
+        None,
+    )
 
 
 def test_an_offer_past_its_validity_cannot_be_accepted_before_the_task_runs(prop, owner):

@@ -115,5 +115,5 @@ def parse_ident(ident: str) -> tuple[str, int, int, int, int]:
             raise ValueError
     except ValueError:
         raise ValueError(f"Not a matrikkelenhet ident: {ident!r} (expected e.g. 0301-207/80/0/0)") from None
-    parts += [0] * (4 - len(parts))
-    return kommune, *parts  # type: ignore[return-value]
+    gnr, bnr, fnr, snr = parts + [0] * (4 - len(parts))
+    return kommune, gnr, bnr, fnr, snr

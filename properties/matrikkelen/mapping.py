@@ -49,7 +49,7 @@ def _sum(values: list) -> float | None:
 def to_row(record: dict, *, fact_source: str = FactSource.MATRIKKEL_API) -> dict | None:
     main = main_building(record["buildings"])
     category = category_of(main["type_code"]) if main else None
-    if category is None:
+    if main is None or category is None:
         return None
     units = [u for u in record["units"] if u["bygning"] == main["id"]] or record["units"]
     area, rooms = _sum([u["area"] for u in units]), _sum([u["rooms"] for u in units])

@@ -367,7 +367,7 @@ def units_of(header: list[str], rows: Iterator[list[str]]) -> tuple[list[dict], 
     for epsg, group in by_epsg.items():
         try:
             lat, lon = _to_wgs84(epsg, [a[8] for a in group], [a[7] for a in group])
-        except Exception as exc:  # noqa: BLE001 - pyproj raises its own errors for unknown systems
+        except Exception as exc:
             raise OpenDataError(f"Cannot convert coordinates in EPSG:{epsg}: {exc}") from exc
         for a, la, lo in zip(group, lat, lon):
             points[a[0]] = (round(la, 7), round(lo, 7))

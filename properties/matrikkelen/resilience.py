@@ -41,7 +41,9 @@ class CircuitBreaker:
     def check(self) -> None:
         open_until = cache.get(self.open_key)
         if open_until and open_until > time.time():
-            raise CircuitOpen(f"Kartverket calls are paused for {open_until - time.time():.0f} s after repeated failures.")
+            raise CircuitOpen(
+                f"Kartverket calls are paused for {open_until - time.time():.0f} s after repeated failures."
+            )
 
     def success(self) -> None:
         if not self._clean:

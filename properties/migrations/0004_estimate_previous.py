@@ -1,4 +1,4 @@
-"""Property.estimate_previous: the estimate before its last change, for estimate-moved alerts (issue 5).
+"""Property.estimate_previous: the estimate before its last change, for estimate-moved alerts.
 
 A database trigger keeps it, so every writer (the bulk SQL upsert, bulk_update, the valuation
 task, admin) maintains it without knowing about alerts.

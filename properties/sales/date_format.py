@@ -203,8 +203,8 @@ def date_format_decide(cells: Sequence[object], *, column: str, field: str,
     if pairs:
         parts = [parts_of[t] for t in pairs]
         separator = parts[0]["sep"]
-        day_first = [t for t, p in zip(pairs, parts) if int(p["a"]) > 12 >= int(p["b"])]
-        month_first = [t for t, p in zip(pairs, parts) if int(p["b"]) > 12 >= int(p["a"])]
+        day_first = [t for t, p in zip(pairs, parts, strict=True) if int(p["a"]) > 12 >= int(p["b"])]
+        month_first = [t for t, p in zip(pairs, parts, strict=True) if int(p["b"]) > 12 >= int(p["a"])]
         if given:
             order, settled_by = given, "as given by --date-format"
         elif day_first and month_first:
@@ -248,7 +248,8 @@ class CompositeDate:
         return _date(year, month_number, day or 1)
 
     def describe(self) -> str:
-        named = " + ".join(f'{name} "{column}"' for name, column in zip(self.names, self.columns))
+        # The names are year, month, day; a date from two columns uses the first two.
+        named = " + ".join(f'{name} "{column}"' for name, column in zip(self.names, self.columns, strict=False))
         return f"date from {named}" + (" (the 1st of the month)" if len(self.columns) == 2 else "")
 
 

@@ -27,6 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from .errors import SalesFileError
@@ -187,7 +188,7 @@ def _sniff(text: str) -> tuple[str, str]:
     for d, width in splitting.items():
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=d)
         try:
-            widths = {len(row) for _, row in zip(range(201), rows) if any(cell.strip() for cell in row)}
+            widths = {len(row) for row in islice(rows, 201) if any(cell.strip() for cell in row)}
         except csv.Error:
             continue
         if widths == {width}:
@@ -248,7 +249,7 @@ def _spreadsheet(raw: bytes, *, name: str, sheet: str | None, described: list[st
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
         raise SalesFileError("bad_spreadsheet", f"{name} cannot be opened as an .xlsx workbook ({exc}).") from None
     names = book.sheetnames
     if sheet is not None:

@@ -120,7 +120,7 @@ def mapping_resolve(fields: list[FieldMap], header: list[str]) -> list[ResolvedF
                 raise SalesFileError("bad_mapping", f"sold_on combines at most year+month+day; it has {len(parts)} "
                                                     f"columns.")
             indexes = [_column(p, header) for p in parts]
-            missing += [p for p, i in zip(parts, indexes) if i is None]
+            missing += [p for p, i in zip(parts, indexes, strict=True) if i is None]
             if all(i is not None for i in indexes):
                 found = tuple(i for i in indexes if i is not None)
                 resolved.append(ResolvedField(entry.field, found, tuple(header[i] for i in found)))

@@ -254,8 +254,8 @@ def _assemble(out: SalesFile, resolved: list[ResolvedField], readers: dict[str, 
         if reader.kind == "composite":
             assert isinstance(reader.date, CompositeDate)
             columns = [cells[i] for i in r.columns]
-            parsed[r.field] = [reader.date.parse(parts) for parts in zip(*columns)]
-            raw[r.field] = ["/".join(_shown(p) for p in parts) for parts in zip(*columns)]
+            parsed[r.field] = [reader.date.parse(parts) for parts in zip(*columns, strict=True)]
+            raw[r.field] = ["/".join(_shown(p) for p in parts) for parts in zip(*columns, strict=True)]
         else:
             parsed[r.field] = _parse(reader, cells[r.columns[0]])
             raw[r.field] = [_shown(c) for c in cells[r.columns[0]]]
@@ -285,7 +285,7 @@ def _assemble(out: SalesFile, resolved: list[ResolvedField], readers: dict[str, 
             kept.append(value if why is None and not isinstance(value, Unreadable) else None)
         clean[name] = kept
     if "lat" in clean and "lon" in clean:
-        for i, (lat, lon) in enumerate(zip(clean["lat"], clean["lon"])):
+        for i, (lat, lon) in enumerate(zip(clean["lat"], clean["lon"], strict=True)):
             if (lat is None) != (lon is None):
                 half = "lat" if lat is not None else "lon"
                 reports[half].usable -= 1

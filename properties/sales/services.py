@@ -1,6 +1,7 @@
 """Recording the sales a file holds against the catalogue's properties."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -46,7 +47,7 @@ def sales_import(*, data: SalesFile, source: str = "import", dry_run: bool = Fal
         lookup.update((str(k), pk) for k, pk in
                       Property.objects.filter(**{f"{_LOOKUP[key]}__in": part}).values_list(_LOOKUP[key], "id"))
     sales, lines, seen = [], [], set()
-    for line, row in zip(data.lines, data.rows):
+    for line, row in zip(data.lines, data.rows, strict=True):
         value = str(row.get(key) or "").strip()
         if not value:
             result.skipped.append(SkippedRow(line, "missing_property_key", f"{key} is missing"))
@@ -64,12 +65,12 @@ def sales_import(*, data: SalesFile, source: str = "import", dry_run: bool = Fal
                       "source": source})
         lines.append(line)
     pks = sorted({s["property_id"] for s in sales})
-    existing = set()
+    existing: set[tuple[int, dt.date, int]] = set()
     for i in range(0, len(pks), _CHUNK):
         existing.update(PropertySale.objects.filter(property_id__in=pks[i:i + _CHUNK])
                         .values_list("property_id", "sold_on", "price"))
     fresh = []
-    for sale, line in zip(sales, lines):
+    for sale, line in zip(sales, lines, strict=True):
         if (sale["property_id"], sale["sold_on"], sale["price"]) in existing:
             result.already_recorded += 1
             result.skipped.append(SkippedRow(line, "already_recorded", "this sale is already recorded"))

@@ -34,7 +34,7 @@ def _clean_method(row: table.Param):
 
 
 def _clean_rules(self: forms.Form) -> dict[str, Any]:
-    data = forms.Form.clean(self)
+    data = forms.Form.clean(self) or {}
     failed = set(self.errors)
     for rule in table.rules():
         for field, error in rule(data, failed):

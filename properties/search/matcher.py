@@ -30,7 +30,8 @@ class SearchMatcher:
         self.values: dict[str, Any] = form.cleaned_data
         # A filter whose value is empty (say ``municipality=,``) filters nothing, in SQL as here.
         active = [row for row in table.filter_params() if self.values.get(row.name) not in EMPTY_VALUES]
-        self._checks = tuple(row.predicate(self.values[row.name], self.values) for row in active)
+        # Every filter row has its predicate (the table refuses one without).
+        self._checks = tuple(row.predicate(self.values[row.name], self.values) for row in active if row.predicate)
         self._columns = frozenset(column for row in active for column in row.columns)
 
     def reads(self, column: str) -> bool:

@@ -15,7 +15,7 @@ naming it in ``columns``); the page shows a labelled input for it unless its tem
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +25,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .. import reference
 from ..geo import EARTH_RADIUS_KM, haversine_km
 from ..models import Category
 
-Row = dict[str, Any]
+Row = Mapping[str, Any]
 Predicate = Callable[[Row], bool]
 
 FILTER, OPTION, CONTROL = "filter", "option", "control"
@@ -100,7 +101,7 @@ def whole_number(*, minimum: int = 0, maximum: int = 10**12) -> Callable[[str], 
     return parse
 
 
-def _floats(value: str, count: int, code: str, message: str) -> list[float]:
+def _floats(value: str, count: int, code: str, message: StrOrPromise) -> list[float]:
     try:
         numbers = [float(p) for p in value.split(",")]
     except ValueError:
@@ -116,7 +117,9 @@ def _municipalities(raw: str) -> list[str]:
         found = reference.municipality_numbers_for(item)
         numbers.update(found) if found else unknown.append(item)
     if unknown:
-        raise ValidationError(_("Unknown municipality: %(v)s.") % {"v": ", ".join(unknown)}, code="unknown_municipality")
+        raise ValidationError(
+            _("Unknown municipality: %(v)s.") % {"v": ", ".join(unknown)}, code="unknown_municipality"
+        )
     return sorted(numbers)
 
 
@@ -181,8 +184,10 @@ def _radius(raw: str) -> float:
     except ValueError:
         raise ValidationError(_("Enter a number of kilometres."), code="invalid_number") from None
     if not (math.isfinite(radius) and 0.05 <= radius <= settings.SEARCH_MAX_RADIUS_KM):
-        raise ValidationError(_("The radius must be between 0.05 and %(max)d km.") % {"max": settings.SEARCH_MAX_RADIUS_KM},
-                              code="radius_out_of_range")
+        raise ValidationError(
+            _("The radius must be between 0.05 and %(max)d km.") % {"max": settings.SEARCH_MAX_RADIUS_KM},
+            code="radius_out_of_range",
+        )
     return radius
 
 
@@ -282,7 +287,7 @@ def radius_box(lat: float, lon: float, radius_km: float) -> Q:
     return Q(lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon)
 
 
-def _near_sql(queryset: QuerySet, point: tuple, values: dict) -> QuerySet:
+def _near_sql(queryset: QuerySet, point: tuple[float, float], values: dict) -> QuerySet:
     """Within radius_km of the point; annotates ``distance`` (km), which the distance sort reads."""
     radius = values["radius_km"]
     queryset = queryset.filter(radius_box(*point, radius)).annotate(distance=distance_expression(*point))
@@ -325,7 +330,9 @@ def _point_and_radius(values: dict, failed: set[str]) -> list[tuple[str, Validat
     if values.get("near") is not None and values.get("radius_km") is None and "radius_km" not in failed:
         errors.append(("near", ValidationError(_("near needs radius_km."), code="point_needs_radius")))
     if values.get("sort") == "distance" and values.get("near") is None and "near" not in failed:
-        errors.append(("sort", ValidationError(_("Sorting by distance needs near=lat,lon."), code="distance_needs_point")))
+        errors.append(
+            ("sort", ValidationError(_("Sorting by distance needs near=lat,lon."), code="distance_needs_point"))
+        )
     return errors
 
 

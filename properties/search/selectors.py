@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -41,7 +41,8 @@ def properties_filters_validate(params: Mapping[str, str]) -> Any:
     Returns the bound FilterSet. Raises ValidationError with a stable code per field; unknown
     parameters are refused.
     """
-    filterset = filterset_class()(data=params, queryset=Property.objects.active())
+    # Any mapping will do (a QueryDict keeps repeated keys); the stubs name only dict and QueryDict.
+    filterset = filterset_class()(data=cast(dict[str, Any], params), queryset=Property.objects.active())
     unknown = sorted(set(params) - set(filterset.filters) - table.control_names())
     if unknown:
         raise ValidationError({name: ValidationError(_("Unknown search parameter."), code="unknown_parameter")
@@ -66,8 +67,8 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
         if cursor_sort != sort or not isinstance(last_id, int):
             raise ValueError
     except (signing.BadSignature, ValueError, TypeError):
-        raise ValidationError({"cursor": ValidationError(_("This page link is not valid any more; start the search again."),
-                                                        code="invalid_cursor")}) from None
+        raise ValidationError({"cursor": ValidationError(
+            _("This page link is not valid any more; start the search again."), code="invalid_cursor")}) from None
     return value, last_id
 
 

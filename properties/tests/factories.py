@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import factory
 
@@ -40,7 +40,7 @@ def property_row(rng: random.Random, index: int, municipality_number: str | None
         "year_built": rng.choice([None, rng.randint(1890, 2025), rng.randint(1990, 2000)]),
         "features": rng.sample(reference.FEATURES, rng.randint(0, 4)),
         "upstream_payload": {"test": True, "index": index},
-        "upstream_changed_at": datetime(2025, 1, 1, tzinfo=timezone.utc),
+        "upstream_changed_at": datetime(2025, 1, 1, tzinfo=UTC),
         "source": "demo",
     }
 

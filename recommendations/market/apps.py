@@ -10,4 +10,4 @@ class MarketConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the Celery task in every process (beat and eager mode find it by name).
-        from . import tasks  # noqa: F401
+        from . import tasks  # noqa: F401 - imported to register the Celery tasks

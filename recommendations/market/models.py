@@ -50,8 +50,10 @@ class MarketTrend(models.Model):
         db_table = "recommendations_markettrend"  # created by the recommendations app, kept on the move
         ordering = ["source", "region_code", "dwelling_type", "metric", "period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "metric", "region_kind", "region_code", "dwelling_type", "period"],
-                                    name="markettrend_unique"),
+            models.UniqueConstraint(
+                fields=["source", "metric", "region_kind", "region_code", "dwelling_type", "period"],
+                name="markettrend_unique",
+            ),
         ]
         indexes = [models.Index(fields=["region_kind", "region_code", "period_start"], name="markettrend_region")]
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import overload
 
 import numpy as np
 
 AREA_BUCKET_BASE = math.log(1.25)  # comparables: areas within a factor 1.25 share a bucket
 
 
-def area_bucket(area) -> np.ndarray | int:
+@overload
+def area_bucket(area: np.ndarray) -> np.ndarray: ...
+@overload
+def area_bucket(area: float) -> int: ...
+def area_bucket(area: np.ndarray | float) -> np.ndarray | int:
     if isinstance(area, np.ndarray):
         return np.floor(np.log(np.maximum(area, 1)) / AREA_BUCKET_BASE).astype(np.int16)
     return int(math.floor(math.log(max(area, 1)) / AREA_BUCKET_BASE))

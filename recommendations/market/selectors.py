@@ -66,9 +66,11 @@ def _yearly_change(points: list[MarketTrend], *, weighted: bool) -> tuple[float,
         return (last.value / before.value - 1, last.period) if before and before.value else None
     if len(quarterly) < 6:
         return None
-    last = quarterly[-1].period_start
-    recent = [p for p in quarterly if (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 12]
-    older = [p for p in quarterly if 12 <= (last.year * 12 + last.month) - (p.period_start.year * 12 + p.period_start.month) < 24]
+    end = quarterly[-1].period_start
+    recent = [p for p in quarterly
+              if (end.year * 12 + end.month) - (p.period_start.year * 12 + p.period_start.month) < 12]
+    older = [p for p in quarterly
+             if 12 <= (end.year * 12 + end.month) - (p.period_start.year * 12 + p.period_start.month) < 24]
     if len(recent) < 3 or len(older) < 3:
         return None
 
@@ -94,7 +96,8 @@ def _momentum_build() -> Momentum:
             changes[(source, kind, code)] = Change(round(found[0], 4), points[0].region_name, source, found[1])
     # Most specific first, official before ours: SSB region or municipality, our municipality, our county, Norway.
     for number, muni in reference.municipalities().items():
-        candidates = [c for (s, k, code), c in changes.items() if s == TrendSource.SSB and k != "country"
+        candidates: list[Change | None] = [c for (s, k, code), c in changes.items()
+                                           if s == TrendSource.SSB and k != "country"
                       and number in next(g for g in groups[(s, k, code)]).municipality_numbers]
         candidates += [changes.get((TrendSource.PLATFORM, "municipality", number)),
                        changes.get((TrendSource.PLATFORM, "county", muni.county_number))]
@@ -153,16 +156,21 @@ def region_from_query(value: str | None) -> Region:
 def trends_for_region(*, region: Region) -> dict:
     """Every series that describes the region, with its yearly change."""
     if region.kind == "municipality":
-        ssb_rows = [r for r in MarketTrend.objects.filter(source=TrendSource.SSB, region_kind__in=["ssb_region", "municipality"])
-                    if region.code in r.municipality_numbers or (r.region_kind == "municipality" and r.region_code == region.code)]
-        own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="municipality", region_code=region.code)
+        ssb_rows = [r for r in MarketTrend.objects.filter(source=TrendSource.SSB,
+                                                          region_kind__in=["ssb_region", "municipality"])
+                    if region.code in r.municipality_numbers
+                    or (r.region_kind == "municipality" and r.region_code == region.code)]
+        own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="municipality",
+                                         region_code=region.code)
         change = momentum().for_municipality(region.code)
     elif region.kind == "county":
         ssb_rows = list(MarketTrend.objects.filter(source=TrendSource.SSB, region_kind="country"))
         own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="county", region_code=region.code)
         own_rows = [r for r in own if r.dwelling_type == "all" and r.metric == TrendMetric.PRICE_M2]
         found = _yearly_change(own_rows, weighted=True)
-        change = Change(round(found[0], 4), region.name, TrendSource.PLATFORM, found[1]) if found else momentum().national
+        change = (
+            Change(round(found[0], 4), region.name, TrendSource.PLATFORM, found[1]) if found else momentum().national
+        )
     else:
         ssb_rows = list(MarketTrend.objects.filter(source=TrendSource.SSB, region_kind="country"))
         own = MarketTrend.objects.filter(source=TrendSource.PLATFORM, region_kind="country")
@@ -178,7 +186,7 @@ def feature_shares_build() -> dict[str, tuple[float, ...]]:
     sums = ", ".join(f"SUM(CASE WHEN (feature_mask & {bit}) <> 0 THEN 1 ELSE 0 END)"
                      for bit in reference.FEATURE_BITS.values())
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT category, COUNT(*), {sums} FROM {table} WHERE retired_at IS NULL GROUP BY category")  # noqa: S608
+        cursor.execute(f"SELECT category, COUNT(*), {sums} FROM {table} WHERE retired_at IS NULL GROUP BY category")
         rows = cursor.fetchall()
     return {row[0]: tuple(float(x) / row[1] for x in row[2:]) for row in rows if row[1]}
 

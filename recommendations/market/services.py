@@ -52,9 +52,10 @@ def _platform_rows(now) -> list[MarketTrend]:
     if not rows:
         return []
     muni, county, cat, sold, price, area = (np.array(col) for col in zip(*rows, strict=True))
-    index_rows = platform.sales_index(municipality=muni.astype(str), county=county.astype(str), category=cat.astype(str),
-                                      sold_on=sold.astype("datetime64[D]"), price=price.astype(float),
-                                      area=area.astype(float), min_sales=settings.MARKET_MIN_SALES)
+    index_rows = platform.sales_index(municipality=muni.astype(str), county=county.astype(str),
+                                      category=cat.astype(str), sold_on=sold.astype("datetime64[D]"),
+                                      price=price.astype(float), area=area.astype(float),
+                                      min_sales=settings.MARKET_MIN_SALES)
     out = []
     for r in index_rows:
         kind, code = r["region_kind"], r["region_code"]

@@ -83,7 +83,9 @@ def fetch(table: TableQuery, *, base_url: str | None = None, use_cache: bool = T
         parse(dataset)  # refuse anything we cannot read before caching it
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         stale = cache.get(key + ":last")
-        logger.warning("ssb table %s unavailable (%s); using %s", table.table, exc, "stale copy" if stale else "recording")
+        logger.warning(
+            "ssb table %s unavailable (%s); using %s", table.table, exc, "stale copy" if stale else "recording"
+        )
         if stale is not None:
             return Fetched(stale, "stale-cache")
         return Fetched(recorded(table), "recorded")
@@ -101,7 +103,11 @@ def parse(dataset: dict) -> list[dict]:
     for dim_id, size in zip(ids, sizes, strict=True):
         category = dataset["dimension"][dim_id]["category"]
         index = category.get("index")
-        codes = (sorted(index, key=index.get) if isinstance(index, dict) else list(index)) if index else list(category["label"])
+        codes = (
+            (sorted(index, key=lambda code: index[code]) if isinstance(index, dict) else list(index))
+            if index
+            else list(category["label"])
+        )
         if len(codes) != size:
             raise ValueError(f"dimension {dim_id}: {len(codes)} codes for size {size}")
         labels = category.get("label", {})
@@ -148,5 +154,10 @@ def ssb_region(code: str, label: str) -> tuple[str, str, str, list[str]]:
         return "ssb_region", f"ssb-{code}", label, numbers
     county = reference.county_number_for(label)
     if county:
-        return "county", county, reference.counties()[county].name, list(regions.county_region(county).municipality_numbers)
+        return (
+            "county",
+            county,
+            reference.counties()[county].name,
+            list(regions.county_region(county).municipality_numbers),
+        )
     return "ssb_region", f"ssb-{code}", label, []

@@ -8,6 +8,8 @@ from __future__ import annotations
 from celery import shared_task
 from celery.schedules import crontab
 
+from . import services
+
 # Periodic jobs (epty/celery.py builds beat's table from every app's SCHEDULE).
 SCHEDULE = {
     "recommendations.market_trends_refresh": {
@@ -16,8 +18,6 @@ SCHEDULE = {
         "schedule": lambda s: crontab(minute=15, hour=s.MARKET_TRENDS_REFRESH_HOUR),
     },
 }
-
-from . import services
 
 
 @shared_task(name="recommendations.trends.tasks.market_trends_refresh_task",

@@ -64,7 +64,9 @@ class Recommendation:
 
 
 def _category_noun(category: str) -> str:
-    return {"cabin": _("cabins"), "residential": _("homes"), "commercial": _("commercial properties")}.get(category, category)
+    return {"cabin": _("cabins"), "residential": _("homes"), "commercial": _("commercial properties")}.get(
+        category, category
+    )
 
 
 def _hard_filter(prefs: Preferences, tolerance: float) -> Q:
@@ -84,8 +86,9 @@ def _personal_scopes(prefs: Preferences, profile: Profile) -> tuple[list[Q], flo
     narrow, centre = Q(), None
     if not prefs.property_type and profile.top_category and profile.category_share[profile.top_category] >= 0.6:
         narrow &= Q(category=profile.top_category)
-    if prefs.budget_min is None and prefs.budget_max is None and profile.log_price is not None:
-        low, high = profile.price_window()
+    window = profile.price_window()  # None when the saves and searches say nothing of price
+    if prefs.budget_min is None and prefs.budget_max is None and profile.log_price is not None and window:
+        low, high = window
         narrow &= Q(estimate__gte=low, estimate__lte=high)
         centre = math.exp(profile.log_price[0])
     top = sorted(profile.municipality_weight.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PERSONAL_PLACES]
@@ -210,6 +213,8 @@ def learned_amenity_mask(profile: Profile | None, category_shares: dict[str, tup
     if offer is None:
         return 0
     share = profile.feature_share
+    if share is None:
+        return 0
     mask = 0
     for j, name in enumerate(reference.FEATURES):
         if share[j] >= 0.5 and share[j] >= 2 * offer[j]:
@@ -298,7 +303,7 @@ def value_ratios(*, cols: dict, estimate: np.ndarray, area: np.ndarray, feats: n
     if ok.sum() < 2:
         return np.expm1(log_ratio)
     idx = np.flatnonzero(ok)
-    keys = {}
+    keys: dict[tuple, int] = {}
     gid = np.array([keys.setdefault(groups[i], len(keys)) for i in idx])
     counts = np.bincount(gid)
     x, y = feats[idx], log_ratio[idx]
@@ -432,9 +437,13 @@ def reasons_for(*, i: int, row: dict, prefs: Preferences, profile: Profile | Non
         if abs(change.value) < 0.005:
             reasons.append(_("prices in %(r)s flat over a year") % {"r": change.region_name})
         elif change.value > 0:
-            reasons.append(_("prices in %(r)s up %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)})
+            reasons.append(
+                _("prices in %(r)s up %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)}
+            )
         else:
-            reasons.append(_("prices in %(r)s down %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)})
+            reasons.append(
+                _("prices in %(r)s down %(p)d%% in a year") % {"r": change.region_name, "p": _pct(change.value)}
+            )
     ratio = facts["value_ratio"][i]
     if not np.isnan(ratio) and abs(ratio) >= 0.02:
         noun = _category_noun(row["category"])
@@ -446,8 +455,12 @@ def reasons_for(*, i: int, row: dict, prefs: Preferences, profile: Profile | Non
         # Facts about the user's own behaviour, stated only when they hold for this property.
         saved_here = profile.saved_municipalities.get(row["municipality_number"], 0)
         if saved_here:
-            reasons.append(ngettext("in %(m)s, where you saved %(n)d property", "in %(m)s, where you saved %(n)d properties",
-                                    saved_here) % {"m": row["municipality_name"], "n": saved_here})
+            reasons.append(
+                ngettext(
+                    "in %(m)s, where you saved %(n)d property", "in %(m)s, where you saved %(n)d properties", saved_here
+                )
+                % {"m": row["municipality_name"], "n": saved_here}
+            )
         elif row["municipality_number"] in profile.searched_municipalities:
             reasons.append(_("in %(m)s, where you searched") % {"m": row["municipality_name"]})
         if facts["personal_cat"][i] >= 0.5 and any(s.category == row["category"] for s in profile.saved):
@@ -455,7 +468,9 @@ def reasons_for(*, i: int, row: dict, prefs: Preferences, profile: Profile | Non
         liked = [name for j, name in enumerate(reference.FEATURES)
                  if facts["liked_features"][j] and name in row["features"] and name not in prefs.amenities]
         if liked and profile.saved:
-            reasons.append(_("%(a)s, like most properties you saved") % {"a": _join([a.replace("_", " ") for a in liked])})
+            reasons.append(
+                _("%(a)s, like most properties you saved") % {"a": _join([a.replace("_", " ") for a in liked])}
+            )
     return reasons
 
 

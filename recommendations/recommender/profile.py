@@ -12,7 +12,7 @@ depends on what is on offer, so the engine works that out against its candidates
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -127,7 +127,10 @@ def _saturate(evidence: dict[str, float]) -> dict[str, float]:
 def profile_build(*, saved: list[SavedFacts], searches: list[dict]) -> Profile:
     """Evidence from saves (1 each) and searches (0.5 each, newer first count a little more)."""
     profile = Profile(saved=saved, searches=searches)
-    muni, county, cats = Counter(), Counter(), Counter()
+    # Evidence weights (saves count 1, searches less): floats, so not Counters.
+    muni: defaultdict[str, float] = defaultdict(float)
+    county: defaultdict[str, float] = defaultdict(float)
+    cats: defaultdict[str, float] = defaultdict(float)
     prices: list[tuple[float, float]] = []  # (log price, weight)
     areas = []
     for s in saved:
@@ -169,7 +172,7 @@ def profile_build(*, saved: list[SavedFacts], searches: list[dict]) -> Profile:
     if cats:
         total = sum(cats.values())
         profile.category_share = {k: v / total for k, v in cats.items()}
-        profile.top_category = cats.most_common(1)[0][0]
+        profile.top_category = max(cats.items(), key=lambda item: item[1])[0]  # the first of equals
     if prices:
         values = np.array([p for p, _w in prices])
         weights = np.array([w for _p, w in prices])

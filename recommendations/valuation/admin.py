@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from epty.errors import ApplicationError
 
 from . import services
-from .report import report_context
 from .models import ValuationModelVersion
+from .report import report_context
 
 
 @admin.register(ValuationModelVersion)
@@ -60,7 +60,9 @@ class ValuationModelVersionAdmin(admin.ModelAdmin):
     def report_link(self, obj):
         if not obj.pk:
             return "–"
-        return format_html('<a href="{}">report</a>', reverse("admin:valuation_valuationmodelversion_report", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">report</a>', reverse("admin:valuation_valuationmodelversion_report", args=[obj.pk])
+        )
 
     def get_urls(self):
         return [path("<int:pk>/report/", self.admin_site.admin_view(self.report_view),

@@ -11,4 +11,4 @@ class ValuationConfig(AppConfig):
     def ready(self) -> None:
         # Registers the Celery tasks in every process, so services can enqueue them by name
         # (and eager mode finds them) without importing the task module.
-        from . import tasks  # noqa: F401
+        from . import tasks  # noqa: F401 - imported to register the Celery tasks

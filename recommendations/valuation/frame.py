@@ -1,6 +1,6 @@
 """A column table of sales or properties for the valuation model: plain numpy arrays, no pandas.
 
-Every source (the database, a CSV file, the demo generator's arrays) is turned into a
+Every source (the database, a CSV file, the demo generator's arrays: ``standins.valuation``) is turned into a
 :class:`Frame` with the same standard columns, so training, evaluation and prediction run
 the same code whatever the data came from. Missing values are NaN (numbers) or "" (text).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class Frame:
     true_value: np.ndarray | None = None  # synthetic data only
     names: np.ndarray | None = None  # display names of the municipality (explanations)
 
-    def take(self, idx: np.ndarray) -> "Frame":
+    def take(self, idx: np.ndarray) -> Frame:
         return Frame(
             n=len(idx), price=self.price[idx], sold_day=self.sold_day[idx],
             num={k: v[idx] for k, v in self.num.items()}, text={k: v[idx] for k, v in self.text.items()},
@@ -53,7 +54,7 @@ class Frame:
             names=None if self.names is None else self.names[idx],
         )
 
-    def copy(self) -> "Frame":
+    def copy(self) -> Frame:
         return self.take(np.arange(self.n))
 
     @property
@@ -63,7 +64,7 @@ class Frame:
     def summary(self) -> dict:
         """What the training data looked like (stored with the model version)."""
         days = self.sold_day[np.isfinite(self.sold_day)]
-        out = {"rows": int(self.n)}
+        out: dict[str, Any] = {"rows": int(self.n)}
         if len(days):
             out["first_sale"] = day_to_date(days.min()).isoformat()
             out["last_sale"] = day_to_date(days.max()).isoformat()
@@ -71,7 +72,7 @@ class Frame:
         if len(prices):
             out["median_price"] = float(np.median(prices))
         cats, counts = np.unique(self.text["category"], return_counts=True)
-        out["categories"] = {str(c or "(none)"): int(k) for c, k in zip(cats, counts)}
+        out["categories"] = {str(c or "(none)"): int(k) for c, k in zip(cats, counts, strict=True)}
         out["missing_share"] = {k: round(float(np.mean(~np.isfinite(v))), 4) for k, v in self.num.items()}
         if self.extra_num or self.extra_text:
             out["extra_features"] = sorted([*self.extra_num, *self.extra_text])
@@ -94,8 +95,8 @@ def tags_from_mask(mask: np.ndarray) -> np.ndarray:
 def from_property_rows(rows: list[tuple], *, price=None, sold_day=None, true_value=None) -> Frame:
     """Rows of PROPERTY_COLUMNS (see selectors) → Frame."""
     n = len(rows)
-    cols = list(zip(*rows)) if n else [()] * len(PROPERTY_COLUMNS)
-    get = dict(zip(PROPERTY_COLUMNS, cols))
+    cols = list(zip(*rows, strict=True)) if n else [()] * len(PROPERTY_COLUMNS)
+    get = dict(zip(PROPERTY_COLUMNS, cols, strict=True))
 
     def floats(name):
         return np.array([np.nan if v is None else float(v) for v in get[name]], float) if n else np.zeros(0)
@@ -125,38 +126,6 @@ PROPERTY_COLUMNS = (
     "id", "category", "building_type_code", "usable_area", "plot_area", "rooms", "bedrooms", "floors",
     "year_built", "lat", "lon", "municipality_number", "municipality_name", "county_number", "feature_mask",
 )
-
-
-def from_demo_arrays(chunks) -> Frame:
-    """Sales of `standins.demo.generate_arrays` chunks as a Frame (no database; used by the bench)."""
-    from standins import demo
-
-    geo = demo._geo()
-    munis = reference.municipalities()
-    parts = []
-    for a in chunks:
-        r = a.sale_row
-
-        def col(x, none_below=None):
-            v = x[r].astype(float)
-            if none_below is not None:
-                v[v < none_below] = np.nan
-            return v
-
-        muni_numbers = np.array(geo.numbers, dtype=object)[a.muni[r]]
-        parts.append(Frame(
-            n=len(r), price=a.sale_price.astype(float),
-            sold_day=(a.sale_day + day_number(demo.FIRST_SALE_DAY)).astype(float),
-            num={"usable_area": col(a.usable_area), "plot_area": col(a.plot_area, 0), "rooms": col(a.rooms, 0),
-                 "bedrooms": col(a.bedrooms, 0), "floors": col(a.floors), "year_built": col(a.year_built),
-                 "lat": col(a.lat), "lon": col(a.lon), "building_type": col(a.building_type)},
-            text={"category": np.array(demo.CATEGORIES, dtype=object)[a.category[r]],
-                  "municipality": muni_numbers,
-                  "county": np.array([munis[m].county_number for m in muni_numbers], dtype=object)},
-            tags=a.features[r], true_value=a.sale_true_value.astype(float),
-            names=np.array(geo.names, dtype=object)[a.muni[r]],
-        ))
-    return concat(parts)
 
 
 def concat(parts: list[Frame]) -> Frame:

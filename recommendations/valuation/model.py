@@ -25,13 +25,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import lsqr
 from threadpoolctl import threadpool_limits
 
-from .frame import TAGS, Frame
+from .frame import Frame
 
 AGE_EDGES = np.array([0, 5, 10, 20, 30, 40, 50, 60, 80, 100, 130])
 LEVEL_SHRINK = {"county": 30.0, "municipality": 20.0, "cell": 10.0}
@@ -83,7 +84,7 @@ class Levels:
     cell: dict = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, county: np.ndarray, muni: np.ndarray, cell: np.ndarray, r: np.ndarray) -> "Levels":
+    def fit(cls, county: np.ndarray, muni: np.ndarray, cell: np.ndarray, r: np.ndarray) -> Levels:
         lv = cls()
         lv.county = _group_sums(county, r)
         lv.municipality = _group_sums(muni, r)
@@ -146,9 +147,10 @@ class Encoded:
     extra: np.ndarray  # (n, k) floats; categorical extras as codes
     quarter: np.ndarray
 
-    def take(self, idx) -> "Encoded":
-        return Encoded(**{k: (v[idx] if not isinstance(v, dict) else {a: b[idx] for a, b in v.items()})
-                          for k, v in self.__dict__.items()})
+    def take(self, idx) -> Encoded:
+        taken: dict[str, Any] = {k: (v[idx] if not isinstance(v, dict) else {a: b[idx] for a, b in v.items()})
+                                 for k, v in self.__dict__.items()}
+        return Encoded(**taken)
 
 
 class Valuer:
@@ -209,7 +211,9 @@ class Valuer:
         return out
 
     def encode(self, f: Frame) -> Encoded:
-        btype_text = np.array([("" if not np.isfinite(v) else str(int(v))) for v in f.num["building_type"]], dtype=object)
+        btype_text = np.array(
+            [("" if not np.isfinite(v) else str(int(v))) for v in f.num["building_type"]], dtype=object
+        )
         muni = self.muni_vocab.encode(f.text["municipality"])
         county = self.county_vocab.encode(f.text["county"])
         county_key = np.where(county > 0, county, -1)
@@ -285,7 +289,7 @@ class Valuer:
 
     # --- fitting ----------------------------------------------------------------------------------
 
-    def fit(self, f: Frame) -> "Valuer":
+    def fit(self, f: Frame) -> Valuer:
         started = time.monotonic()
         order = np.argsort(f.sold_day, kind="stable")
         f = f.take(order)
@@ -319,7 +323,10 @@ class Valuer:
         coef = lsqr(X, y - self.y_mean, damp=1.0, atol=1e-8, btol=1e-8, iter_lim=3000)[0]
         self.prop_coef = coef[:n_prop]
         self.timings["hedonic"] = time.monotonic() - started
-        time_part = X[:, X.shape[1] - self.n_quarters * (1 + len(self.index_areas)):] @ coef[X.shape[1] - self.n_quarters * (1 + len(self.index_areas)):]
+        time_part = (
+            X[:, X.shape[1] - self.n_quarters * (1 + len(self.index_areas)) :]
+            @ coef[X.shape[1] - self.n_quarters * (1 + len(self.index_areas)) :]
+        )
         base = self._baseline(e)
         r = y - time_part - base  # location + noise
 
@@ -331,7 +338,7 @@ class Valuer:
 
         # 4. Market index from the same baseline.
         full_levels = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
-        self.index = {}
+        self.index: dict[tuple[int, int], float] = {}  # (area, quarter) → log index
         self._index_add(e, y - base - full_levels[:, 2])
         deflated = y - self._index_lookup(e.area, e.quarter, lag=False)
 
@@ -356,7 +363,7 @@ class Valuer:
         self.boosting_rows = int(len(rows))
         self.timings["boosting"] = time.monotonic() - t0
         resid = target - self.gbm.predict(M)
-        self.forest = Forest(self.gbm)
+        self.forest: Forest | None = Forest(self.gbm)
         check = M[:200]
         mine = self.forest.predict(np.asarray(self.gbm._preprocess_X(check, reset=False), float))
         if not np.allclose(mine, self.gbm.predict(check), atol=1e-9):
@@ -367,7 +374,8 @@ class Valuer:
         self.index_extend(cal_f)
         log_pred = self.predict_log(cal_f, lag=True)
         err = np.log(cal_f.price) - log_pred
-        self.interval = {"*": (float(np.quantile(err, 0.10)), float(np.quantile(err, 0.90)))}
+        self.interval: dict[str | int, tuple[float, float]] = {
+            "*": (float(np.quantile(err, 0.10)), float(np.quantile(err, 0.90)))}
         cal_cat = self.cat_vocab.encode(cal_f.text["category"])
         for code in np.unique(cal_cat):
             if (cal_cat == code).sum() >= MIN_CALIBRATION_ROWS:
@@ -446,7 +454,7 @@ class Valuer:
         pos = np.searchsorted(known, target, side="right") - 1
         pos = np.clip(pos, 0, len(known) - 1)
         use = known[pos]
-        for a, qq in set(zip(area.tolist(), use.tolist())):
+        for a, qq in set(zip(area.tolist(), use.tolist(), strict=True)):
             sel = (area == a) & (use == qq)
             out[sel] = self.index.get((a, qq), self.index.get((0, qq), 0.0))
         return out
@@ -483,7 +491,9 @@ class Valuer:
         hi = np.array([self.interval.get(int(c), self.interval["*"])[1] for c in cat])
         return lo, hi
 
-    def predict(self, f: Frame, *, lag: bool = False, at_today: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def predict(
+        self, f: Frame, *, lag: bool = False, at_today: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(estimate, low, high) in the price unit; the 10th–90th percentile interval."""
         log_pred = self.predict_log(f, lag=lag, at_today=at_today)
         lo, hi = self.interval_for(f)
@@ -544,9 +554,10 @@ class Valuer:
             if "other" in off and x.extra.shape[1]:
                 x.extra[0] = ref["extra"]
             rows.append(x)
-        batch = Encoded(**{k: (np.concatenate([getattr(r, k) for r in rows]) if k != "num" else
-                               {a: np.concatenate([r.num[a] for r in rows]) for a in rows[0].num})
-                           for k in rows[0].__dict__})
+        stacked: dict[str, Any] = {k: (np.concatenate([getattr(r, k) for r in rows]) if k != "num" else
+                                       {a: np.concatenate([r.num[a] for r in rows]) for a in rows[0].num})
+                                   for k in rows[0].__dict__}
+        batch = Encoded(**stacked)
         values = self._predict_encoded(batch, lag=False, at_today=True)
         from math import factorial
 

@@ -17,8 +17,11 @@ class ValuationModelVersion(models.Model):
     evaluation_artifact_name = models.CharField(max_length=100, blank=True,
                                                 help_text="The same model trained on the older sales only (hold-out).")
     evaluation_artifact_sha256 = models.CharField(max_length=64, blank=True)
-    metrics = models.JSONField(default=dict, blank=True,
-                               help_text="Hold-out figures: overall, per category and county, noise floor, plot sample.")
+    metrics = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Hold-out figures: overall, per category and county, noise floor, plot sample.",
+    )
     training_summary = models.JSONField(default=dict, blank=True)
     features = models.JSONField(default=list, blank=True)
     params = models.JSONField(default=dict, blank=True)

@@ -44,7 +44,7 @@ def metrics_text(metrics: dict) -> str:
 
 def scatter_svg(actual: list[float], predicted: list[float], *, size: int = 360) -> str:
     """Predicted vs actual on log axes, with the diagonal."""
-    pairs = [(a, p) for a, p in zip(actual, predicted) if a and p and a > 0 and p > 0]
+    pairs = [(a, p) for a, p in zip(actual, predicted, strict=True) if a and p and a > 0 and p > 0]
     if not pairs:
         return ""
     logs = [math.log10(v) for pair in pairs for v in pair]
@@ -86,10 +86,13 @@ def bars_svg(items: list[tuple[str, float]], *, unit: str = "%", reference_value
         y = i * row + 4
         parts.append(f'<text x="{left - 6}" y="{y + 12}" font-size="11" text-anchor="end">{label}</text>'
                      f'<rect x="{left}" y="{y}" width="{max(value, 0) * scale:.1f}" height="{row - 5}" fill="#468"/>'
-                     f'<text x="{left + max(value, 0) * scale + 4:.1f}" y="{y + 12}" font-size="11">{value:g}{unit}</text>')
+                     f'<text x="{left + max(value, 0) * scale + 4:.1f}" y="{y + 12}" font-size="11">'
+                     f'{value:g}{unit}</text>')
     if reference_value is not None:
         x = left + reference_value * scale
-        parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 20}" stroke="#c33" stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 20}" stroke="#c33" stroke-dasharray="4 3"/>'
+        )
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
             f'{"".join(parts)}</svg>')
 

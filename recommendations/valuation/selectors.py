@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import F, Window
 from django.db.models.functions import Mod, RowNumber
 
-from properties.models import Property, PropertySale
 from properties.geo import haversine_km
+from properties.models import Property, PropertySale
 
 from .artifacts import valuation_model_for
 from .frame import PROPERTY_COLUMNS, Frame, concat, day_number, from_property_rows
@@ -30,8 +30,11 @@ def sales_frame(*, chunk: int = 100_000) -> Frame:
     parts = []
     last_id = 0
     while True:
-        rows = list(PropertySale.objects.filter(id__gt=last_id).order_by("id")
-                    .values_list("id", "sold_on", "price", "true_value", *SALE_PROPERTY_COLUMNS[1:], "property_id")[:chunk])
+        rows = list(
+            PropertySale.objects.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", "sold_on", "price", "true_value", *SALE_PROPERTY_COLUMNS[1:], "property_id")[:chunk]
+        )
         if not rows:
             break
         last_id = rows[-1][0]
@@ -49,7 +52,7 @@ def property_id_slices(*, size: int) -> list[tuple[int, int]]:
     """Half-open id ranges [low, high) covering every active property, about `size` properties each."""
     starts = list(Property.objects.active().annotate(row=Window(RowNumber(), order_by=F("id").asc()))
                   .annotate(slot=Mod(F("row") - 1, size)).filter(slot=0).order_by("id").values_list("id", flat=True))
-    return list(zip(starts, [*starts[1:], None]))
+    return list(zip(starts, [*starts[1:], None], strict=True))
 
 
 def property_frame_between(*, low: int, high: int | None) -> tuple[list[int], Frame]:
@@ -101,6 +104,8 @@ def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = Non
             break
     scored = []
     for sid, pid, sold_on, price, area, lat, lon in candidates:
+        if lat is None or lon is None:  # the box filter already left these out
+            continue
         distance = haversine_km(prop.lat, prop.lon, lat, lon)
         if distance > 50.0:
             continue
@@ -108,7 +113,8 @@ def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = Non
         age_years = (today - sold_on).days / 365.0
         scored.append((distance / 2.0 + size * 4.0 + age_years * 0.3, sid, pid, sold_on, price, area, distance))
     scored.sort(key=lambda item: (item[0], item[1]))
-    best, seen = [], set()
+    best: list[tuple] = []
+    seen: set[int] = set()
     for item in scored:  # one sale per property: its most comparable (usually its latest)
         if item[2] not in seen and len(best) < limit:
             seen.add(item[2])
@@ -162,7 +168,9 @@ def _group_detail(group: str, prop: Property) -> str:
         return f"built {prop.year_built}" if prop.year_built else "year built unknown"
     if group == "features":
         tags = [t.replace("_", " ") for t in (prop.features or [])]
-        missing = [t.replace("_", " ") for t in ("road_access", "electricity", "water") if t not in (prop.features or [])]
+        missing = [
+            t.replace("_", " ") for t in ("road_access", "electricity", "water") if t not in (prop.features or [])
+        ]
         present = [t for t in tags if t not in ("road access", "electricity", "water")]
         parts = present[:4] + [f"no {m}" for m in missing]
         return ", ".join(parts) if parts else "standard"

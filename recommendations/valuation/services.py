@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from celery import current_app
@@ -52,7 +53,7 @@ def valuation_score(*, model: Valuer, test: Frame) -> dict:
     est, low, high = model.predict(test, lag=True)
     county = test.text["county"]
     category = test.text["category"]
-    out = {
+    out: dict[str, Any] = {
         "overall": accuracy(test.price, est, low, high),
         "by_category": grouped(category, test.price, est, low, high),
         "by_county": grouped(county, test.price, est, low, high),
@@ -179,8 +180,10 @@ def valuation_version_activate(*, version: ValuationModelVersion, enqueue: bool 
 def valuation_version_rollback(*, enqueue: bool = True) -> ValuationModelVersion:
     """Re-activate the version that was active before the current one."""
     current = selectors.valuation_version_active()
-    previous = (ValuationModelVersion.objects.filter(activated_at__isnull=False, is_active=False)
-                .exclude(pk=getattr(current, "pk", None)).order_by("-activated_at").first())
+    earlier = ValuationModelVersion.objects.filter(activated_at__isnull=False, is_active=False)
+    if current is not None:
+        earlier = earlier.exclude(pk=current.pk)
+    previous = earlier.order_by("-activated_at").first()
     if previous is None:
         raise NoPreviousVersion("There is no earlier active version to roll back to.")
     return valuation_version_activate(version=previous, enqueue=enqueue)
@@ -219,7 +222,7 @@ def valuation_estimates_write(*, version_id: int, batch_size: int | None = None,
                 return
             est, low, high = model.predict(frame, at_today=True)
             rows = [(pid, int(round(e, -3)), int(round(lo, -3)), int(round(hi, -3)))
-                    for pid, e, lo, hi in zip(ids, est.tolist(), low.tolist(), high.tolist())]
+                    for pid, e, lo, hi in zip(ids, est.tolist(), low.tolist(), high.tolist(), strict=True)]
             n = property_estimates_set(estimates=[(pid, e, min(lo, e), max(hi, e)) for pid, e, lo, hi in rows],
                                        source=version.label, batch_size=len(rows))
             with counter:

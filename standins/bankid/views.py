@@ -52,7 +52,9 @@ def _private_key() -> rsa.RSAPrivateKey:
                                 serialization.NoEncryption()).decode()
         if not cache.add(KEY_CACHE, pem, timeout=None):
             pem = cache.get(KEY_CACHE)
-    return serialization.load_pem_private_key(pem.encode(), password=None)
+    loaded = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(loaded, rsa.RSAPrivateKey)  # the key this module generated
+    return loaded
 
 
 def _public_jwk(key: rsa.RSAPrivateKey) -> dict:
@@ -178,9 +180,12 @@ def token(request):
     if not verifier or not hmac.compare_digest(challenge, grant["challenge"]):
         return _token_error("invalid_grant")
     person = by_altsub(grant["altsub"])
+    if person is None:
+        return _token_error("invalid_grant")
     now = int(time.time())
     claims = {
-        "iss": _issuer(request), "aud": client_id, "sub": secrets.token_hex(16), "iat": now, "exp": now + TOKEN_LIFETIME,
+        "iss": _issuer(request), "aud": client_id, "sub": secrets.token_hex(16), "iat": now,
+        "exp": now + TOKEN_LIFETIME,
         "auth_time": now, "nonce": grant["nonce"], "acr": grant["acr"], "amr": ["BID"],
         "bankid_altsub": person["bankid_altsub"],
     }

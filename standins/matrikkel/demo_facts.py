@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from standins import demo
 from properties.models import FactSource, Property
 from properties.services import property_estimates_set, property_facts_set_many, property_sales_record_many
+from standins import demo
 
 from .dataset import Dataset, external_id
 

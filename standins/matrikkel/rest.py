@@ -148,7 +148,7 @@ class OpenData:
  <subtitle>CSV-format</subtitle>
  <title>Matrikkelen - Adresse</title>
  <updated>{max((f.updated for f in self.files), default="2025-06-12T09:03:43")}Z</updated>{''.join(entries)}
-</feed>""").encode("utf-8")
+</feed>""").encode()
 
     def file(self, name: str) -> OpenDataFile | None:
         return next((f for f in self.files if f"{f.file_name}_CSV.zip" == name), None)
@@ -226,7 +226,7 @@ class _Index:
 class RestRoutes:
     """Kartverket's open REST APIs (adresser, eiendom, kommuneinfo) and the download feed, in their real shapes."""
 
-    def __init__(self, server: "StandinServer", open_data: OpenData | None = None):
+    def __init__(self, server: StandinServer, open_data: OpenData | None = None):
         self.server = server
         self.data = server.dataset
         self.open_data = open_data or OpenData()

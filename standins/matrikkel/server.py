@@ -80,7 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     @property
-    def standin(self) -> "StandinServer":
+    def standin(self) -> StandinServer:
         return self.server.standin  # type: ignore[attr-defined]
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
@@ -214,7 +214,7 @@ def _truncate_bubbles(payload: bytes) -> bytes:
 
 class StandinServer:
     def __init__(self, dataset: Dataset, *, port: int = 0, credentials: tuple[str, str] | None = None,
-                 record: bool = False, open_data: "rest.OpenData | None" = None):
+                 record: bool = False, open_data: rest.OpenData | None = None):
         self.dataset = dataset
         self.credentials = credentials
         self.faults = Faults()
@@ -249,7 +249,7 @@ class StandinServer:
     def soap_base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{SOAP_PREFIX}"
 
-    def start(self) -> "StandinServer":
+    def start(self) -> StandinServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="matrikkel-standin", daemon=True)
         self._thread.start()
         return self

@@ -2,6 +2,8 @@
 another user's object is a 404."""
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import GenericAPIView
@@ -9,6 +11,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.api.serializers import ErrorSerializer
+from accounts.models import User
 
 from .. import selectors, services
 from ..models import Collection, SavedProperty
@@ -54,8 +57,9 @@ class CollectionListCreateApi(_Authenticated):
     pagination_class = NameFirst
 
     def get_queryset(self):
-        services.collection_default_get(user=self.request.user)
-        return selectors.collections_for(user=self.request.user)
+        user = cast(User, self.request.user)  # IsAuthenticated: never anonymous here
+        services.collection_default_get(user=user)
+        return selectors.collections_for(user=user)
 
     @extend_schema(operation_id="collections_list", tags=["collections"], summary="My collections",
                    responses={200: CollectionOutputSerializer(many=True), 401: ErrorSerializer})
@@ -75,7 +79,9 @@ class CollectionListCreateApi(_Authenticated):
 class CollectionDetailApi(_Authenticated):
     serializer_class = CollectionOutputSerializer
 
-    @extend_schema(operation_id="collections_get", tags=["collections"], responses={200: CollectionOutputSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="collections_get", tags=["collections"], responses={200: CollectionOutputSerializer, **ERRORS}
+    )
     def get(self, request, collection_id: int):
         collection = services.owned(selectors.collections_for(user=request.user), pk=collection_id)
         return Response(CollectionOutputSerializer(collection).data)
@@ -106,8 +112,13 @@ class CollectionItemListCreateApi(_Authenticated):
         page = self.paginate_queryset(selectors.collection_items_for(user=request.user, collection_id=collection_id))
         return self.get_paginated_response(SavedPropertyOutputSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="collections_items_add", tags=["collections"], summary="Save a property in a collection",
-                   request=SavedPropertyAddInputSerializer, responses={201: SavedPropertyOutputSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="collections_items_add",
+        tags=["collections"],
+        summary="Save a property in a collection",
+        request=SavedPropertyAddInputSerializer,
+        responses={201: SavedPropertyOutputSerializer, **ERRORS},
+    )
     def post(self, request, collection_id: int):
         data = _valid(SavedPropertyAddInputSerializer, request.data)
         item = services.saved_property_add(user=request.user, collection_id=collection_id, property_id=data["property"],
@@ -121,7 +132,9 @@ class CollectionItemDetailApi(_Authenticated):
     @extend_schema(operation_id="collections_items_update", tags=["collections"], summary="Change the note or tags",
                    request=SavedPropertyUpdateInputSerializer, responses={200: SavedPropertyOutputSerializer, **ERRORS})
     def patch(self, request, collection_id: int, item_id: int):
-        services.owned(SavedProperty.objects.filter(collection__user=request.user, collection_id=collection_id), pk=item_id)
+        services.owned(
+            SavedProperty.objects.filter(collection__user=request.user, collection_id=collection_id), pk=item_id
+        )
         data = _valid(SavedPropertyUpdateInputSerializer, request.data)
         item = services.saved_property_update(user=request.user, item_id=item_id, note=data.get("note"),
                                               tags=data.get("tags"))
@@ -130,7 +143,9 @@ class CollectionItemDetailApi(_Authenticated):
     @extend_schema(operation_id="collections_items_remove", tags=["collections"], summary="Remove from the collection",
                    responses={204: None, **ERRORS})
     def delete(self, request, collection_id: int, item_id: int):
-        services.owned(SavedProperty.objects.filter(collection__user=request.user, collection_id=collection_id), pk=item_id)
+        services.owned(
+            SavedProperty.objects.filter(collection__user=request.user, collection_id=collection_id), pk=item_id
+        )
         services.saved_property_remove(user=request.user, item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -141,7 +156,9 @@ class CollectionItemMoveApi(_Authenticated):
     @extend_schema(operation_id="collections_items_move", tags=["collections"], summary="Move to another collection",
                    request=SavedPropertyMoveInputSerializer, responses={200: SavedPropertyOutputSerializer, **ERRORS})
     def post(self, request, collection_id: int, item_id: int):
-        services.owned(SavedProperty.objects.filter(collection__user=request.user, collection_id=collection_id), pk=item_id)
+        services.owned(
+            SavedProperty.objects.filter(collection__user=request.user, collection_id=collection_id), pk=item_id
+        )
         data = _valid(SavedPropertyMoveInputSerializer, request.data)
         item = services.saved_property_move(user=request.user, item_id=item_id, collection_id=data["collection"])
         return Response(SavedPropertyOutputSerializer(item).data)
@@ -159,7 +176,8 @@ class SavedSearchListCreateApi(_Authenticated):
         return self.get_paginated_response(SavedSearchOutputSerializer(page, many=True).data)
 
     @extend_schema(operation_id="saved_searches_create", tags=["saved searches"], summary="Save a search",
-                   description="`params` are validated exactly as `GET /api/v1/properties` validates them, with the same codes.",
+                   description="`params` are validated exactly as `GET /api/v1/properties` validates them, "
+                               "with the same codes.",
                    request=SavedSearchCreateInputSerializer, responses={201: SavedSearchOutputSerializer, **ERRORS})
     def post(self, request):
         data = _valid(SavedSearchCreateInputSerializer, request.data)
@@ -171,13 +189,22 @@ class SavedSearchListCreateApi(_Authenticated):
 class SavedSearchDetailApi(_Authenticated):
     serializer_class = SavedSearchOutputSerializer
 
-    @extend_schema(operation_id="saved_searches_get", tags=["saved searches"], responses={200: SavedSearchOutputSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="saved_searches_get",
+        tags=["saved searches"],
+        responses={200: SavedSearchOutputSerializer, **ERRORS},
+    )
     def get(self, request, saved_search_id: int):
         search = services.owned(selectors.saved_searches_for(user=request.user), pk=saved_search_id)
         return Response(SavedSearchOutputSerializer(search).data)
 
-    @extend_schema(operation_id="saved_searches_update", tags=["saved searches"], summary="Rename or change a saved search",
-                   request=SavedSearchUpdateInputSerializer, responses={200: SavedSearchOutputSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="saved_searches_update",
+        tags=["saved searches"],
+        summary="Rename or change a saved search",
+        request=SavedSearchUpdateInputSerializer,
+        responses={200: SavedSearchOutputSerializer, **ERRORS},
+    )
     def patch(self, request, saved_search_id: int):
         data = _valid(SavedSearchUpdateInputSerializer, request.data)
         search = services.saved_search_update(user=request.user, saved_search_id=saved_search_id, name=data.get("name"),

@@ -86,7 +86,11 @@ def test_one_digest_per_user_lists_a_property_once_even_if_several_searches_matc
     assert message.to == [user.email]
     ids = [int(i) for i in urls_in(message)]
     assert sorted(ids) == sorted([both.pk, cabin.pk, elsewhere.pk]) and old.pk not in ids
-    assert message.body.count("Oslo") >= 1 and "Boliger" in message.body and "Dyre" not in message.body.split("Your saved")[0]
+    assert (
+        message.body.count("Oslo") >= 1
+        and "Boliger" in message.body
+        and "Dyre" not in message.body.split("Your saved")[0]
+    )
     html = message.alternatives[0][0]
     assert html.count(f"/properties/{both.pk}/") == 1
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -268,11 +272,16 @@ def test_unsubscribe_links_work_without_login_and_only_for_their_own_search(clie
     alerts.saved_search_alerts_run()
     alice_mail = next(m for m in mail.outbox if m.to == [alice.email])
     links = re.findall(r"https://epty\.test(/accounts/alerts/unsubscribe/[^/\s]+/)", alice_mail.body)
-    one = next(link for link in links if signing.loads(link.split("/")[-2], salt=services.UNSUBSCRIBE_SALT)["s"] == a1.pk)
+    one = next(
+        link for link in links if signing.loads(link.split("/")[-2], salt=services.UNSUBSCRIBE_SALT)["s"] == a1.pk
+    )
     response = client.get(one)
     assert response.status_code == 200
     assert SavedSearch.objects.get(pk=a1.pk).frequency == "off"
-    assert SavedSearch.objects.get(pk=a2.pk).frequency == "instant" and SavedSearch.objects.get(pk=b1.pk).frequency == "instant"
+    assert (
+        SavedSearch.objects.get(pk=a2.pk).frequency == "instant"
+        and SavedSearch.objects.get(pk=b1.pk).frequency == "instant"
+    )
 
     # Forged: a token for Bob's search without the key, or Alice's token edited, is refused.
     forged = signing.dumps({"u": bob.pk, "s": b1.pk}, salt=services.UNSUBSCRIBE_SALT, key="not-the-secret-key-" * 3)
@@ -306,14 +315,16 @@ def test_the_alert_matcher_selects_exactly_what_the_search_selects():
         {"area_min": "100", "area_max": "200"}, {"year_min": "1990", "year_max": "2000"}, {"bedrooms_min": "2"},
         {"features": "sauna"}, {"features": "sauna,view"}, {"building_type": "111,161"},
         {"bbox": "10.5,59.8,10.9,60.0"}, {"near": "59.91,10.75", "radius_km": "5"},
-        {"near": "60.39,5.32", "radius_km": "100"}, {"bbox": "4.0,58.0,12.0,64.0", "category": "cabin"}, {"q": "storgata"},
-        {"q": "kirkeveien 1"}, {"municipality": "5501", "estimate_max": "8000000", "area_min": "50"},
+        {"near": "60.39,5.32", "radius_km": "100"}, {"bbox": "4.0,58.0,12.0,64.0", "category": "cabin"},
+        {"q": "storgata"}, {"q": "kirkeveien 1"}, {"municipality": "5501", "estimate_max": "8000000", "area_min": "50"},
     ]
     for params in cases:
         expected = {p.id for p in properties_search(params=params, page_size=100_000).results}
         matcher = SearchMatcher(params)
         assert {r["id"] for r in rows if matcher(r)} == expected, params
-        assert {r["id"] for r in candidates.for_matcher(matcher) if matcher(r)} == expected, params  # the index loses none
+        assert {r["id"] for r in candidates.for_matcher(matcher) if matcher(r)} == expected, (
+            params
+        )  # the index loses none
 
 
 # --- search history purge ----------------------------------------------------------------------------------

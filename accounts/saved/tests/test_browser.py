@@ -13,7 +13,9 @@ from properties.tests.factories import PropertyFactory
 def test_search_save_a_property_to_a_new_collection_and_save_the_search(open_page, live_server, settings):
     settings.DEBUG = True
     settings.BANKID_ISSUER = ""
-    first = PropertyFactory(address="Karl Johans gate 1", estimate=9_000_000, estimate_low=8_000_000, estimate_high=10_000_000)
+    first = PropertyFactory(
+        address="Karl Johans gate 1", estimate=9_000_000, estimate_low=8_000_000, estimate_high=10_000_000
+    )
     second = PropertyFactory(address="Storgata 7")
     page = open_page
 

@@ -36,7 +36,9 @@ def owned_objects(owner):
             "default": services.collection_default_get(user=owner)}
 
 
-def test_another_user_gets_404_for_every_collection_item_saved_search_and_history_entry_in_the_api(client, other, owned_objects):
+def test_another_user_gets_404_for_every_collection_item_saved_search_and_history_entry_in_the_api(
+    client, other, owned_objects
+):
     o = owned_objects
     c, i, s, e = o["collection"].pk, o["item"].pk, o["search"].pk, o["entry"].pk
     calls = [
@@ -54,7 +56,11 @@ def test_another_user_gets_404_for_every_collection_item_saved_search_and_histor
         ("delete", f"/api/v1/search-history/{e}", None),
     ]
     for method, url, body in calls:
-        response = getattr(client, method)(url, body, content_type="application/json") if body else getattr(client, method)(url)
+        response = (
+            getattr(client, method)(url, body, content_type="application/json")
+            if body
+            else getattr(client, method)(url)
+        )
         assert response.status_code == 404, (method, url, response.content)
         assert response.json()["code"] == "not_found"
     # Moving one's own item into someone else's collection is a 404 too.
@@ -149,8 +155,11 @@ def test_saved_searches_are_validated_like_the_search_with_the_same_codes(client
         assert bad.status_code == 400
         assert bad.json()["extra"]["fields"][field][0]["code"] == code
         assert client.get("/api/v1/properties", params).json()["extra"]["fields"][field][0]["code"] == code
-    ok = client.post("/api/v1/saved-searches", {"name": "Oslo", "params": {"municipality": "Oslo", "cursor": "x", "q": ""},
-                                                "frequency": "weekly"}, content_type="application/json")
+    ok = client.post(
+        "/api/v1/saved-searches",
+        {"name": "Oslo", "params": {"municipality": "Oslo", "cursor": "x", "q": ""}, "frequency": "weekly"},
+        content_type="application/json",
+    )
     assert ok.status_code == 201 and ok.json()["params"] == {"municipality": "Oslo"}
     changed = client.patch(f"/api/v1/saved-searches/{ok.json()['id']}", {"frequency": "nope"},
                            content_type="application/json")
@@ -211,8 +220,10 @@ def test_heart_toggles_without_javascript_and_with_fetch(client, owner):
 
 def test_the_search_page_saves_the_current_search(client, owner):
     client.force_login(owner)
-    response = client.post(reverse("accounts:saved-search-create"),
-                           {"name": "Hytter", "frequency": "weekly", "query": "category=cabin&features=sauna&features=view&cursor=abc"})
+    response = client.post(
+        reverse("accounts:saved-search-create"),
+        {"name": "Hytter", "frequency": "weekly", "query": "category=cabin&features=sauna&features=view&cursor=abc"},
+    )
     assert response.status_code == 302
     search = SavedSearch.objects.get()
     assert search.params == {"category": "cabin", "features": "sauna,view"} and search.frequency == "weekly"
@@ -220,7 +231,9 @@ def test_the_search_page_saves_the_current_search(client, owner):
     assert "/?category=cabin&amp;features=sauna%2Cview" in page
 
 
-def test_the_export_has_the_users_collections_searches_and_history_and_deletion_removes_them(client, owner, owned_objects):
+def test_the_export_has_the_users_collections_searches_and_history_and_deletion_removes_them(
+    client, owner, owned_objects
+):
     client.force_login(owner)
     export = client.get("/api/v1/me/export").json()
     section = export["saved"]

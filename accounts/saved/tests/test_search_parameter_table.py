@@ -71,7 +71,9 @@ def test_saved_searches_and_their_alerts_honour_a_new_row(plots, plot_area_min, 
     api = APIClient()
     api.force_authenticate(user)
     refused = api.post("/api/v1/saved-searches", {"name": "x", "params": {"plot_area_min": "huge"}}, format="json")
-    assert refused.status_code == 400 and refused.json()["extra"]["fields"]["plot_area_min"][0]["code"] == "invalid_number"
+    assert (
+        refused.status_code == 400 and refused.json()["extra"]["fields"]["plot_area_min"][0]["code"] == "invalid_number"
+    )
     created = api.post("/api/v1/saved-searches", {"name": "Big plots", "params": {"plot_area_min": "1000"},
                                                  "frequency": "instant"}, format="json")
     assert created.status_code == 201, created.content

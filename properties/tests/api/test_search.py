@@ -46,11 +46,15 @@ def oracle(properties: list[Property], params: dict) -> list[int]:
             wanted = {n for v in params["municipality"].split(",") for n in reference.municipality_numbers_for(v)}
             if p.municipality_number not in wanted:
                 return False
-        if "county" in params and p.county_number not in {reference.county_number_for(v) for v in params["county"].split(",")}:
+        if "county" in params and p.county_number not in {
+            reference.county_number_for(v) for v in params["county"].split(",")
+        }:
             return False
         if "category" in params and p.category not in params["category"].split(","):
             return False
-        if "building_type" in params and p.building_type_code not in {int(v) for v in params["building_type"].split(",")}:
+        if "building_type" in params and p.building_type_code not in {
+            int(v) for v in params["building_type"].split(",")
+        }:
             return False
         for key, attr, op in (("estimate_min", "estimate", "ge"), ("estimate_max", "estimate", "le"),
                               ("area_min", "usable_area", "ge"), ("area_max", "usable_area", "le"),

@@ -13,12 +13,12 @@ import pytest
 from lxml import etree
 from zeep import Client, Settings
 
-from standins import demo
 from properties.matrikkelen import contract
 from properties.matrikkelen.interface import RequestRejected
 from properties.matrikkelen.soap import SoapSource
 from properties.matrikkelen.sync import matrikkel_refresh_property, matrikkel_sync
 from properties.models import Property, SyncRun
+from standins import demo
 from standins.matrikkel.dataset import Dataset
 from standins.matrikkel.server import StandinServer
 

@@ -79,7 +79,9 @@ class Scratch:
 
     def rows(self, name: str) -> list[tuple]:
         sql = (f"SELECT {', '.join(COLUMNS)}, retired_at IS NOT NULL FROM properties_property ORDER BY external_id")
-        state_sql = "SELECT scope, checkpoint, full_cursor, full_start_change_id FROM properties_syncstate ORDER BY scope"
+        state_sql = (
+            "SELECT scope, checkpoint, full_cursor, full_start_change_id FROM properties_syncstate ORDER BY scope"
+        )
         if self.vendor == "sqlite":
             with sqlite3.connect(self.tmp / f"{name}.sqlite3") as conn:
                 return conn.execute(sql).fetchall() + conn.execute(state_sql).fetchall()
@@ -161,6 +163,7 @@ def _run(scratch: Scratch, name: str, rng: random.Random | None, max_kills: int 
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_sync_killed_at_random_points_and_restarted_ends_identical_to_an_uninterrupted_one(scratch):
     reference, _ = _run(scratch, "ref", None)
     assert len(reference) > COUNT

@@ -124,7 +124,7 @@ def test_year_and_month_columns_make_a_date_and_bad_parts_skip_the_row_with_its_
     data = read(tmp_path, ["SalePrice,Yr Sold,Mo Sold", "215000,2010,3", "105000,2010,13", "172000,2011,",
                            "244000,2009,12"], "price=SalePrice,sold_on=Yr Sold+Mo Sold")
 
-    assert [(line, r["sold_on"]) for line, r in zip(data.lines, data.rows)] == [
+    assert [(line, r["sold_on"]) for line, r in zip(data.lines, data.rows, strict=True)] == [
         (2, dt.date(2010, 3, 1)), (5, dt.date(2009, 12, 1))]
     assert [(s.line, s.code) for s in data.skipped] == [(3, "invalid_date"), (4, "invalid_date")]
     assert "'2010/13'" in data.skipped[0].reason

@@ -14,7 +14,8 @@ class TrendPointSerializer(serializers.Serializer):
 
 
 class TrendSeriesSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="ssb or platform (epty's recorded sales).")
+    source = serializers.CharField(  # type: ignore[assignment]  # a field named like DRF's Field.source
+        help_text="ssb or platform (epty's recorded sales).")
     metric = serializers.CharField(help_text="index or price_m2.")
     unit = serializers.CharField()
     region_kind = serializers.CharField()
@@ -33,7 +34,7 @@ class RegionSerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     value = serializers.FloatField(help_text="Yearly change as a fraction: 0.10 = +10 %.")
     region_name = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.source
     period = serializers.CharField()
 
 

@@ -14,7 +14,9 @@ COLOURS = {"ssb": "#1f5fa8", "platform": "#c0541b"}
 
 def chart_data(trends: dict) -> dict:
     """Index series (all dwellings), each rebased to 100 at its first point, as SVG polylines."""
-    series = [s for s in trends["series"] if s["metric"] == "index" and s["dwelling_type"] == "all" and len(s["points"]) > 1]
+    series = [
+        s for s in trends["series"] if s["metric"] == "index" and s["dwelling_type"] == "all" and len(s["points"]) > 1
+    ]
     series = [s for s in series if all("Q" in p["period"] for p in s["points"])]
     periods = sorted({p["period"] for s in series for p in s["points"]})
     change = trends.get("change_1y")

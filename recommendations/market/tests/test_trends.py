@@ -22,7 +22,7 @@ def ssb_server():
     calls: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             table = self.path.rstrip("/").rsplit("/", 1)[-1]
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             calls.append({"table": table, "body": body})
@@ -84,7 +84,10 @@ def test_refresh_stores_ssb_and_platform_index_and_api_serves_it(db, ssb_server)
         make_sales(home, start_year=2022, quarters=16, growth=0.025)
     result = market_trends_refresh(base_url=base_url)
     assert result["ssb_origin"] == {"07221": "api", "06035": "api"} and result["platform_rows"] > 0
-    assert MarketTrend.objects.filter(source="platform", region_code="5001", metric="index", dwelling_type="all").count() == 16
+    assert (
+        MarketTrend.objects.filter(source="platform", region_code="5001", metric="index", dwelling_type="all").count()
+        == 16
+    )
 
     response = APIClient().get("/api/v1/market/trends", {"region": "trondheim"})
     assert response.status_code == 200

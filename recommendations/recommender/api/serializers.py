@@ -7,8 +7,9 @@ from properties.reference import FEATURES
 class UserPreferencesInputSerializer(serializers.Serializer):
     budget_range = serializers.ListField(child=serializers.IntegerField(allow_null=True), required=False,
                                          allow_null=True, help_text="[min, max] in NOK; either may be null.")
-    locations = serializers.ListField(child=serializers.CharField(), required=False,
-                                      help_text="Municipality or county names (case- and accent-insensitive) or numbers.")
+    locations = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Municipality or county names (case- and accent-insensitive) or numbers.")
     property_type = serializers.CharField(required=False, allow_null=True,
                                           help_text=f"One of {', '.join(Category.values)}; empty: any.")
     amenities = serializers.ListField(child=serializers.CharField(), required=False,
@@ -19,7 +20,8 @@ class RecommendInputSerializer(serializers.Serializer):
     user_preferences = UserPreferencesInputSerializer()
     market_trends = serializers.DictField(
         child=serializers.FloatField(), required=False,
-        help_text='Empty: epty\'s own trends. Otherwise a yearly price change in per cent per region, {"Bergen": 10.3}.')
+        help_text='Empty: epty\'s own trends. Otherwise a yearly price change in per cent per region, '
+                  '{"Bergen": 10.3}.')
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50)
     include_saved = serializers.BooleanField(required=False, default=False,
                                              help_text="Logged in: also recommend properties you already saved.")

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 class FactorOutputSerializer(serializers.Serializer):
     group = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.label
     effect_percent = serializers.FloatField(help_text="Effect on the estimate against a typical property, in %.")
     text = serializers.CharField(help_text='Plain words, e.g. "Location (Bergen): +18%".')
 
@@ -24,10 +24,12 @@ class ValuationOutputSerializer(serializers.Serializer):
     estimate = serializers.IntegerField(allow_null=True, help_text="NOK")
     low = serializers.IntegerField(allow_null=True, help_text="NOK, 10th percentile")
     high = serializers.IntegerField(allow_null=True, help_text="NOK, 90th percentile")
-    source = serializers.CharField(help_text="What wrote the estimate: valuation-vN, or 'demo'.")
+    source = serializers.CharField(  # type: ignore[assignment]  # a field named like DRF's Field.source
+        help_text="What wrote the estimate: valuation-vN, or 'demo'.")
     estimated_at = serializers.DateTimeField(allow_null=True)
     model_version = serializers.IntegerField(allow_null=True)
-    typical_value = serializers.IntegerField(allow_null=True,
-                                             help_text="A typical property of the category, the factors' starting point.")
+    typical_value = serializers.IntegerField(
+        allow_null=True, help_text="A typical property of the category, the factors' starting point."
+    )
     factors = FactorOutputSerializer(many=True)
     comparables = ComparableOutputSerializer(many=True)

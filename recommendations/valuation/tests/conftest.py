@@ -3,8 +3,8 @@ import pytest
 from django.core.management import call_command
 
 from recommendations.valuation import artifacts
-from recommendations.valuation.frame import from_demo_arrays
 from standins import demo
+from standins.valuation import from_demo_arrays
 
 
 @pytest.fixture(autouse=True)

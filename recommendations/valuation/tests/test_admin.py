@@ -1,4 +1,6 @@
-"""Staff compare versions, read the report, activate and roll back in the admin; the property page shows the valuation."""
+"""Staff compare versions, read the report, activate and roll back in the admin; the property page shows the
+valuation."""
+
 import pytest
 from django.urls import reverse
 

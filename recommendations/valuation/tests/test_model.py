@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from recommendations.valuation.services import holdout_split, valuation_evaluate
 from recommendations.valuation.model import Valuer, _quarter, out_of_fold_levels
+from recommendations.valuation.services import holdout_split, valuation_evaluate
 
 
 def test_location_level_of_a_training_sale_never_uses_its_own_price():

@@ -66,7 +66,9 @@ def test_activating_enqueues_the_registered_estimates_task_which_writes_them(tra
     assert {src for _e, _lo, _hi, src in estimates().values()} == {"valuation-v1"}
 
 
-def test_activating_writes_an_estimate_with_its_interval_for_every_property(trained, django_capture_on_commit_callbacks):
+def test_activating_writes_an_estimate_with_its_interval_for_every_property(
+    trained, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         services.valuation_version_activate(version=trained)
     assert len(callbacks) == 1  # the estimates task is enqueued after commit
@@ -133,7 +135,9 @@ def test_estimates_written_by_several_connections_cover_every_property_once_with
     Property.objects.update(estimate=None, estimate_low=None, estimate_high=None, estimate_source="")
     lines = []
 
-    written = services.valuation_estimates_write(version_id=version.pk, workers=3, batch_size=170, progress=lines.append)
+    written = services.valuation_estimates_write(
+        version_id=version.pk, workers=3, batch_size=170, progress=lines.append
+    )
 
     assert written == 1500 and len(lines) == 9  # 1,500 / 170: nine slices, one progress line each
     assert lines[-1].split()[0] == "1,500"

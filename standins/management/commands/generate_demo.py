@@ -53,7 +53,9 @@ class Command(BaseCommand):
         for chunk in demo.generate(count, seed, sales=sales):
             # New properties are inserted with their demo estimate in the same write;
             # existing ones keep theirs unless it differs (below).
-            first_estimates = {external_id: (estimate, low, high) for external_id, estimate, low, high in chunk.estimates}
+            first_estimates = {
+                external_id: (estimate, low, high) for external_id, estimate, low, high in chunk.estimates
+            }
             for row in chunk.properties:
                 estimate, low, high = first_estimates[row["external_id"]]
                 row.update(estimate=estimate, estimate_low=low, estimate_high=high, estimate_source=demo.SOURCE)

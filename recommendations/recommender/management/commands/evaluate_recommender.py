@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandParser
@@ -68,7 +69,7 @@ class Command(BaseCommand):
         taste_idx = [reference.FEATURES.index(f) for f in TASTE_FEATURES]
         names = {n: m.name for n, m in reference.municipalities().items()}
 
-        sims = []
+        sims: list[dict[str, Any]] = []  # train: saved ids, test: held-out ids, searches
         attempts = 0
         while len(sims) < users and attempts < users * 20:
             attempts += 1
@@ -101,14 +102,18 @@ class Command(BaseCommand):
         popular = sorted(popularity, key=lambda p: (-popularity[p], p))
         mom = momentum()
         comps = comparable_levels(municipality_numbers=set(muni), categories={"residential", "cabin", "commercial"})
-        scores: dict[str, list[tuple[float, float]]] = {m: [] for m in ("random", "most popular", "filter-only", "recommender")}
+        scores: dict[str, list[tuple[float, float]]] = {
+            m: [] for m in ("random", "most popular", "filter-only", "recommender")
+        }
         timings = []
         for s in sims:
             train = set(s["train"])
             rand = [int(x) for x in rng.choice(ids, size=K + len(train), replace=False) if int(x) not in train][:K]
             pop = [p for p in popular if p not in train][:K]
             params = s["searches"][0]
-            numbers = {n for item in params["municipality"].split(",") for n in reference.municipality_numbers_for(item)}
+            numbers = {
+                n for item in params["municipality"].split(",") for n in reference.municipality_numbers_for(item)
+            }
             mask = (np.isin(muni, list(numbers)) & (cat == params["category"])
                     & (est >= float(params["estimate_min"])) & (est <= float(params["estimate_max"])))
             if "features" in params:
@@ -119,7 +124,12 @@ class Command(BaseCommand):
             recs = [r.property["id"] for r in recommend(prefs=Preferences(), profile=profile, limit=K,
                                                         momentum=mom, comparables=comps)]
             timings.append(time.perf_counter() - t0)
-            for name, ranked in (("random", rand), ("most popular", pop), ("filter-only", filtered), ("recommender", recs)):
+            for name, ranked in (
+                ("random", rand),
+                ("most popular", pop),
+                ("filter-only", filtered),
+                ("recommender", recs),
+            ):
                 scores[name].append((ndcg_at_k(ranked, s["test"]), recall_at_k(ranked, s["test"])))
 
         self.stdout.write(f"{len(sims)} simulated users, {len(rows):,} properties, seed {seed}, "
@@ -135,4 +145,6 @@ class Command(BaseCommand):
         ratio = table["recommender"] / best if best else float("inf")
         self.stdout.write(f"recommender / best baseline (NDCG@10): {ratio:.2f}x "
                           f"({'meets' if ratio >= 1.5 else 'below'} the 1.5x target)")
-        self.stdout.write(f"recommender p50 {np.median(timings) * 1000:.1f} ms per user; total {time.monotonic() - started:.0f} s")
+        self.stdout.write(
+            f"recommender p50 {np.median(timings) * 1000:.1f} ms per user; total {time.monotonic() - started:.0f} s"
+        )

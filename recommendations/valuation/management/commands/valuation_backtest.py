@@ -1,6 +1,7 @@
 """Run the valuation pipeline (features, training, time-based hold-out) on any sales CSV; no database.
 
-    python manage.py valuation_backtest sales.csv --map "price=Pris,sold_on=Dato,usable_area=BRA,district=Bydel" [--json]
+    python manage.py valuation_backtest sales.csv [--json] \\
+        --map "price=Pris,sold_on=Dato,usable_area=BRA,district=Bydel"
 
 The file is read by properties.sales (CSV, .gz, .zip, .xlsx; --decimal, --date-format, --delimiter, --encoding,
 --sheet settle what it cannot decide); how each column was read is printed before training.
@@ -12,10 +13,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from properties.sales.command import add_reading_arguments, sales_file_from_options
-from recommendations.valuation.report import metrics_text
 from recommendations.valuation.errors import NotEnoughSales
-from recommendations.valuation.services import valuation_evaluate
 from recommendations.valuation.frame import from_sales_file
+from recommendations.valuation.report import metrics_text
+from recommendations.valuation.services import valuation_evaluate
 
 
 class Command(BaseCommand):

@@ -30,8 +30,9 @@ def test_valuation_gives_estimate_interval_factors_in_plain_words_and_comparable
 
 
 def test_valuation_answers_for_a_property_with_no_sales_nearby(client, active):
-    lonely = PropertyFactory(external_id="5501-999/1/0/0", lat=78.2, lon=15.6, municipality_number="5501", municipality_name="Tromsø",
-                             county_number="55", county_name="Troms", category="cabin", building_type_code=161)
+    lonely = PropertyFactory(external_id="5501-999/1/0/0", lat=78.2, lon=15.6, municipality_number="5501",
+                             municipality_name="Tromsø", county_number="55", county_name="Troms", category="cabin",
+                             building_type_code=161)
     services.valuation_estimates_write(version_id=active.pk)
     response = client.get(f"/api/v1/properties/{lonely.pk}/valuation")
     assert response.status_code == 200
