@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from epty.errors import ApplicationError
 
 from . import services
+from .artifacts import valuation_artifact_check
+from .errors import ArtifactRejected
 from .models import ValuationModelVersion
 from .report import report_context
 
@@ -17,12 +19,13 @@ from .report import report_context
 @admin.register(ValuationModelVersion)
 class ValuationModelVersionAdmin(admin.ModelAdmin):
     list_display = ("label", "is_active", "created_at", "activated_at", "mdape", "floor_mdape", "pe10", "pe20",
-                    "coverage", "r2", "train_rows", "estimates_written", "report_link")
+                    "coverage", "r2", "train_rows", "estimates_written", "loadable", "report_link")
     list_filter = ("is_active",)
     actions = ("activate_selected", "rollback", "compare_selected")
     readonly_fields = ("version", "is_active", "activated_at", "created_at", "artifact_name", "artifact_sha256",
                        "evaluation_artifact_name", "evaluation_artifact_sha256", "training_summary", "features",
-                       "params", "training_seconds", "estimates_written_at", "estimates_written", "report_link")
+                       "params", "training_seconds", "estimates_written_at", "estimates_written", "loadable",
+                       "report_link")
     exclude = ("metrics",)
 
     def has_add_permission(self, request) -> bool:
@@ -55,6 +58,16 @@ class ValuationModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Training sales")
     def train_rows(self, obj):
         return obj.training_summary.get("rows")
+
+    @admin.display(description="Model loadable")
+    def loadable(self, obj):
+        """Whether this process can load the version's model (stored, checksum, library versions)."""
+        try:
+            artifact = valuation_artifact_check(name=obj.artifact_name, sha256=obj.artifact_sha256)
+        except ArtifactRejected as exc:
+            return format_html('<span class="errornote">no: {}</span>', exc.message)
+        return format_html("yes (scikit-learn {}, numpy {})", artifact.sklearn_version or "?",
+                           artifact.numpy_version or "?")
 
     @admin.display(description="Report")
     def report_link(self, obj):

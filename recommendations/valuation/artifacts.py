@@ -1,70 +1,125 @@
-"""Model files: written under VALUATION_MODEL_DIR with their SHA-256, loaded once per process and only
-when a registry row names the file with that checksum. Used by the services (write) and selectors (explain)."""
+"""Model artifacts: stored in PostgreSQL (`ValuationArtifact`, a few MB each) with their SHA-256 and the
+scikit-learn, numpy and joblib versions that wrote them, so that every process (web, worker) reads the same
+model after any restart without a shared disk. Loaded once per process, and only when a registry row names
+the artifact with that checksum and this process runs the library versions it was trained under: a pickled
+scikit-learn model is not guaranteed to load, or to predict the same, under other versions. Anything else
+raises `ArtifactRejected`, which pages turn into "explanation unavailable" (never an error page).
+
+Artifacts of installations that wrote files under VALUATION_MODEL_DIR are imported by migration
+valuation 0002 (and, if a file arrives later, read from there once and stored)."""
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import io
 import threading
 import uuid
+import warnings
 from pathlib import Path
 
 from django.conf import settings
 
 from .errors import ArtifactRejected
 from .model import Valuer
-from .models import ValuationModelVersion
+from .models import ValuationArtifact, ValuationModelVersion
 
 _loaded: dict[str, Valuer] = {}
 _lock = threading.Lock()
 
 
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries a pickled model depends on, in this process."""
+    import joblib
+    import numpy
+    import sklearn
+
+    return {"sklearn_version": sklearn.__version__, "numpy_version": numpy.__version__,
+            "joblib_version": joblib.__version__}
+
+
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return _sha256_bytes(Path(path).read_bytes())
 
 
 def valuation_artifact_write(*, model: Valuer) -> tuple[str, str]:
-    """Write a model file under VALUATION_MODEL_DIR. Returns (file name, SHA-256)."""
+    """Store a model in the database with the library versions of this process. Returns (name, SHA-256)."""
     import joblib
 
-    directory = Path(settings.VALUATION_MODEL_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    data = buffer.getvalue()
+    sha = _sha256_bytes(data)
     name = f"valuation-{uuid.uuid4().hex}.joblib"
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".part")
-    os.close(fd)
-    joblib.dump(model, tmp, compress=3)
-    sha = _sha256(Path(tmp))
-    os.replace(tmp, directory / name)
+    ValuationArtifact.objects.create(name=name, sha256=sha, data=data, size=len(data), **library_versions())
     return name, sha
 
 
+def _legacy_file(name: str, sha256: str) -> ValuationArtifact | None:
+    """A model file written under VALUATION_MODEL_DIR before models were stored in the database: stored now
+    (its library versions unknown: loading decides)."""
+    path = Path(settings.VALUATION_MODEL_DIR) / name
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    if _sha256_bytes(data) != sha256:
+        raise ArtifactRejected("The model file does not match its checksum; it will not be loaded.",
+                               extra={"name": name, "reason": "checksum"})
+    artifact, _ = ValuationArtifact.objects.get_or_create(
+        name=name, defaults={"sha256": sha256, "data": data, "size": len(data)})
+    return artifact
+
+
+def valuation_artifact_check(*, name: str, sha256: str) -> ValuationArtifact:
+    """The stored artifact, if it may be loaded here; ArtifactRejected (with the reason in `extra`) otherwise."""
+    if not name or Path(name).name != name or not name.endswith(".joblib"):
+        raise ArtifactRejected("Not a model artifact name this app writes.", extra={"name": name, "reason": "name"})
+    known = (ValuationModelVersion.objects.filter(artifact_name=name, artifact_sha256=sha256).exists()
+             or ValuationModelVersion.objects.filter(evaluation_artifact_name=name,
+                                                     evaluation_artifact_sha256=sha256).exists())
+    if not known:
+        raise ArtifactRejected("No model version has this artifact and checksum.",
+                               extra={"name": name, "reason": "unregistered"})
+    artifact = ValuationArtifact.objects.filter(name=name).first() or _legacy_file(name, sha256)
+    if artifact is None:
+        raise ArtifactRejected("The model artifact is missing.", extra={"name": name, "reason": "missing"})
+    if artifact.sha256 != sha256:
+        raise ArtifactRejected("The model artifact does not match its checksum; it will not be loaded.",
+                               extra={"name": name, "reason": "checksum"})
+    here = library_versions()
+    for field in ("sklearn_version", "numpy_version"):
+        recorded = getattr(artifact, field)
+        if recorded and recorded != here[field]:
+            library = field.removesuffix("_version")
+            raise ArtifactRejected(
+                f"The model was trained under {library} {recorded}; this process runs {here[field]}. Retrain it.",
+                extra={"name": name, "reason": "library_versions", "trained_under": {field: recorded},
+                       "running": {field: here[field]}})
+    return artifact
+
+
 def valuation_artifact_load(*, name: str, sha256: str) -> Valuer:
-    """Load a model file once per process, only if a registry row names it with this checksum
-    and the file on disk still has that checksum."""
+    """Load a model once per process (see the module's docstring for what is refused)."""
     import joblib
 
     with _lock:
         if sha256 in _loaded:
             return _loaded[sha256]
-        if not name or Path(name).name != name or not name.endswith(".joblib"):
-            raise ArtifactRejected("Not a model file name this app writes.", extra={"name": name})
-        known = (ValuationModelVersion.objects.filter(artifact_name=name, artifact_sha256=sha256).exists()
-                 or ValuationModelVersion.objects.filter(evaluation_artifact_name=name,
-                                                         evaluation_artifact_sha256=sha256).exists())
-        if not known:
-            raise ArtifactRejected("No model version has this file and checksum.", extra={"name": name})
-        path = Path(settings.VALUATION_MODEL_DIR) / name
-        if not path.exists():
-            raise ArtifactRejected("The model file is missing.", extra={"name": name})
-        actual = _sha256(path)
-        if actual != sha256:
-            raise ArtifactRejected("The model file does not match its checksum; it will not be loaded.",
-                                   extra={"name": name})
-        model = joblib.load(path)
+        artifact = valuation_artifact_check(name=name, sha256=sha256)
+        data = bytes(artifact.data)
+        if _sha256_bytes(data) != sha256:
+            raise ArtifactRejected("The model artifact does not match its checksum; it will not be loaded.",
+                                   extra={"name": name, "reason": "checksum"})
+        try:
+            with warnings.catch_warnings():
+                # scikit-learn warns when unpickling under another version: refuse instead of guessing.
+                warnings.simplefilter("error", category=UserWarning)
+                model = joblib.load(io.BytesIO(data))
+        except Exception as exc:  # any unpickling failure means this model cannot be used here
+            raise ArtifactRejected(f"The model could not be loaded: {type(exc).__name__}.",
+                                   extra={"name": name, "reason": "unloadable"}) from exc
         _loaded[sha256] = model
         return model
 

@@ -11,7 +11,7 @@ class ValuationModelVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     is_active = models.BooleanField(default=False)
     activated_at = models.DateTimeField(null=True, blank=True, help_text="Last time this version was activated.")
-    # Artifacts are joblib files under settings.VALUATION_MODEL_DIR, written by this app only.
+    # Artifacts are ValuationArtifact rows (joblib bytes) named here, written by this app only.
     artifact_name = models.CharField(max_length=100, help_text="Production model, trained on every sale.")
     artifact_sha256 = models.CharField(max_length=64)
     evaluation_artifact_name = models.CharField(max_length=100, blank=True,
@@ -57,3 +57,23 @@ class ValuationModelVersion(models.Model):
     @property
     def floor_mdape(self):
         return (self.metrics.get("noise_floor") or {}).get("mdape")
+
+
+class ValuationArtifact(models.Model):
+    """A trained model's bytes (joblib), with the library versions that wrote it. Every process reads models
+    from here: nothing depends on a disk shared between the web and worker containers."""
+
+    name = models.CharField(max_length=100, unique=True)
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    sklearn_version = models.CharField(max_length=32, blank=True, help_text="Empty: not recorded (an imported file).")
+    numpy_version = models.CharField(max_length=32, blank=True)
+    joblib_version = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,7 @@
 """Reads for valuation: sales and properties as model frames, the active version, comparable sales."""
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,10 +14,12 @@ from django.db.models.functions import Mod, RowNumber
 from properties.geo import haversine_km
 from properties.models import Property, PropertySale
 
-from .artifacts import valuation_model_for
+from .artifacts import valuation_artifact_check, valuation_model_for
+from .errors import ArtifactRejected
 from .frame import PROPERTY_COLUMNS, Frame, concat, day_number, from_property_rows
 from .models import ValuationModelVersion
 
+logger = logging.getLogger(__name__)
 COMPARABLE_CANDIDATES = 500  # nearest recent sales ranked per request
 SALE_PROPERTY_COLUMNS = tuple(f"property__{c}" if c != "id" else "property_id" for c in PROPERTY_COLUMNS)
 
@@ -152,6 +155,9 @@ class PropertyValuation:
     typical_value: int | None
     factors: list[Factor]
     comparables: list[Comparable]
+    # The active model wrote the estimate but cannot be loaded in this process (missing, or trained under
+    # other library versions): the stored estimate stands, its explanation is unavailable.
+    explanation_unavailable: bool = False
 
 
 def _group_detail(group: str, prop: Property) -> str:
@@ -208,11 +214,33 @@ def property_valuation(*, prop: Property) -> PropertyValuation:
     factors: list[Factor] = []
     typical = None
     model_version = None
+    unavailable = False
     if version is not None and prop.estimate_source == version.label:
         model_version = version.version
-        typical, factors = _explain(prop, version)
+        try:
+            typical, factors = _explain(prop, version)
+        except ArtifactRejected as exc:
+            logger.warning("valuation explanation unavailable: version=%s reason=%s", version.version,
+                           exc.extra.get("reason"))
+            unavailable = True
     return PropertyValuation(
         property_id=prop.pk, estimate=prop.estimate, low=prop.estimate_low, high=prop.estimate_high,
         source=prop.estimate_source, estimated_at=prop.estimated_at, model_version=model_version,
         typical_value=typical, factors=factors, comparables=comparable_sales(prop=prop),
+        explanation_unavailable=unavailable,
     )
+
+
+def valuation_model_state() -> dict:
+    """Whether the active model can be loaded by this process: for /healthz and the admin. Never raises."""
+    version = valuation_version_active()
+    if version is None:
+        return {"ok": False, "state": "no_active_model", "message": "No valuation model version is active."}
+    state = {"version": version.version, "trained_at": version.created_at.isoformat()}
+    try:
+        artifact = valuation_artifact_check(name=version.artifact_name, sha256=version.artifact_sha256)
+        valuation_model_for(version=version)
+    except ArtifactRejected as exc:
+        return {**state, "ok": False, "state": "unloadable", "reason": exc.extra.get("reason"), "message": exc.message}
+    return {**state, "ok": True, "state": "loaded", "sklearn_version": artifact.sklearn_version,
+            "numpy_version": artifact.numpy_version, "size": artifact.size}

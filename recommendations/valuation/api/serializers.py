@@ -32,4 +32,7 @@ class ValuationOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="A typical property of the category, the factors' starting point."
     )
     factors = FactorOutputSerializer(many=True)
+    explanation_unavailable = serializers.BooleanField(
+        help_text="True when the model that wrote the estimate cannot be loaded now: the estimate stands, "
+                  "factors are empty.")
     comparables = ComparableOutputSerializer(many=True)

@@ -1,12 +1,14 @@
 """Staff compare versions, read the report, activate and roll back in the admin; the property page shows the
 valuation."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from properties.models import Property
-from recommendations.valuation import selectors, services
-from recommendations.valuation.models import ValuationModelVersion
+from recommendations.valuation import artifacts, selectors, services
+from recommendations.valuation.models import ValuationArtifact, ValuationModelVersion
 
 
 @pytest.fixture
@@ -44,3 +46,31 @@ def test_property_page_shows_the_valuation_with_its_factors(client, version):
     prop = Property.objects.order_by("id").first()
     html = client.get(reverse("properties:detail", args=[prop.pk])).content.decode()
     assert 'id="valuation"' in html and "valuation-factors" in html and "%" in html
+
+
+@pytest.mark.parametrize("breakage", ["missing", "other_library_versions"])
+def test_a_model_that_cannot_be_loaded_leaves_the_stored_estimate_with_its_explanation_unavailable(
+    client, staff, version, breakage
+):
+    services.valuation_version_activate(version=version, enqueue=False)
+    services.valuation_estimates_write(version_id=version.pk)
+    artifacts._loaded.clear()  # another process: nothing loaded yet
+    stored = ValuationArtifact.objects.filter(name=version.artifact_name)
+    if breakage == "missing":
+        stored.delete()
+    else:
+        stored.update(sklearn_version="0.24.2")
+    prop = Property.objects.order_by("id").first()
+
+    page = client.get(reverse("properties:detail", args=[prop.pk]))
+    api = client.get(f"/api/v1/properties/{prop.pk}/valuation")
+    client.force_login(staff)
+    admin_list = client.get(reverse("admin:valuation_valuationmodelversion_changelist")).content.decode()
+
+    html = page.content.decode()
+    shown = r"\D?".join(f"{prop.estimate:,}".split(","))  # whatever the language's thousands separator
+    assert page.status_code == 200 and re.search(shown + " kr", html)
+    assert "valuation-unavailable" in html and "valuation-factors" not in html
+    assert api.status_code == 200 and api.json()["explanation_unavailable"] is True and api.json()["factors"] == []
+    assert api.json()["estimate"] == prop.estimate
+    assert "no: The model" in admin_list

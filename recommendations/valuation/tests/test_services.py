@@ -1,12 +1,13 @@
 """Registry, activation, roll-back and estimates, on the database."""
 import numpy as np
 import pytest
+import sklearn
 
 from properties.models import Property
 from recommendations.valuation import artifacts, selectors, services
 from recommendations.valuation.errors import ArtifactRejected, NoPreviousVersion
 from recommendations.valuation.model import Valuer
-from recommendations.valuation.models import ValuationModelVersion
+from recommendations.valuation.models import ValuationArtifact, ValuationModelVersion
 
 
 class OverpricingValuer(Valuer):
@@ -26,23 +27,59 @@ def estimates():
         "id", "estimate", "estimate_low", "estimate_high", "estimate_source"))
 
 
-def test_training_registers_a_version_with_metrics_features_and_a_checksummed_artifact(trained, settings):
+def test_training_registers_a_version_with_metrics_features_and_a_checksummed_artifact(trained):
     assert trained.version == 1 and not trained.is_active
     assert {"overall", "by_category", "by_county", "noise_floor", "holdout", "sample"} <= set(trained.metrics)
     assert trained.metrics["holdout"]["test_rows"] == pytest.approx(0.2 * trained.training_summary["rows"], abs=1)
     assert "location level: municipality" in trained.features
-    path = settings.VALUATION_MODEL_DIR / trained.artifact_name
-    assert path.exists() and artifacts._sha256(path) == trained.artifact_sha256
+    stored = ValuationArtifact.objects.get(name=trained.artifact_name)
+    assert artifacts._sha256_bytes(bytes(stored.data)) == trained.artifact_sha256 == stored.sha256
+    assert stored.sklearn_version == sklearn.__version__ and stored.numpy_version == np.__version__
 
 
-def test_a_model_file_that_does_not_match_its_checksum_is_never_loaded(trained, settings):
-    path = settings.VALUATION_MODEL_DIR / trained.artifact_name
-    path.write_bytes(path.read_bytes() + b"tampered")
-    with pytest.raises(ArtifactRejected):
+def test_a_model_stored_in_the_database_is_loaded_by_another_process_without_any_file(trained, settings, tmp_path):
+    settings.VALUATION_MODEL_DIR = tmp_path / "nowhere"  # no shared disk: the web process has only the database
+    artifacts._loaded.clear()
+    model = artifacts.valuation_model_for(version=trained)
+    assert isinstance(model, Valuer) and not (tmp_path / "nowhere").exists()
+
+
+def test_a_model_artifact_that_does_not_match_its_checksum_is_never_loaded(trained):
+    stored = ValuationArtifact.objects.get(name=trained.artifact_name)
+    stored.data = bytes(stored.data) + b"tampered"
+    stored.save()
+    with pytest.raises(ArtifactRejected) as caught:
         artifacts.valuation_model_for(version=trained)
+    assert caught.value.extra["reason"] == "checksum"
 
 
-def test_a_model_file_without_a_registry_row_is_never_loaded(trained, settings):
+def test_a_model_trained_under_another_scikit_learn_version_is_refused_with_the_versions(trained):
+    ValuationArtifact.objects.filter(name=trained.artifact_name).update(sklearn_version="0.24.2")
+    with pytest.raises(ArtifactRejected) as caught:
+        artifacts.valuation_model_for(version=trained)
+    assert caught.value.extra["reason"] == "library_versions"
+    assert "0.24.2" in caught.value.message and sklearn.__version__ in caught.value.message
+
+
+def test_a_missing_model_artifact_is_refused_as_missing(trained):
+    ValuationArtifact.objects.filter(name=trained.artifact_name).delete()
+    with pytest.raises(ArtifactRejected) as caught:
+        artifacts.valuation_model_for(version=trained)
+    assert caught.value.extra["reason"] == "missing"
+
+
+def test_a_model_file_from_before_the_database_store_is_imported_once_and_loaded(trained, settings):
+    stored = ValuationArtifact.objects.get(name=trained.artifact_name)
+    directory = settings.VALUATION_MODEL_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / trained.artifact_name).write_bytes(bytes(stored.data))
+    stored.delete()
+    artifacts._loaded.clear()
+    assert isinstance(artifacts.valuation_model_for(version=trained), Valuer)
+    assert ValuationArtifact.objects.get(name=trained.artifact_name).sha256 == trained.artifact_sha256
+
+
+def test_a_model_artifact_without_a_registry_row_is_never_loaded(trained):
     name, sha = artifacts.valuation_artifact_write(model=Valuer())
     with pytest.raises(ArtifactRejected):
         artifacts.valuation_artifact_load(name=name, sha256=sha)
