@@ -31,6 +31,10 @@ app = Celery("epty")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from . import health  # noqa: E402 - registers the beat tick task and its signal on the app made above
+
+app.steps["worker"].add(health.WorkerHeartbeat)
+
 
 def schedule_declarations() -> dict[str, dict[str, Any]]:
     """Every installed app's SCHEDULE entries, switched on or not, by entry name."""
@@ -49,10 +53,11 @@ def schedule_declarations() -> dict[str, dict[str, Any]]:
 
 
 def beat_schedule(settings: Any = None) -> dict[str, dict[str, Any]]:
-    """Celery beat's table: the declared entries whose switch setting is on, values evaluated."""
+    """Celery beat's table: the declared entries whose switch setting is on, values evaluated, and beat's own
+    health tick (epty/health.py), always on."""
     if settings is None:
         from django.conf import settings
-    table = {}
+    table: dict[str, dict[str, Any]] = {"health-beat-tick": {"task": health.TICK_TASK, "schedule": health.TICK_SECONDS}}
     for name, entry in schedule_declarations().items():
         if not getattr(settings, entry["switch"]):
             continue

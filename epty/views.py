@@ -37,11 +37,44 @@ def _cache() -> None:
 @never_cache
 @require_GET
 def healthz(request):
+    """503 when this process cannot serve (database or cache down): the web container's own health. The
+    background processes (worker heartbeat, beat tick, their round trip) and the valuation model are
+    reported too; when one of them is missing or stale the status is "degraded" (still 200: restarting
+    web would not help)."""
     checks = {"database": _check(_database), "cache": _check(_cache)}
     healthy = all(c["ok"] for c in checks.values())
-    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    background = _background() if checks["cache"]["ok"] else {}
+    model = _valuation_model() if checks["database"]["ok"] else None
+    degraded = any(not mark["ok"] for mark in background.values()) or (model is not None and not model["ok"])
+    status = "unavailable" if not healthy else "degraded" if degraded else "ok"
+    body: dict[str, Any] = {"status": status, "checks": checks, **background, "valuation_model": model}
     body["matrikkelen_cache"] = _matrikkelen_cache() if checks["cache"]["ok"] else None
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _background() -> dict[str, Any]:
+    """The worker's heartbeat, beat's last tick and their round trip (epty/health.py); nothing to report
+    without a broker (tasks run in-process)."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return {}
+    from . import health
+
+    try:
+        marks = health.marks()
+    except Exception as exc:  # noqa: BLE001 - unreadable marks are reported, not raised
+        return {"worker": {"ok": False, "error": type(exc).__name__}}
+    return {"worker": marks["worker"], "beat": marks["beat"], "beat_to_worker": marks["roundtrip"]}
+
+
+def _valuation_model() -> dict[str, Any]:
+    from recommendations.valuation.selectors import valuation_model_state
+
+    try:
+        return valuation_model_state()
+    except Exception as exc:  # noqa: BLE001 - informational: never fails the health check
+        return {"ok": False, "state": "error", "error": type(exc).__name__}
 
 
 def _matrikkelen_cache() -> dict:

@@ -14,8 +14,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "django-insecure-development-only-key-do-not-use-in-production")
 DEBUG = False
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The public host name (epty.example.no): the one value a deployment names; allowed hosts, trusted origins
+# and the site address for e-mail links follow from it unless set on their own.
+EPTY_HOST = env("EPTY_HOST", "")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", EPTY_HOST or "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", f"https://{EPTY_HOST}" if EPTY_HOST else "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -28,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "epty",  # operations commands (manage.py bootstrap)
     "epty.mail",
     "properties",
     "accounts",
@@ -114,9 +118,9 @@ CELERY_TIMEZONE = "Europe/Oslo"
 
 # --- E-mail: console by default, SMTP from EMAIL_URL. Every e-mail goes through the outbox (epty/mail).
 # Absolute links in e-mails are built from SITE_URL.
-SITE_URL = (env("SITE_URL", "http://localhost:8000") or "").rstrip("/")
+SITE_URL = (env("SITE_URL", f"https://{EPTY_HOST}" if EPTY_HOST else "http://localhost:8000") or "").rstrip("/")
 MAIL_OUTBOX_SEND_SCHEDULED = True  # the sender's periodic sweep (every minute), besides the send on commit
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "epty <noreply@epty.no>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"epty <noreply@{EPTY_HOST or 'epty.no'}>")
 _email_url = env("EMAIL_URL")
 if _email_url:
     _parsed = urlparse(_email_url)
@@ -179,6 +183,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# manage.py bootstrap: the first staff user it creates (without a password; it says how to set one).
+BOOTSTRAP_ADMIN_USERNAME = env("BOOTSTRAP_ADMIN_USERNAME", "admin")
+BOOTSTRAP_ADMIN_EMAIL = env("BOOTSTRAP_ADMIN_EMAIL", "")
 
 SEARCH_PAGE_SIZE = min(env_int("SEARCH_PAGE_SIZE", 25), 100)
 SEARCH_MAX_RADIUS_KM = 100

@@ -14,14 +14,18 @@ VARIABLES: dict[str, str] = {
                                "or epty.settings.test (pytest)."),
     "DJANGO_SECRET_KEY": "Secret key. Required in production; development uses a fixed insecure key.",
     "DJANGO_DEBUG": "1 to turn on debug pages (local settings only; default 1 there, always off in production).",
-    "DJANGO_ALLOWED_HOSTS": "Comma-separated host names the app answers to.",
-    "DJANGO_CSRF_TRUSTED_ORIGINS": "Comma-separated origins (https://epty.no) trusted for CSRF.",
+    "EPTY_HOST": ("The site's public host name, e.g. epty.example.no: the reverse proxy's certificate, and the "
+                  "default of DJANGO_ALLOWED_HOSTS, DJANGO_CSRF_TRUSTED_ORIGINS (https://host) and SITE_URL."),
+    "DJANGO_ALLOWED_HOSTS": "Comma-separated host names the app answers to (default EPTY_HOST, else local names).",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "Comma-separated origins (https://epty.no) trusted for CSRF (default https://EPTY_HOST).",
     "DATABASE_URL": "Database URL, e.g. postgres://user:pass@host:5432/epty. Unset: SQLite file db.sqlite3.",
     "REDIS_URL": "Redis URL, e.g. redis://127.0.0.1:6379/0. Unset: in-process cache and in-process (eager) tasks.",
     "CELERY_BROKER_URL": "Celery broker. Default: REDIS_URL.",
     "EMAIL_URL": ("SMTP server as smtp://user:pass@host:port (smtp+tls:// for STARTTLS). "
                   "Unset: e-mail printed to the console."),
-    "DEFAULT_FROM_EMAIL": "Sender address of e-mails.",
+    "DEFAULT_FROM_EMAIL": "Sender address of e-mails (default epty <noreply@EPTY_HOST>).",
+    "BOOTSTRAP_ADMIN_USERNAME": "User name of the first staff user manage.py bootstrap creates (default admin).",
+    "BOOTSTRAP_ADMIN_EMAIL": "E-mail address of that user (default none).",
     "LOG_LEVEL": "Log level of the epty loggers (default INFO).",
     "LOG_FORMAT": "json (default in production) or text.",
     "BANKID_ISSUER": ("BankID issuer, e.g. https://auth.current.bankid.no/auth/realms/current (test) or "
@@ -38,7 +42,8 @@ VARIABLES: dict[str, str] = {
     "NNIN_SECRET": ("Secret (at least 32 characters) for encrypting and hashing the national identity number; "
                     "required when BANKID_STORE_NNIN is 1."),
     "SEARCH_PAGE_SIZE": "Results per page of search (default 25, at most 100).",
-    "VALUATION_MODEL_DIR": "Directory of trained valuation model files (default var/models in the project).",
+    "VALUATION_MODEL_DIR": ("Where earlier versions wrote valuation model files (default var/models); models are "
+                            "stored in the database now, and files found here are imported once."),
     "VALUATION_ESTIMATE_BATCH": "Properties valued per batch when writing estimates (default 50000).",
     "VALUATION_ESTIMATE_WORKERS": "Database connections writing estimates at once on PostgreSQL (default 2).",
     "MATRIKKEL_SOURCE": ("Where property facts come from: soap (Matrikkel API), rest (Kartverket's open APIs) "
@@ -63,7 +68,8 @@ VARIABLES: dict[str, str] = {
     "MATRIKKEL_OPEN_DATA_INTERVAL_DAYS": ("Days between refreshes of the open address register by Celery beat "
                                           "with MATRIKKEL_SOURCE=rest (default 7; 0 turns it off)."),
     "MATRIKKEL_STANDIN_COUNT": "Properties served by the embedded Matrikkelen stand-in (default 20000).",
-    "SITE_URL": "Public address of the site for links in e-mails, e.g. https://epty.no (default http://localhost:8000).",
+    "SITE_URL": ("Public address of the site for links in e-mails, e.g. https://epty.no (default https://EPTY_HOST, "
+                 "else http://localhost:8000)."),
     "ALERTS_DIGEST_MAX_PROPERTIES": "Properties listed in one alert e-mail; a link leads to the rest (default 20).",
     "ALERTS_ESTIMATE_THRESHOLD": "Fraction an estimate must move to be alerted again, e.g. 0.05 for 5% (default 0.05).",
     "ALERTS_INTERVAL_MINUTES": "Minutes between saved-search alert runs by Celery beat (default 5).",

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from epty.settings.env import VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APP_SERVICES = {"web", "worker", "beat"}
+APP_SERVICES = {"web", "worker", "beat", "migrate", "bootstrap"}
 
 
 def test_ci_runs_against_postgresql_and_redis():
@@ -35,18 +35,20 @@ def _compose() -> dict:
 def test_compose_runs_web_worker_beat_postgres_and_redis_with_health_checks():
     compose = _compose()
     services = compose["services"]
-    assert set(services) == APP_SERVICES | {"db", "redis"}
+    assert set(services) == APP_SERVICES | {"db", "redis", "proxy"}
     for name, service in services.items():
-        assert "healthcheck" in service, f"{name} has no health check"
+        if name not in {"migrate", "bootstrap"}:  # one-shot: they exit when done
+            assert "healthcheck" in service, f"{name} has no health check"
     images = {services[name]["image"] for name in APP_SERVICES}
     assert len(images) == 1, "web, worker and beat must run one image"
-    assert services["db"]["image"].startswith("postgres:15")
+    assert services["db"]["image"].startswith("postgres:15") and services["proxy"]["image"].startswith("caddy:")
+    assert "ports" not in services["web"], "web is reached through the proxy only (it trusts X-Forwarded-Proto)"
     assert services["redis"]["image"].startswith("redis:")
     assert "gunicorn epty.wsgi:application" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A epty worker")
     assert services["beat"]["command"].startswith("celery -A epty beat")
     named = set(compose["volumes"])
-    used = {v.split(":")[0] for s in services.values() for v in s.get("volumes", [])}
+    used = {v.split(":")[0] for s in services.values() for v in s.get("volumes", []) if not v.startswith("./")}
     assert used == named, "every volume is a named volume, and every named volume is used"
 
 
@@ -68,6 +70,15 @@ def test_env_example_lists_every_variable_the_settings_read():
     listed = {line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines()
               if line and not line.startswith("#")}
     assert listed - {"POSTGRES_PASSWORD"} == set(VARIABLES)
+
+
+def test_env_example_asks_the_operator_for_three_values_only():
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    asked = [next(after for after in lines[i:] if not after.startswith("#")).split("=")[0]
+             for i, line in enumerate(lines) if line.startswith("# FILL IN")]
+    assert asked == ["EPTY_HOST", "DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"]
+    values = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    assert values["MATRIKKEL_SOURCE"] == "rest" and values["SITE_URL"] == ""  # SITE_URL follows EPTY_HOST
 
 
 def test_every_variable_is_documented_in_the_readme():
