@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_COUNT ?= 20000
 DEMO_SEED ?= 42
 
-.PHONY: run test check install install-dev assets migrate demo check-deploy messages bench-search clean
+.PHONY: run test test-deploy check install install-dev assets migrate demo check-deploy messages bench-search clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ run: demo
 PYTEST_WORKERS ?= 2
 test: install-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+## make test-deploy: the deployment without Docker (deploy/stack_test.py): the Dockerfile's recipe in a virtualenv
+## of its runtime requirements, every docker-compose.yml service started from .env.example as the image's user on
+## this machine's PostgreSQL (database epty_deploytest) and Redis (db 12), health checks, a model trained by the
+## worker and loaded by web, backup and restore; then the same stack broken on purpose must fail.
+test-deploy: install-dev
+	$(BIN)/python deploy/stack_test.py $(DEPLOYTEST_ARGS)
+	$(BIN)/python deploy/stack_test.py --set MATRIKKEL_SOURCE=soap --expect-failure $(DEPLOYTEST_ARGS)
 
 ## make check: the checks CI runs before the tests (configured in pyproject.toml): lint and import order,
 ## who may import whom, types.

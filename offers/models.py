@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .storage import private_storage
+
 
 class OfferStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for moderation")
@@ -63,6 +65,7 @@ class ClaimStatus(models.TextChoices):
 
 
 def claim_document_path(instance: OwnershipClaim, filename: str) -> str:
+    """A random name; the suffix is the one the content was recognised as (claim_submit renames the upload)."""
     suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
     return f"claims/{uuid.uuid4().hex}.{suffix}"
 
@@ -73,7 +76,10 @@ class OwnershipClaim(models.Model):
     property = models.ForeignKey("properties.Property", on_delete=models.PROTECT, related_name="ownership_claims")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownership_claims")
     statement = models.TextField(_("statement"), max_length=2000)
-    document = models.FileField(_("document"), upload_to=claim_document_path, blank=True)
+    # Private: served only by views.claim_document, to the claimant and moderators.
+    document = models.FileField(_("document"), upload_to=claim_document_path, storage=private_storage, blank=True)
+    document_content_type = models.CharField(max_length=40, blank=True,
+                                             help_text="What the document's content was recognised as on upload.")
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
     reason = models.TextField(blank=True, help_text="Why the claim was rejected.")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -26,6 +26,16 @@ def can_moderate(user) -> bool:
                 and user.has_perm("offers.moderate"))
 
 
+def claim_by_document(*, user, name: str) -> OwnershipClaim:
+    """The claim holding this document, if the user may read it (its claimant, or a moderator); 404 otherwise."""
+    from django.http import Http404
+
+    claim = OwnershipClaim.objects.filter(document=name).exclude(document="").first() if name else None
+    if claim is None or not (user.is_authenticated and (claim.user_id == user.pk or can_moderate(user))):
+        raise Http404("No such document.")
+    return claim
+
+
 def owner_ids(*, property_id: int) -> list[int]:
     return list(OwnershipClaim.objects.filter(property_id=property_id, status=ClaimStatus.VERIFIED)
                 .values_list("user_id", flat=True))

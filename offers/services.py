@@ -39,11 +39,11 @@ from .models import (
     OfferStatus,
     OwnershipClaim,
 )
+from .storage import document_type
 
 logger = logging.getLogger("offers")
 User = get_user_model()
 
-CLAIM_DOCUMENT_TYPES = {"pdf", "jpg", "jpeg", "png"}
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -277,20 +277,26 @@ def claim_submit(*, user, property: Property, statement: str, document=None) -> 
                                                             code="required")})
     if len(statement) > 2000:
         raise ValidationError({"statement": ValidationError(_("At most 2000 characters."), code="too_long")})
+    content_type = ""
     if document is not None:
-        suffix = document.name.rsplit(".", 1)[-1].lower() if "." in document.name else ""
-        if suffix not in CLAIM_DOCUMENT_TYPES:
-            raise ValidationError({"document": ValidationError(_("Upload a PDF, JPEG or PNG file."),
-                                                               code="document_type")})
+        # Judged by content, not by name: the first bytes must be a PDF, JPEG or PNG.
         if document.size > settings.OFFERS_CLAIM_DOCUMENT_MAX_BYTES:
             raise ValidationError({"document": ValidationError(_("The file is larger than 10 MB."),
                                                                code="document_too_large")})
+        document.seek(0)
+        recognised = document_type(document.read(16))
+        document.seek(0)
+        if recognised is None:
+            raise ValidationError({"document": ValidationError(_("Upload a PDF, JPEG or PNG file."),
+                                                               code="document_type")})
+        content_type, suffix = recognised
+        document.name = f"document.{suffix}"
     if OwnershipClaim.objects.filter(property=property, user=user).exclude(status=ClaimStatus.REJECTED).exists():
         raise ClaimAlreadyOpen(_("You have already claimed this property."))
     try:
         with transaction.atomic():
             claim = OwnershipClaim.objects.create(property=property, user=user, statement=statement,
-                                                  document=document or "")
+                                                  document=document or "", document_content_type=content_type)
     except IntegrityError as exc:
         raise ClaimAlreadyOpen(_("You have already claimed this property.")) from exc
     notifications.claim_event(claim, "submitted")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.mine, name="mine"),
     path("received/", views.received, name="received"),
     path("claims/", views.claims, name="claims"),
+    path("claims/documents/<path:name>", views.claim_document, name="claim_document"),
     path("property/<int:property_id>/offer/", views.offer_new, name="new"),
     path("property/<int:property_id>/claim/", views.claim_new, name="claim"),
     path("<int:offer_id>/", views.detail, name="detail"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from epty.errors import ApplicationError
 
@@ -117,3 +119,16 @@ def claim_new(request, property_id: int):
 @login_required
 def claims(request):
     return render(request, "offers/claims.html", {"claims": selectors.claims_for_user(user=request.user)[:200]})
+
+
+@never_cache
+@require_GET
+@login_required
+def claim_document(request, name: str):
+    """A claim's document, to its claimant and moderators only, as a download of the type it was stored as."""
+    claim = selectors.claim_by_document(user=request.user, name=name)
+    response = FileResponse(claim.document.open("rb"), as_attachment=True,
+                            filename=f"claim-{claim.pk}.{(claim.document.name or '').rsplit('.', 1)[-1]}",
+                            content_type=claim.document_content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -18,18 +18,20 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from .. import reference
 from ..geo import EARTH_RADIUS_KM, haversine_km
 from ..models import Category
+
+if TYPE_CHECKING:  # django-stubs-ext is a development requirement: the image does not have it
+    from django_stubs_ext import StrOrPromise
 
 Row = Mapping[str, Any]
 Predicate = Callable[[Row], bool]

@@ -71,7 +71,8 @@ class Frame:
         prices = self.price[np.isfinite(self.price)]
         if len(prices):
             out["median_price"] = float(np.median(prices))
-        cats, counts = np.unique(self.text["category"], return_counts=True)
+        # Properties from the open address register have no category: None does not sort with text.
+        cats, counts = np.unique(np.array([c or "" for c in self.text["category"]], dtype=object), return_counts=True)
         out["categories"] = {str(c or "(none)"): int(k) for c, k in zip(cats, counts, strict=True)}
         out["missing_share"] = {k: round(float(np.mean(~np.isfinite(v))), 4) for k, v in self.num.items()}
         if self.extra_num or self.extra_text:
