@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_COUNT ?= 20000
 DEMO_SEED ?= 42
+RUN_PORT ?= 8000
 
 .PHONY: run test test-deploy check install install-dev assets migrate demo check-deploy messages bench-search clean
 
@@ -29,14 +30,18 @@ migrate: install
 # loaded through the real sync (SOAP client on Kartverket's contract, mapping, upsert), and the real open
 # address register of Elverum (data/) through the stand-in's download feed and the open-data import a
 # production operator uses, with generated building facts marked synthetic. Later runs keep what is there.
+# Then the deployment's first-run command without the register import: the first valuation model is trained
+# and activated (once; its estimates written), market trends refreshed, each step timed.
 demo: migrate
 	@if [ "$$($(BIN)/python manage.py shell -v0 --no-imports -c 'from properties.models import Property; print(Property.objects.exists())')" = "True" ]; then \
 		echo "Demo data already loaded."; \
 	else $(BIN)/python manage.py matrikkel_standin --load --count $(DEMO_COUNT) --seed $(DEMO_SEED); fi
+	$(BIN)/python manage.py bootstrap --skip-register
 
-## make run: a fresh machine to http://127.0.0.1:8000 on the embedded defaults (SQLite, in-process cache and tasks).
+## make run: a fresh machine to http://127.0.0.1:8000 (RUN_PORT) on the embedded defaults (SQLite, a file cache
+## under var/cache shared by every process, in-process tasks).
 run: demo
-	MATRIKKEL_STANDIN_COUNT=$(DEMO_COUNT) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	MATRIKKEL_STANDIN_COUNT=$(DEMO_COUNT) $(BIN)/python manage.py runserver 127.0.0.1:$(RUN_PORT)
 
 ## make test: the whole test suite, on two pytest-xdist workers (one test database each; an idle worker takes
 ## queued tests from the busy one, so the long sync kill/restart test does not leave one waiting; PYTEST_WORKERS=0
