@@ -306,6 +306,16 @@ class Stack:
                 raise StackFailed(f"{name} exited {process.returncode}: "
                                   f"{last_lines((self.logs / f'{name}.log').read_text())}")
 
+    def check_logs(self) -> None:
+        """No service may have hit a permission problem or an unhandled error (gunicorn's control socket, beat's
+        schedule, a task) even if it kept running."""
+        for name in self.running:
+            for line in (self.logs / f"{name}.log").read_text().splitlines():
+                if any(marker in line for marker in ("PermissionError", "Permission denied", "Traceback",
+                                                     "raised unexpected", "[ERROR]")):
+                    raise StackFailed(f"{name} logged: {line.strip()[:300]}")
+        say("logs of web, worker and beat: no permission error, no traceback")
+
     def stop(self) -> None:
         for process in self.running.values():
             if process.poll() is None:
@@ -500,6 +510,7 @@ def run(args: argparse.Namespace, scratch: Path) -> None:
             raise StackFailed(f"/media/ answered {status}: private uploads must not be served as files")
         say("backup: " + backup_and_restore(image, logs))
         stack.check_alive()
+        stack.check_logs()
     finally:
         stack.stop()
         os.killpg(feed.pid, signal.SIGTERM)

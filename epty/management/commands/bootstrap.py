@@ -65,8 +65,8 @@ class Command(BaseCommand):
                           is_superuser=True)
         user.set_unusable_password()
         user.save()
-        return (f"created {username} (no password yet: docker compose run --rm web python manage.py "
-                f"changepassword {username})")
+        return (f"created {username} (no password yet: manage.py changepassword {username}; with compose: "
+                f"docker compose run --rm web python manage.py changepassword {username})")
 
     def register(self) -> str:
         scope = ", ".join(settings.MATRIKKEL_OPEN_DATA_MUNICIPALITIES) or "the national file"
