@@ -93,7 +93,9 @@ def stats() -> dict[str, float]:
     reads = served + counts["misses"]
     counts["hit_ratio"] = round(served / reads, 4) if reads else 0.0
     counts["stale_share"] = round(counts["stale"] / served, 4) if served else 0.0
-    counts["mean_stale_age_seconds"] = round(counts["stale_age_seconds"] / counts["stale"], 1) if counts["stale"] else 0.0
+    counts["mean_stale_age_seconds"] = (
+        round(counts["stale_age_seconds"] / counts["stale"], 1) if counts["stale"] else 0.0
+    )
     return counts
 
 

@@ -369,7 +369,7 @@ def units_of(header: list[str], rows: Iterator[list[str]]) -> tuple[list[dict], 
             lat, lon = _to_wgs84(epsg, [a[8] for a in group], [a[7] for a in group])
         except Exception as exc:
             raise OpenDataError(f"Cannot convert coordinates in EPSG:{epsg}: {exc}") from exc
-        for a, la, lo in zip(group, lat, lon):
+        for a, la, lo in zip(group, lat, lon, strict=True):
             points[a[0]] = (round(la, 7), round(lo, 7))
     result = []
     stamps: dict[str, datetime | None] = {}  # many addresses share their update time
@@ -379,17 +379,32 @@ def units_of(header: list[str], rows: Iterator[list[str]]) -> tuple[list[dict], 
         main = addresses[0]
         latest = max((a[9] for a in addresses), key=_sortable) if len(addresses) > 1 else main[9]
         main_lat, main_lon = points[main[0]]
-        result.append({
-            "external_id": f"{kommune}-{gnr}/{bnr}/{fnr}/0", "source": Source.OPEN_REGISTER,
-            "fact_source": FactSource.OPEN_REGISTER, "facts": FACTS, "municipality_number": kommune,
-            "address": main[1], "postcode": main[4], "town": main[5],
-            "addresses": [{"text": a[1], "postcode": a[4], "town": a[5], "lat": points[a[0]][0],
-                           "lon": points[a[0]][1]} for a in addresses],
-            "lat": round(main_lat, 6), "lon": round(main_lon, 6),
-            "upstream_payload": {"register": "Matrikkelen - Adresse", "kolonner": PAYLOAD_COLUMNS,
-                                 "adresser": [[a[0], a[2], a[1], a[3], a[4], a[6], a[7], a[8], a[9]] for a in addresses]},
-            "upstream_changed_at": stamps[latest] if latest in stamps else stamps.setdefault(latest, parse_timestamp(latest)),
-        })
+        result.append(
+            {
+                "external_id": f"{kommune}-{gnr}/{bnr}/{fnr}/0",
+                "source": Source.OPEN_REGISTER,
+                "fact_source": FactSource.OPEN_REGISTER,
+                "facts": FACTS,
+                "municipality_number": kommune,
+                "address": main[1],
+                "postcode": main[4],
+                "town": main[5],
+                "addresses": [
+                    {"text": a[1], "postcode": a[4], "town": a[5], "lat": points[a[0]][0], "lon": points[a[0]][1]}
+                    for a in addresses
+                ],
+                "lat": round(main_lat, 6),
+                "lon": round(main_lon, 6),
+                "upstream_payload": {
+                    "register": "Matrikkelen - Adresse",
+                    "kolonner": PAYLOAD_COLUMNS,
+                    "adresser": [[a[0], a[2], a[1], a[3], a[4], a[6], a[7], a[8], a[9]] for a in addresses],
+                },
+                "upstream_changed_at": stamps[latest]
+                if latest in stamps
+                else stamps.setdefault(latest, parse_timestamp(latest)),
+            }
+        )
     return result, failed
 
 
@@ -548,8 +563,9 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
             return run
         layout = _layout(Path(path), municipality)
         if not layout.rows:
-            raise OpenDataError(f"{Path(path).name} has no addresses" + (f" in municipality {municipality}." if municipality
-                                                                          else "."))
+            raise OpenDataError(
+                f"{Path(path).name} has no addresses" + (f" in municipality {municipality}." if municipality else ".")
+            )
         if on_split:
             on_split(layout.rows)
         blocks = _blocks(Path(path), layout, municipality, workdir, after=state.full_cursor)
@@ -576,7 +592,9 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
     except MatrikkelError as exc:
         run.status = SyncRun.Status.FAILED
         run.refresh_from_db(fields=["errors"])
-        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[-MAX_ERRORS:]
+        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[
+            -MAX_ERRORS:
+        ]
         logger.error("open register import %s failed: %s", run.pk, exc)
     except Exception as exc:
         run.status = SyncRun.Status.FAILED

@@ -87,7 +87,9 @@ def to_wgs84(kode_id: int, xs: list[float], ys: list[float]) -> tuple[list[float
         if kode_id not in _transformers:
             if kode_id not in EPSG_FOR_KOORDINATSYSTEM:
                 raise MalformedResponse(f"Unsupported koordinatsystemKodeId {kode_id}")
-            _transformers[kode_id] = Transformer.from_crs(EPSG_FOR_KOORDINATSYSTEM[kode_id], "EPSG:4326", always_xy=True)
+            _transformers[kode_id] = Transformer.from_crs(
+                EPSG_FOR_KOORDINATSYSTEM[kode_id], "EPSG:4326", always_xy=True
+            )
         transformer = _transformers[kode_id]
     lon, lat = transformer.transform(xs, ys)
     if not isinstance(lat, list | tuple):
@@ -112,7 +114,7 @@ def to_dict(el):
     if names[0] in LIST_TAGS and (len(names) == 1 or all(n in LIST_TAGS for n in names)):
         return [to_dict(c) for c in children]
     result = {"_type": xsi.rpartition(":")[2]} if xsi else {}
-    for name, c in zip(names, children):
+    for name, c in zip(names, children, strict=True):
         result[name] = to_dict(c)
     return result
 
@@ -336,7 +338,9 @@ class SoapSource:
             if family == "Matrikkelenhet":
                 touched = [c.bubble_id]
             elif family == "Veg":
-                touched = [mid for aid in owners.get(("Veg", c.bubble_id), []) for mid in owners.get(("Adresse", aid), [])]
+                touched = [
+                    mid for aid in owners.get(("Veg", c.bubble_id), []) for mid in owners.get(("Adresse", aid), [])
+                ]
             else:
                 touched = owners.get((family, c.bubble_id), [])
             for mid in touched:
@@ -436,7 +440,9 @@ class SoapSource:
     # --- assembling records -----------------------------------------------------------------
     def _id_map(self, service: str, operation: str, list_arg: str, ids: list[int]) -> dict[int, list[tuple[str, int]]]:
         """An id map answer (entry{key, value{item…}}) as {matrikkelenhet id: [(id type, id)]}."""
-        ret = self._call(service, operation, **{list_arg: self._id_list(service, [("MatrikkelenhetId", i) for i in ids])})
+        ret = self._call(
+            service, operation, **{list_arg: self._id_list(service, [("MatrikkelenhetId", i) for i in ids])}
+        )
         mapping: dict[int, list[tuple[str, int]]] = {}
         default = {"Bygning": "ByggId", "Bruksenhet": "BruksenhetId", "Adresse": "AdresseId"}[service]
         try:
@@ -485,17 +491,19 @@ class SoapSource:
                     veger.add(_value(obj["vegId"]))
                 kretser.update(_typed(k, "KretsId") for k in _list(obj.get("kretsIds")))
         new_kretser = [k for k in kretser if k[1] not in self._kretser]
-        for (family, kid), obj in self._by_id(self._objects(new_kretser)).items():
+        for (_family, kid), obj in self._by_id(self._objects(new_kretser)).items():
             self._kretser[kid] = obj
         objects.update(self._by_id(self._objects([("VegId", v) for v in sorted(veger)])))
         codes = self._code_lists()
         records = []
-        for mid, unit in zip(ids, units):
+        for mid, unit in zip(ids, units, strict=True):
             try:
                 records.append(self._record(mid, unit, codes, objects, building_ids.get(mid, []),
                                             unit_ids.get(mid, []), address_ids.get(mid, [])))
             except KeyError as exc:
-                raise MalformedResponse(f"{operation}: matrikkelenhet {mid} or its objects incomplete (missing {exc})") from exc
+                raise MalformedResponse(
+                    f"{operation}: matrikkelenhet {mid} or its objects incomplete (missing {exc})"
+                ) from exc
             except (TypeError, ValueError) as exc:
                 raise MalformedResponse(f"{operation}: matrikkelenhet {mid} or its objects: bad value ({exc})") from exc
         self._convert_points(records)
@@ -579,9 +587,14 @@ class SoapSource:
             if a is None:
                 continue
             payload_addresses.append(a)
-            postal = next((self._kretser[_value(k)] for k in _list(a.get("kretsIds"))
-                           if _value(k) in self._kretser and self._kretser[_value(k)].get("_type") == "Postnummeromrade"),
-                          None)
+            postal = next(
+                (
+                    self._kretser[_value(k)]
+                    for k in _list(a.get("kretsIds"))
+                    if _value(k) in self._kretser and self._kretser[_value(k)].get("_type") == "Postnummeromrade"
+                ),
+                None,
+            )
             if a.get("_type") == "Matrikkeladresse":
                 text = f"{record['gnr']}/{record['bnr']}" + (f"/{record['fnr']}" if record["fnr"] else "")
                 text += f"-{a['undernummer']}" if a.get("undernummer") else ""
@@ -617,7 +630,7 @@ class SoapSource:
                 by_system.setdefault(h["_point"][0], []).append(h)
         for kode_id, group in by_system.items():
             lat, lon = to_wgs84(kode_id, [h["_point"][1] for h in group], [h["_point"][2] for h in group])
-            for h, la, lo in zip(group, lat, lon):
+            for h, la, lo in zip(group, lat, lon, strict=True):
                 h["lat"], h["lon"] = la, lo
         for h in holders:
             del h["_point"]

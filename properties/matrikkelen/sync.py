@@ -69,7 +69,9 @@ class _Batch:
     failed: list[dict]
     retire_ids: list[int] = field(default_factory=list)  # property ids (sources without matrikkelenhet ids)
     unchanged: int = 0  # rows found unchanged before the write (not sent to it)
-    new_rows: list[dict] = field(default_factory=list)  # clean rows of properties known to be new: inserted, not upserted
+    new_rows: list[dict] = field(
+        default_factory=list
+    )  # clean rows of properties known to be new: inserted, not upserted
 
 
 def _prepare(records: list[dict], missing: list[int] = (), *, fact_source: str) -> _Batch:
@@ -225,7 +227,9 @@ def matrikkel_sync(*, kind: str = SyncRun.Kind.INCREMENTAL, municipality: str | 
     except MatrikkelError as exc:
         run.status = SyncRun.Status.FAILED
         run.refresh_from_db(fields=["errors"])
-        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[-MAX_ERRORS:]
+        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[
+            -MAX_ERRORS:
+        ]
         logger.error("matrikkel sync %s failed: %s", run.pk, exc)
     except Exception as exc:
         run.status = SyncRun.Status.FAILED

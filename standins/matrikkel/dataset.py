@@ -399,7 +399,10 @@ class Dataset:
                     self._log("Oppdatering", "BygningId", main["id"], mid)
                 elif kind < 0.85 and unit["addresses"][0]["kind"] == "Vegadresse":  # address moved to another street
                     a = unit["addresses"][0]
-                    a["name"], a["number"] = f"{a['name'].split(' ')[0]} {'Nye' if v[1] < 0.5 else 'Gamle'}", 1 + int(v[2] * 90)
+                    a["name"], a["number"] = (
+                        f"{a['name'].split(' ')[0]} {'Nye' if v[1] < 0.5 else 'Gamle'}",
+                        1 + int(v[2] * 90),
+                    )
                     self._register_veger(unit)
                     self.overrides[mid] = unit
                     self._log("Oppdatering", "VegadresseId", a["id"], mid)

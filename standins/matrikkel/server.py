@@ -125,7 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(f.hang_seconds)
         if fail:
             if soap_call:
-                self._send(500, soap.fault_envelope(soap.OPERATIONAL, "Intern feil (injected)"), "text/xml; charset=utf-8")
+                self._send(
+                    500, soap.fault_envelope(soap.OPERATIONAL, "Intern feil (injected)"), "text/xml; charset=utf-8"
+                )
             else:
                 self._send(500, b'{"message": "Intern feil (injected)"}', "application/json")
             return True

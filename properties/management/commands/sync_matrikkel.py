@@ -33,8 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None, help="Matrikkelenheter per transaction.")
         parser.add_argument("--source", choices=("soap", "rest", "standin", "open-data"), default=None,
                             help="Override MATRIKKEL_SOURCE; open-data imports Kartverket's open address register.")
-        parser.add_argument("--file", type=Path, default=None,
-                            help="open-data: a 'Matrikkelen - Adresse' CSV file (or its zip) instead of the download feed.")
+        parser.add_argument(
+            "--file",
+            type=Path,
+            default=None,
+            help="open-data: a 'Matrikkelen - Adresse' CSV file (or its zip) instead of the download feed.",
+        )
         parser.add_argument("--feed-url", default=None, help="open-data: the download feed (default "
                                                              "MATRIKKEL_OPEN_DATA_FEED_URL).")
         parser.add_argument("--force", action="store_true", help="open-data: read the file even if this very file was "
@@ -76,8 +80,10 @@ class Command(BaseCommand):
                                      source=get_source(source) if source else None, progress=progress)
         finally:
             bar.close()
-        summary = (f"{run.get_kind_display()} #{run.pk} {run.status}: {run.created:,} created, {run.updated:,} updated, "
-                   f"{run.unchanged:,} unchanged, {run.retired:,} retired, {run.failed:,} failed")
+        summary = (
+            f"{run.get_kind_display()} #{run.pk} {run.status}: {run.created:,} created, {run.updated:,} updated, "
+            f"{run.unchanged:,} unchanged, {run.retired:,} retired, {run.failed:,} failed"
+        )
         if run.kind != SyncRun.Kind.OPEN_DATA:
             summary += f"; checkpoint {run.checkpoint_before} → {run.checkpoint_after}"
         if run.status != SyncRun.Status.SUCCEEDED:

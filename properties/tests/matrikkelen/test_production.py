@@ -1,4 +1,5 @@
-"""`.env.example`'s production settings with MATRIKKEL_SOURCE=rest schedule the open register refresh, and it loads data.
+"""`.env.example`'s production settings with MATRIKKEL_SOURCE=rest schedule the open register refresh,
+and it loads data.
 
 The refresh runs in a subprocess under epty.settings.production with the variables .env.example
 sets (plus the secret key it asks the operator for); only the download feed points at the
@@ -29,7 +30,9 @@ def _env_example() -> dict[str, str]:
     return values
 
 
-def test_env_example_production_settings_with_the_open_rest_source_schedule_and_load_the_open_register(standin, tmp_path):
+def test_env_example_production_settings_with_the_open_rest_source_schedule_and_load_the_open_register(
+    standin, tmp_path
+):
     example = _env_example()
     assert example["MATRIKKEL_SOURCE"] == "rest" and example["DJANGO_SETTINGS_MODULE"] == "epty.settings.production"
     database = tmp_path / "production.sqlite3"

@@ -48,7 +48,9 @@ class Command(BaseCommand):
 
         count = count or settings.MATRIKKEL_STANDIN_COUNT
         if serve:
-            server = StandinServer(Dataset(count=count, seed=seed, exclude_municipalities=REAL_MUNICIPALITIES), port=port)
+            server = StandinServer(
+                Dataset(count=count, seed=seed, exclude_municipalities=REAL_MUNICIPALITIES), port=port
+            )
             self.stdout.write(f"Matrikkel API stand-in at {server.soap_base_url} (WSDL: "
                               f"{server.soap_base_url}StoreServiceWS?WSDL), open APIs at {server.rest_base_url}")
             try:
@@ -83,8 +85,11 @@ class Command(BaseCommand):
             started = time.monotonic()
             bar = tqdm(unit=" addresses", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
             real = matrikkel_open_data_sync(
-                municipality=municipality, feed_url=server.rest_base_url.rstrip("/") + FEED_PATH,
-                progress=lambda phase, n: bar.update(n), on_split=lambda rows: setattr(bar, "total", rows))
+                municipality=municipality,
+                feed_url=server.rest_base_url.rstrip("/") + FEED_PATH,
+                progress=lambda phase, n, bar=bar: bar.update(n),
+                on_split=lambda rows, bar=bar: setattr(bar, "total", rows),
+            )
             bar.close()
             if real.status != SyncRun.Status.SUCCEEDED:
                 raise CommandError(f"Import of the open address register failed: {real.errors[-1:]}")
