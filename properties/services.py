@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from itertools import islice
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from . import bulk, reference
@@ -29,8 +31,10 @@ DERIVED_FIELDS = ("feature_mask", "content_hash", "search_text", "retired_at")
 # on insert only. Later estimates are written by property_estimates_set.
 INITIAL_ESTIMATE_FIELDS = ("estimate", "estimate_low", "estimate_high", "estimate_source")
 CATEGORIES = frozenset(Category.values)
-FACT_SOURCE_OF = {Source.MATRIKKELEN: FactSource.MATRIKKEL_API, Source.OPEN_REGISTER: FactSource.OPEN_REGISTER,
-                  Source.DEMO: FactSource.DEMO}
+FACT_SOURCE_OF: dict[str, str] = {
+    Source.MATRIKKELEN: FactSource.MATRIKKEL_API, Source.OPEN_REGISTER: FactSource.OPEN_REGISTER,
+    Source.DEMO: FactSource.DEMO,
+}
 SEARCH_TEXT_LENGTH = 1000
 FACT_SOURCE_VALUES = frozenset(FactSource.values)
 
@@ -115,7 +119,7 @@ def property_clean_row(row: dict) -> dict:
     `row["source"]`). Derived: county, feature mask, search text, per-fact sources, content hash.
     Runs for every property of every import: kept lean (it bounds the open register's import rate).
     """
-    errors = {}
+    errors: dict[str, ValidationError] = {}
     external_id = str(row.get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = ValidationError("external_id is required.", code="required")
@@ -145,11 +149,11 @@ def property_clean_row(row: dict) -> dict:
     label = str(row.get("fact_source") or FACT_SOURCE_OF.get(source))
     if label not in FACT_SOURCE_VALUES:
         errors["fact_source"] = ValidationError(f"Unknown fact source {label!r}.", code="invalid_fact_source")
-    if errors:
+    if errors or municipality is None:
         raise ValidationError(errors)
 
     owned = _owned(facts)
-    clean = {name: (row.get(name) if name in owned.columns or name not in FACT_COLUMNS_ALL else None)
+    clean: dict[str, Any] = {name: (row.get(name) if name in owned.columns or name not in FACT_COLUMNS_ALL else None)
              for name in UPSTREAM_FIELDS}
     clean["external_id"] = external_id
     clean["source"] = source
@@ -457,7 +461,7 @@ def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: 
             # One UPDATE per property, sent together (executemany): Django's bulk_update builds one CASE
             # expression per column over the whole batch, which SQLite parses slowly at thousands of rows.
             columns = [*sorted(fields), "fact_sources", "updated_at"]
-            model_fields = [Property._meta.get_field(name) for name in columns]
+            model_fields = [cast(Field, Property._meta.get_field(name)) for name in columns]  # concrete columns
             now = timezone.now()
             rows = []
             for prop in to_save:

@@ -112,10 +112,11 @@ def feed_entries(xml: bytes) -> list[FeedEntry]:
     entries = []
     for entry in root.iter(f"{ATOM}entry"):
         link = next((el for el in entry.iter(f"{ATOM}link") if el.get("rel") == "alternate" and el.get("href")), None)
-        match = FILE_NAME.search(link.get("href")) if link is not None else None
-        if not match:
+        href = link.get("href") if link is not None else None
+        match = FILE_NAME.search(href) if href else None
+        if not href or not match:
             continue
-        entries.append(FeedEntry(url=link.get("href"), municipality=match.group(1), name=match.group(2),
+        entries.append(FeedEntry(url=href, municipality=match.group(1), name=match.group(2),
                                  epsg=match.group(3), updated=entry.findtext(f"{ATOM}updated") or ""))
     return entries
 
@@ -256,7 +257,8 @@ def _blocks(path: Path, layout: _Layout, municipality: str | None, directory: Pa
         with _open_text(path) as text:
             reader = csv.reader(text, delimiter=";")
             next(reader)
-            current, rows = None, []
+            current: str | None = None
+            rows: list[list[str]] = []
             for row in reader:
                 kommune = row[k] if len(row) > k else ""
                 if kommune != current:
@@ -510,7 +512,7 @@ def _prepared_in_background(header: list[str], blocks: Iterator[tuple[str, list[
 
 def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | None = None,
                              feed_url: str | None = None, batch_size: int | None = None,
-                             progress: Progress | None = None, on_split: Callable[[int], None] | None = None,
+                             progress: Progress | None = None, on_split: Callable[[int], object] | None = None,
                              force: bool = False) -> SyncRun:
     """Import the open address register from a file or from the download feed; returns the SyncRun.
 
@@ -530,7 +532,7 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
                        interrupted, scope)
     run = SyncRun.objects.create(kind=SyncRun.Kind.OPEN_DATA, scope=scope, source=SOURCE_NAME,
                                  started_at=timezone.now())
-    run.state, run.state_id = state, state.pk  # type: ignore[attr-defined]
+    run.state, run.state_id = state, state.pk
     workdir = Path(tempfile.mkdtemp(prefix="epty-open-data-"))
     try:
         if path is None:
@@ -546,7 +548,7 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
                 if state.file_sha256 != sha or state.full_cursor is None:  # from the file's first municipality
                     state.file_sha256, state.full_cursor = sha, STARTED
                     state.save(update_fields=["file_sha256", "full_cursor", "updated_at"])
-        run.state = state  # type: ignore[attr-defined]
+        run.state = state
         if done_before and not force:
             # This very file was imported to the end before: nothing in it can differ from what is stored.
             scope_qs = Property.objects.filter(source=Source.OPEN_REGISTER, retired_at__isnull=True)

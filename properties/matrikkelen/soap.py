@@ -342,7 +342,7 @@ class SoapSource:
                     mid for aid in owners.get(("Veg", c.bubble_id), []) for mid in owners.get(("Adresse", aid), [])
                 ]
             else:
-                touched = owners.get((family, c.bubble_id), [])
+                touched = owners.get((family or "", c.bubble_id), [])
             for mid in touched:
                 if mid not in seen:
                     seen.add(mid)
@@ -365,7 +365,7 @@ class SoapSource:
 
     def _objects(self, typed_ids) -> list:
         """StoreService.getObjectsIgnoreMissing for (id type, id) pairs, in pages; ids deleted upstream are absent."""
-        result = []
+        result: list = []
         for start in range(0, len(typed_ids), PAGE):
             ret = self._call("Store", "getObjectsIgnoreMissing",
                              ids=self._id_list("Store", typed_ids[start:start + PAGE]))
@@ -484,7 +484,8 @@ class SoapSource:
         objects = self._by_id(self._objects(wanted))
         self._kommunenumre(kommune_ids)
         # Second level: the streets and postal areas of the addresses.
-        veger, kretser = set(), set()
+        veger: set = set()
+        kretser: set = set()
         for (family, _), obj in objects.items():
             if family == "Adresse":
                 if obj.get("vegId"):
@@ -510,8 +511,8 @@ class SoapSource:
         return records
 
     @staticmethod
-    def _by_id(bubbles: list) -> dict[tuple[str, int], dict]:
-        result = {}
+    def _by_id(bubbles: list) -> dict[tuple[str | None, int], dict]:
+        result: dict[tuple[str | None, int], dict] = {}
         for bubble in bubbles:
             data = to_dict(bubble)
             kind = data.get("_type") if isinstance(data, dict) else None
@@ -540,12 +541,13 @@ class SoapSource:
                 teiger.append((t.get("hovedteig") == "true", teig))
         teiger.sort(key=lambda pair: not pair[0])  # the main teig first
         areas = [_float(t.get("lagretBeregnetAreal")) for _, t in teiger]
+        known_areas = [a for a in areas if a is not None]
         record = {
             "id": mid, "kind": kind, "kommunenummer": kommune, "gnr": int(nr["gardsnummer"]),
             "bnr": int(nr["bruksnummer"]), "fnr": _int(nr.get("festenummer")) or 0,
             "snr": _int(nr.get("seksjonsnummer")) or 0,
             "changed": u["oppdateringsdato"]["timestamp"],
-            "plot_area": round(sum(areas)) if areas and all(a is not None for a in areas) else None,
+            "plot_area": round(sum(known_areas)) if areas and len(known_areas) == len(areas) else None,
             "utgatt": u.get("utgatt") == "true",
             "_point": next((p for p in (self._point(t.get("representasjonspunkt")) for _, t in teiger) if p), None),
             "buildings": [], "units": [], "addresses": [],

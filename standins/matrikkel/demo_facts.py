@@ -15,7 +15,7 @@ from standins import demo
 from .dataset import Dataset, external_id
 
 
-def demo_facts_load(*, dataset: Dataset, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def demo_facts_load(*, dataset: Dataset, progress: Callable[[int], object] | None = None) -> dict[str, int]:
     """Write feature tags, bedrooms, demo estimates and sales for every synced property of `dataset`.
 
     Idempotent: facts already stored are left alone, estimates are written only where they differ and

@@ -21,6 +21,7 @@ import math
 import re
 import threading
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -98,7 +99,7 @@ def elverum_file() -> OpenDataFile:
     return OpenDataFile("3420", "Elverum", "25833", ELVERUM_CSV.read_bytes())
 
 
-def national_file(extra: list[OpenDataFile] = ()) -> OpenDataFile:
+def national_file(extra: Sequence[OpenDataFile] = ()) -> OpenDataFile:
     """A national file in EPSG:4258: Elverum's addresses converted, plus the recorded sample (Karasjok, Oslo)."""
     elverum = elverum_file()
     rows = elverum.rows()
@@ -320,7 +321,9 @@ class RestRoutes:
                                                           f"{a['kommunenavn']}")), a))
                 for mid in self.data.ids_after(0, self.data.count + len(self.data.new_ids)):
                     unit = self.data.get(mid)
-                    for address in unit["addresses"] if unit else []:
+                    if unit is None:
+                        continue
+                    for address in unit["addresses"]:
                         a = self._generated(address, unit)
                         index.entries.append((frozenset(_words(f"{a['adressetekst']} {a['postnummer']} "
                                                               f"{a['poststed']} {a['kommunenavn']}")), a))

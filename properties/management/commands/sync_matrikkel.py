@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from properties import reference
+from properties.management.progress import progress_bar
 from properties.matrikkelen.sync import matrikkel_sync
 from properties.models import SyncRun
 
@@ -55,8 +55,8 @@ class Command(BaseCommand):
         if source == "open-data" and (full or incremental):
             raise CommandError("The open register has no change log: leave out --full and --incremental "
                                "(every run reads the whole file).")
-        bar = tqdm(unit=" addresses" if source == "open-data" else " matrikkelenheter", disable=no_progress,
-                   file=self.stderr._out, dynamic_ncols=True)
+        unit = " addresses" if source == "open-data" else " matrikkelenheter"
+        bar = progress_bar(self.stderr, unit=unit, disable=no_progress)
 
         def progress(phase: str, n: int) -> None:
             bar.set_description(phase)
