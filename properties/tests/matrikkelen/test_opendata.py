@@ -228,17 +228,40 @@ def test_facts_set_by_the_demo_survive_the_weekly_refresh():
     assert farm.synthetic_facts == ["category", "usable_area"]
 
 
-def test_the_refresh_is_scheduled_weekly_only_with_the_open_rest_source(settings):
-    from epty.settings.matrikkelen import CELERY_BEAT_SCHEDULE, open_data_schedule
+def _settings_with(monkeypatch, settings, **environment):
+    """The running settings with epty/settings/matrikkelen.py read afresh under `environment`."""
+    import importlib.util
 
-    try:
-        open_data_schedule("rest", 7)
-        entry = CELERY_BEAT_SCHEDULE["matrikkel-open-data-refresh"]
-        assert entry["task"] == "properties.tasks.matrikkel_open_data_refresh" and entry["schedule"] == 7 * 86400
-        open_data_schedule("soap", 7)
-        assert "matrikkel-open-data-refresh" not in CELERY_BEAT_SCHEDULE
-    finally:
-        open_data_schedule(settings.MATRIKKEL_SOURCE, settings.MATRIKKEL_OPEN_DATA_INTERVAL_DAYS)
+    from epty.settings import matrikkelen
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("epty.settings._matrikkelen_probe", matrikkelen.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fresh = {name: value for name, value in vars(module).items() if name.isupper()}
+
+    class Probe:
+        def __getattr__(self, name):
+            return fresh[name] if name in fresh else getattr(settings, name)
+
+    return Probe()
+
+
+def test_the_refresh_is_scheduled_weekly_only_with_the_open_rest_source(monkeypatch, settings):
+    from epty.celery import beat_schedule
+
+    table = beat_schedule(_settings_with(monkeypatch, settings, MATRIKKEL_SOURCE="rest"))
+    entry = table["matrikkel-open-data-refresh"]
+    assert entry["task"] == "properties.tasks.matrikkel_open_data_refresh" and entry["schedule"] == 7 * 86400
+
+    fortnightly = _settings_with(monkeypatch, settings, MATRIKKEL_SOURCE="rest", MATRIKKEL_OPEN_DATA_INTERVAL_DAYS="14")
+    assert beat_schedule(fortnightly)["matrikkel-open-data-refresh"]["schedule"] == 14 * 86400
+    for source in ("soap", "standin"):
+        assert "matrikkel-open-data-refresh" not in beat_schedule(
+            _settings_with(monkeypatch, settings, MATRIKKEL_SOURCE=source))
+    off = _settings_with(monkeypatch, settings, MATRIKKEL_SOURCE="rest", MATRIKKEL_OPEN_DATA_INTERVAL_DAYS="0")
+    assert "matrikkel-open-data-refresh" not in beat_schedule(off)
 
 
 def test_the_refresh_task_imports_each_configured_municipality(standin, settings):

@@ -48,9 +48,10 @@ def test_env_example_production_settings_with_the_open_rest_source_schedule_and_
     migrated = manage("migrate", "--no-input", "-v0")
     assert migrated.returncode == 0, migrated.stderr
     refreshed = manage("shell", "-v0", "--no-imports", "-c", (
-        "from django.conf import settings\n"
-        "entry = settings.CELERY_BEAT_SCHEDULE['matrikkel-open-data-refresh']\n"
-        "assert 'matrikkel-sync-incremental' not in settings.CELERY_BEAT_SCHEDULE\n"
+        "from epty.celery import app\n"
+        "table = dict(app.conf.beat_schedule)\n"
+        "entry = table['matrikkel-open-data-refresh']\n"
+        "assert 'matrikkel-sync-incremental' not in table\n"
         "print(entry['task'], entry['schedule'])\n"
         "from properties.tasks import matrikkel_open_data_refresh\n"
         "print(matrikkel_open_data_refresh.apply().get())"))
