@@ -82,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def standin(self) -> StandinServer:
-        return self.server.standin  # type: ignore[attr-defined]
+        return self.server.standin  # type: ignore[attr-defined]  # set on the HTTP server by StandinServer.start
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
         self.send_response(status)
@@ -167,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = next(el for el in envelope if _local(el) == "Body")
             req = next(el for el in body if isinstance(el.tag, str))
             op = _local(req)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - any failure answers a SOAP fault, as the real service does
             return self._answer(service, "?", raw, 500, soap.fault_envelope(soap.IMPLEMENTATION, "Malformed request"))
         self.standin.count(op)
         if not self._authorised() or self._faults(op, soap_call=True):
@@ -228,7 +228,7 @@ class StandinServer:
         self.operations = soap.Operations(dataset, on_find_endringer=self._grow_changes)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.daemon_threads = True
-        self._httpd.standin = self  # type: ignore[attr-defined]
+        self._httpd.standin = self  # type: ignore[attr-defined]  # the handlers find their stand-in through the server
         self.rest = rest.RestRoutes(self, open_data=open_data)
         self._thread: threading.Thread | None = None
 
