@@ -19,6 +19,8 @@ BANKID_TRUSTED_AUDIENCES = env_list("BANKID_TRUSTED_AUDIENCES")
 BANKID_USE_USERINFO = env_bool("BANKID_USE_USERINFO", False)
 BANKID_DISCOVERY_TTL = 6 * 3600
 BANKID_JWKS_TTL = 3600
+# After an unknown key id or a failed signature the key set is refetched, at most once in this many seconds.
+BANKID_JWKS_REFETCH_INTERVAL = 30
 BANKID_HTTP_TIMEOUT = 10
 BANKID_CLOCK_SKEW = 60
 # Logins started / completed per client IP in a window (seconds).
