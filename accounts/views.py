@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .errors import EmailConfirmLimitReached
 from .forms import ApiTokenForm, DeleteAccountForm, EmailForm, ProfileForm
 from .models import ApiToken
 from .oidc.authorize import safe_next
@@ -61,14 +62,20 @@ def profile(request):
 @require_POST
 def email_change(request):
     form = EmailForm(request.POST)
+    status = 400
     if form.is_valid():
-        services.user_email_change_request(user=request.user, email=form.cleaned_data["email"])
-        messages.success(
-            request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]}
-        )
-        return redirect("accounts:profile")
+        try:
+            services.user_email_change_request(user=request.user, email=form.cleaned_data["email"])
+        except EmailConfirmLimitReached as exc:
+            form.add_error("email", exc.message)
+            status = exc.status_code
+        else:
+            messages.success(
+                request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": ProfileForm.for_user(request.user), "email_form": form},
-                  status=400)
+                  status=status)
 
 
 @login_required

@@ -31,6 +31,9 @@ BANKID_LOGIN_RATE_WINDOW = 300
 BANKID_STANDIN_ALLOWED = True
 BANKID_STANDIN_CLIENT_ID = "epty-local"
 
+# --- E-mail confirmation: links mailed to an address the user types in, at most this many in 24 hours.
+EMAIL_CONFIRM_DAILY_LIMIT = env_int("EMAIL_CONFIRM_DAILY_LIMIT", 5)
+
 # --- The national identity number: not requested, not stored, unless this is on.
 BANKID_STORE_NNIN = env_bool("BANKID_STORE_NNIN", False)
 NNIN_SECRET = env("NNIN_SECRET", "")

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlparse
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import env, env_int, env_list
+from .env import env, env_int, env_list, env_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -168,8 +168,18 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
-    # The search box's address suggestions reach Kartverket on a miss: per client, at most this many a minute.
-    "DEFAULT_THROTTLE_RATES": {"address_suggest": "120/min"},
+    # Scoped throttles on the cache (epty/throttles.py): per user when logged in, per REMOTE_ADDR otherwise.
+    "DEFAULT_THROTTLE_RATES": {
+        # The search box's address suggestions reach Kartverket on a miss.
+        "address_suggest": "120/min",
+        # Costly work: a recommendation scores candidates; a counted search scans every matching row.
+        "recommend": env_rate("API_RATE_RECOMMEND", "30/min"),
+        "counted_search": env_rate("API_RATE_COUNTED_SEARCH", "30/min"),
+        # Every request that sends e-mail (offers, claims, e-mail confirmation), one budget per user.
+        "mail": env_rate("API_RATE_MAIL", "30/hour"),
+    },
+    # Throttles identify anonymous clients by REMOTE_ADDR, never by a client's own X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "epty API",

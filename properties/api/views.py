@@ -32,13 +32,28 @@ class PropertySearchSchema(AutoSchema):
                   for p in search_params.params() if p.documented)]
 
 
+class CountedSearchThrottle(ScopedRateThrottle):
+    """Searches that ask for a count scan every matching row: those are throttled (scope counted_search);
+    paging without a count is not."""
+
+    def allow_request(self, request, view) -> bool:
+        count = search_params.param("count")
+        if not any(count.parse(value) for value in request.query_params.getlist("count")):
+            return True
+        return super().allow_request(request, view)
+
+
 class PropertyListApi(APIView):
     """Search every property in Norway."""
 
     schema = PropertySearchSchema()
+    throttle_classes = [CountedSearchThrottle]
+    throttle_scope = "counted_search"
 
     @extend_schema(responses=PropertySearchPageSerializer, summary="Search properties", tags=["properties"],
-                   operation_id="properties_search")
+                   operation_id="properties_search",
+                   description="With `count=true` the search also counts its matches; such searches are throttled "
+                               "per client (429 `throttled`, with `extra.retry_after_seconds`).")
     def get(self, request):
         page = search_run(query=request.query_params, user=request.user, via="api", page_size=settings.SEARCH_PAGE_SIZE)
         next_url = None
