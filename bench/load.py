@@ -16,7 +16,7 @@ What it does:
    property pages; local reads the loopback Matrikkelen stand-in). The throttles are raised for the run
    (API_RATE_*): every client of a benchmark comes from one address.
 3. For each concurrency C: C client threads, each on its own connection, loop for `--duration` seconds
-   (after a warm-up of 3 s at that concurrency) over a seeded mix: searches through the API (35 %) and the
+   (after `--warmup` seconds at that concurrency, default 10) over a seeded mix: searches through the API (35 %) and the
    search page (15 %), property pages (35 %), recommendations (15 %). Every response that is not 2xx, and
    every connection error, is an error.
 4. Prints, per C: requests, requests per second, p50 / p95 / p99 in ms, errors; per C and kind, p50 and p95;
@@ -57,7 +57,6 @@ from bench.search import (  # noqa: E402 - the repository root is on sys.path on
 )
 
 RESULTS_DIR = ROOT / "bench" / "results"
-WARMUP_S = 3.0
 MIX = (("search_api", 35), ("search_page", 15), ("property_page", 35), ("recommend", 15))
 SEARCHES = [
     {}, {"municipality": "0301"}, {"county": "Vestland"}, {"category": "cabin", "features": "sauna"},
@@ -202,10 +201,10 @@ def client_loop(port: int, ids: list[int], seed: int, stop_at: float, record_fro
     conn.close()
 
 
-def run_level(server: Gunicorn, ids: list[int], concurrency: int, duration: float) -> dict:
+def run_level(server: Gunicorn, ids: list[int], concurrency: int, duration: float, warmup: float) -> dict:
     samples: list = []
     start = time.perf_counter()
-    record_from, stop_at = start + WARMUP_S, start + WARMUP_S + duration
+    record_from, stop_at = start + warmup, start + warmup + duration
     cpu_before: list[float] = []
 
     def mark_cpu() -> None:
@@ -267,6 +266,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-load", action="store_true", help="reuse the database as it is")
     parser.add_argument("--concurrency", default="1,4,16")
     parser.add_argument("--duration", type=float, default=30.0, help="timed seconds per concurrency (default 30)")
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="untimed seconds before each concurrency's timed part (default 10)")
     args = parser.parse_args(argv)
     atexit.register(_stop_children)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -288,8 +289,8 @@ def main(argv=None) -> int:
         server.wait_healthy()
         log(f"gunicorn {' '.join(server.args)} healthy on port {server.port}; {len(ids)} property ids sampled")
         for concurrency in (int(c) for c in args.concurrency.split(",")):
-            log(f"concurrency {concurrency}: {WARMUP_S:.0f} s warm-up, {args.duration:.0f} s timed")
-            results.append(run_level(server, ids, concurrency, args.duration))
+            log(f"concurrency {concurrency}: {args.warmup:.0f} s warm-up, {args.duration:.0f} s timed")
+            results.append(run_level(server, ids, concurrency, args.duration, args.warmup))
     finally:
         server.close()
     print_results(results, server.args)
