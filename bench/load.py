@@ -23,6 +23,9 @@ What it does:
    and gunicorn's workers' CPU seconds per request at C=1 (from /proc), with the issue's throughput target
    at the highest concurrency: at least 80 % of (cores / CPU time per request). The client runs on the
    same machine and takes CPU of its own: the figures are a floor.
+5. Then where the time goes (`--profile N`): each kind run N times in this process through Django's test
+   client under cProfile, self time summed into database (psycopg, django.db), template, serialization
+   (DRF serializers, fields, renderers, json), epty's own code, and the framework and the rest.
 """
 from __future__ import annotations
 
@@ -233,6 +236,77 @@ def run_level(server: Gunicorn, ids: list[int], concurrency: int, duration: floa
             "worker_cpu_s_per_request": cpu / len(samples) if samples else float("nan"), "by_kind": by_kind}
 
 
+PROFILE_BUCKETS = (  # (bucket, path fragments of the code that counts to it), first match wins
+    ("database", ("/psycopg", "/django/db/")),
+    ("template", ("/django/template/", "/django/templatetags/", "/templatetags/")),
+    ("serialization", ("/rest_framework/serializers.py", "/rest_framework/fields.py",
+                       "/rest_framework/renderers.py", "/json/", "/rest_framework/utils/serializer_helpers.py")),
+    ("epty code", tuple(f"{ROOT}/{app}/" for app in ("epty", "properties", "accounts", "offers", "recommendations",
+                                                     "standins"))),
+    ("framework and the rest", ("",)),
+)
+
+
+def profile_kinds(url: str, ids: list[int], per_kind: int) -> dict:
+    """Where a request's time goes: each kind of the mix run `per_kind` times in this process (Django's test
+    client, the same settings as the server) under cProfile; self time summed by bucket."""
+    import cProfile
+    import pstats
+
+    os.environ.update({k: v for k, v in child_env(url).items() if k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE",
+                                                                        "DJANGO_DEBUG", "REDIS_URL")})
+    os.environ.update({"API_RATE_RECOMMEND": "1000000/min", "DJANGO_ALLOWED_HOSTS": "testserver"})
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    client = Client()
+    rng = random.Random(7)
+    out = {}
+    for kind, _ in MIX:
+        requests = []
+        while len(requests) < per_kind:
+            request = next_request(rng, ids)
+            if request[0] == kind:
+                requests.append(request)
+        for _, method, path, body in requests[:3]:  # warm caches and imports
+            send(client, method, path, body)
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for _, method, path, body in requests:
+            send(client, method, path, body)
+        profiler.disable()
+        wall = (time.perf_counter() - started) * 1000 / per_kind
+        buckets = dict.fromkeys((b for b, _ in PROFILE_BUCKETS), 0.0)
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # pstats keeps its table there
+        for (filename, _, _), (_, _, tottime, _, _) in stats.items():
+            bucket = next(b for b, fragments in PROFILE_BUCKETS if any(f in filename for f in fragments))
+            buckets[bucket] += tottime
+        total = sum(buckets.values()) or 1.0
+        out[kind] = {"ms_per_request": wall, "share": {b: t / total for b, t in buckets.items()}}
+    return out
+
+
+def send(client, method: str, path: str, body: bytes | None) -> None:
+    if method == "POST":
+        response = client.post(path, data=body, content_type="application/json")
+    else:
+        response = client.get(path, HTTP_ACCEPT="application/json, text/html")
+    if not 200 <= response.status_code < 400:
+        raise RuntimeError(f"{method} {path}: {response.status_code}")
+
+
+def print_profile(profile: dict) -> None:
+    buckets = [b for b, _ in PROFILE_BUCKETS]
+    print("\nwhere a request's time goes (in-process, cProfile self time; shares of each kind's total):")
+    print(f"{'kind':>14} | {'ms/req':>7} | " + " | ".join(f"{b:>13}" for b in buckets))
+    for kind, row in profile.items():
+        print(f"{kind:>14} | {row['ms_per_request']:>7.1f} | "
+              + " | ".join(f"{row['share'][b] * 100:>12.0f}%" for b in buckets))
+
+
 def print_results(results: list[dict], args_used: list[str]) -> None:
     print(f"\ngunicorn {' '.join(args_used)}  (from docker-compose.yml)")
     print(f"{'C':>3} | {'requests':>8} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | "
@@ -266,6 +340,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-load", action="store_true", help="reuse the database as it is")
     parser.add_argument("--concurrency", default="1,4,16")
     parser.add_argument("--duration", type=float, default=30.0, help="timed seconds per concurrency (default 30)")
+    parser.add_argument("--profile", type=int, default=30,
+                        help="requests per kind profiled in-process after the load (default 30; 0: none)")
     parser.add_argument("--warmup", type=float, default=10.0,
                         help="untimed seconds before each concurrency's timed part (default 10)")
     args = parser.parse_args(argv)
@@ -294,8 +370,12 @@ def main(argv=None) -> int:
     finally:
         server.close()
     print_results(results, server.args)
+    profile = profile_kinds(url, ids, args.profile) if args.profile > 0 else {}
+    if profile:
+        print_profile(profile)
     out = RESULTS_DIR / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"database": name, "gunicorn": server.args, "results": results}, indent=2))
+    out.write_text(json.dumps({"database": name, "gunicorn": server.args, "results": results, "profile": profile},
+                              indent=2))
     log(f"written {out}")
     return 0
 
