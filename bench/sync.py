@@ -275,7 +275,10 @@ def run_open_data(args) -> list[tuple[str, str, str, str]]:
         def progress(kommune, n):
             done[0] += n
             if done[0] % 200_000 < n:
-                print(f"  import {done[0]:>9,} properties ({done[0] / (time.perf_counter() - started):,.0f}/s)", flush=True)
+                print(
+                    f"  import {done[0]:>9,} properties ({done[0] / (time.perf_counter() - started):,.0f}/s)",
+                    flush=True,
+                )
 
         run_ = matrikkel_open_data_sync(path=path, batch_size=args.batch_size, progress=progress)
         first = time.perf_counter() - started
@@ -293,7 +296,10 @@ def run_open_data(args) -> list[tuple[str, str, str, str]]:
                 for chunk in copy:
                     out.write(chunk)
             t = time.perf_counter()
-            with open(dump, "rb") as fh, cursor.cursor.copy("COPY bench_copy_target FROM STDIN (FORMAT binary)") as copy:
+            with (
+                open(dump, "rb") as fh,
+                cursor.cursor.copy("COPY bench_copy_target FROM STDIN (FORMAT binary)") as copy,
+            ):
                 while chunk := fh.read(1 << 20):
                     copy.write(chunk)
             copy_time = time.perf_counter() - t

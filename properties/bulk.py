@@ -116,7 +116,7 @@ def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now:
 
 
 def property_estimates_update(*, rows: Sequence[tuple[int, int, int, int]], source: str, now: datetime) -> None:
-    ids, estimates, lows, highs = (list(col) for col in zip(*rows)) if rows else ([], [], [], [])
+    ids, estimates, lows, highs = (list(col) for col in zip(*rows, strict=True)) if rows else ([], [], [], [])
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE properties_property AS p SET estimate = v.est, estimate_low = v.low, estimate_high = v.high, "

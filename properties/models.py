@@ -104,8 +104,12 @@ class Property(models.Model):
     upstream_changed_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=32, editable=False,
                                     help_text="Hash of the upstream facts, to skip unchanged rows on sync.")
-    search_text = models.CharField(max_length=1000, editable=False, default="",
-                                   help_text="Folded addresses, postcodes, towns and municipality for free-text search.")
+    search_text = models.CharField(
+        max_length=1000,
+        editable=False,
+        default="",
+        help_text="Folded addresses, postcodes, towns and municipality for free-text search.",
+    )
     retired_at = models.DateTimeField(null=True, blank=True, help_text="Deleted upstream; kept for history.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

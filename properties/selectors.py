@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ FACT_LABELS = {
     "location": gettext_lazy("Position on the map"), "address": gettext_lazy("Address"),
 }
 # Why a fact is unknown, by the source that left it so.
-UNKNOWN_BECAUSE = {
+UNKNOWN_BECAUSE: dict[str, Any] = {  # FactSource value → lazy text
     FactSource.OPEN_REGISTER: gettext_lazy("not in Kartverket's open address register"),
     FactSource.MATRIKKEL_API: gettext_lazy("not recorded in Matrikkelen"),
     FactSource.DEMO: gettext_lazy("not generated"),
@@ -45,7 +46,8 @@ class Fact:
 
 def property_facts(*, prop: Property) -> list[Fact]:
     """Each fact of a property as the page shows it: its value or "unknown", and where it came from."""
-    building_type = reference.building_types().get(prop.building_type_code)
+    code = prop.building_type_code
+    building_type = reference.building_types().get(code) if code is not None else None
     values = {
         "address": ", ".join(p for p in (prop.address, f"{prop.postcode} {prop.town}".strip()) if p) or None,
         "location": f"{prop.lat:.5f}, {prop.lon:.5f}",
@@ -65,6 +67,6 @@ def property_facts(*, prop: Property) -> list[Fact]:
             name=name, label=str(FACT_LABELS[name]), value=None if value is None else str(value), source=source,
             source_label=str(FactSource(source).label) if source in FactSource.values else "",
             synthetic=source == FactSource.DEMO and value is not None,
-            unknown_because=str(UNKNOWN_BECAUSE.get(source, "")) if value is None else "",
+            unknown_because=str(UNKNOWN_BECAUSE.get(source or "", "")) if value is None else "",
         ))
     return facts

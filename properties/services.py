@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from itertools import islice
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from . import bulk, reference
@@ -29,8 +31,10 @@ DERIVED_FIELDS = ("feature_mask", "content_hash", "search_text", "retired_at")
 # on insert only. Later estimates are written by property_estimates_set.
 INITIAL_ESTIMATE_FIELDS = ("estimate", "estimate_low", "estimate_high", "estimate_source")
 CATEGORIES = frozenset(Category.values)
-FACT_SOURCE_OF = {Source.MATRIKKELEN: FactSource.MATRIKKEL_API, Source.OPEN_REGISTER: FactSource.OPEN_REGISTER,
-                  Source.DEMO: FactSource.DEMO}
+FACT_SOURCE_OF: dict[str, str] = {
+    Source.MATRIKKELEN: FactSource.MATRIKKEL_API, Source.OPEN_REGISTER: FactSource.OPEN_REGISTER,
+    Source.DEMO: FactSource.DEMO,
+}
 SEARCH_TEXT_LENGTH = 1000
 FACT_SOURCE_VALUES = frozenset(FactSource.values)
 
@@ -115,7 +119,7 @@ def property_clean_row(row: dict) -> dict:
     `row["source"]`). Derived: county, feature mask, search text, per-fact sources, content hash.
     Runs for every property of every import: kept lean (it bounds the open register's import rate).
     """
-    errors = {}
+    errors: dict[str, ValidationError] = {}
     external_id = str(row.get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = ValidationError("external_id is required.", code="required")
@@ -138,16 +142,18 @@ def property_clean_row(row: dict) -> dict:
     features = row.get("features") or ()
     unknown = [f for f in features if f not in reference.FEATURE_BITS]
     if unknown:
-        errors["features"] = ValidationError(f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature")
+        errors["features"] = ValidationError(
+            f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature"
+        )
     source = str(row.get("source") or Source.MATRIKKELEN)
     label = str(row.get("fact_source") or FACT_SOURCE_OF.get(source))
     if label not in FACT_SOURCE_VALUES:
         errors["fact_source"] = ValidationError(f"Unknown fact source {label!r}.", code="invalid_fact_source")
-    if errors:
+    if errors or municipality is None:
         raise ValidationError(errors)
 
     owned = _owned(facts)
-    clean = {name: (row.get(name) if name in owned.columns or name not in FACT_COLUMNS_ALL else None)
+    clean: dict[str, Any] = {name: (row.get(name) if name in owned.columns or name not in FACT_COLUMNS_ALL else None)
              for name in UPSTREAM_FIELDS}
     clean["external_id"] = external_id
     clean["source"] = source
@@ -160,9 +166,22 @@ def property_clean_row(row: dict) -> dict:
     address, postcode, town = ((clean[name] or "").strip() for name in ("address", "postcode", "town"))
     clean["address"], clean["postcode"], clean["town"] = address, postcode, town
     given = row.get("addresses")
-    clean["addresses"] = ([{"text": a.get("text"), "postcode": a.get("postcode"), "town": a.get("town"),
-                            "lat": a.get("lat"), "lon": a.get("lon")} for a in given] if given else
-                          [{"text": address, "postcode": postcode, "town": town, "lat": lat, "lon": lon}] if address else [])
+    clean["addresses"] = (
+        [
+            {
+                "text": a.get("text"),
+                "postcode": a.get("postcode"),
+                "town": a.get("town"),
+                "lat": a.get("lat"),
+                "lon": a.get("lon"),
+            }
+            for a in given
+        ]
+        if given
+        else [{"text": address, "postcode": postcode, "town": town, "lat": lat, "lon": lon}]
+        if address
+        else []
+    )
     sources: dict = dict.fromkeys(owned.labelled, label)
     if "features" in facts:
         sources["feature_tags"] = dict.fromkeys(clean["features"], label)
@@ -182,7 +201,9 @@ def property_clean_row(row: dict) -> dict:
     hashed_sources = {k: sources[k] for k in owned.hashed_sources}
     if "features" in facts:
         hashed_sources["feature_tags"] = sources["feature_tags"]
-    scalars = [clean[k] for k in columns if k in UPSTREAM_FIELDS and k not in JSON_COLUMNS and k != "upstream_changed_at"]
+    scalars = [
+        clean[k] for k in columns if k in UPSTREAM_FIELDS and k not in JSON_COLUMNS and k != "upstream_changed_at"
+    ]
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr((columns, scalars, hashed_sources)).encode())
     for name in JSON_COLUMNS:
@@ -312,7 +333,9 @@ def property_sales_record_many(*, sales: Iterable[dict], batch_size: int = 5000)
 
 
 @transaction.atomic
-def property_estimates_set(*, estimates: Iterable[tuple[int, int, int, int]], source: str, batch_size: int = 5000) -> int:
+def property_estimates_set(
+    *, estimates: Iterable[tuple[int, int, int, int]], source: str, batch_size: int = 5000
+) -> int:
     """Write (property_id, estimate, low, high) for many properties. Returns rows given.
 
     On PostgreSQL a row that already holds these values is left alone (rewriting it would cost an entry
@@ -398,7 +421,9 @@ def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: 
     next sync. Returns how many properties were changed; unknown external ids are refused.
     """
     if source not in FactSource.values:
-        raise ValidationError({"source": ValidationError(f"Unknown fact source {source!r}.", code="invalid_fact_source")})
+        raise ValidationError(
+            {"source": ValidationError(f"Unknown fact source {source!r}.", code="invalid_fact_source")}
+        )
     changed = 0
     for batch in _batches(facts.items(), batch_size):
         wanted = dict(batch)
@@ -436,12 +461,14 @@ def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: 
             # One UPDATE per property, sent together (executemany): Django's bulk_update builds one CASE
             # expression per column over the whole batch, which SQLite parses slowly at thousands of rows.
             columns = [*sorted(fields), "fact_sources", "updated_at"]
-            model_fields = [Property._meta.get_field(name) for name in columns]
+            model_fields = [cast(Field, Property._meta.get_field(name)) for name in columns]  # concrete columns
             now = timezone.now()
             rows = []
             for prop in to_save:
                 prop.updated_at = now
-                rows.append([f.get_db_prep_save(getattr(prop, f.attname), connection) for f in model_fields] + [prop.pk])
+                rows.append(
+                    [f.get_db_prep_save(getattr(prop, f.attname), connection) for f in model_fields] + [prop.pk]
+                )
             assignments = ", ".join(f'"{f.column}" = %s' for f in model_fields)
             with connection.cursor() as cursor:
                 cursor.executemany(f'UPDATE "{Property._meta.db_table}" SET {assignments} WHERE "id" = %s', rows)

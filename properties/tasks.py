@@ -48,4 +48,5 @@ def matrikkel_open_data_refresh() -> list[int]:
     """
     from .matrikkelen.opendata import matrikkel_open_data_sync
 
-    return [matrikkel_open_data_sync(municipality=m).pk for m in settings.MATRIKKEL_OPEN_DATA_MUNICIPALITIES or [None]]
+    municipalities: list[str | None] = list(settings.MATRIKKEL_OPEN_DATA_MUNICIPALITIES) or [None]  # None: national
+    return [matrikkel_open_data_sync(municipality=m).pk for m in municipalities]

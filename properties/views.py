@@ -69,9 +69,15 @@ def _address_markers(prop) -> list[dict]:
     markers = _markers([prop])
     for address in (prop.addresses or [])[1:]:
         if address.get("lat") is not None:
-            markers.append({"id": prop.id, "lat": address["lat"], "lon": address["lon"],
-                            "title": f"{address['text']}, {address.get('postcode') or ''} {address.get('town') or ''}".strip(),
-                            "estimate": prop.estimate})
+            markers.append(
+                {
+                    "id": prop.id,
+                    "lat": address["lat"],
+                    "lon": address["lon"],
+                    "title": f"{address['text']}, {address.get('postcode') or ''} {address.get('town') or ''}".strip(),
+                    "estimate": prop.estimate,
+                }
+            )
     return markers
 
 

@@ -93,7 +93,9 @@ def stats() -> dict[str, float]:
     reads = served + counts["misses"]
     counts["hit_ratio"] = round(served / reads, 4) if reads else 0.0
     counts["stale_share"] = round(counts["stale"] / served, 4) if served else 0.0
-    counts["mean_stale_age_seconds"] = round(counts["stale_age_seconds"] / counts["stale"], 1) if counts["stale"] else 0.0
+    counts["mean_stale_age_seconds"] = (
+        round(counts["stale_age_seconds"] / counts["stale"], 1) if counts["stale"] else 0.0
+    )
     return counts
 
 
@@ -164,7 +166,7 @@ def cached_read(key: str, fetch: Callable[[], Any], *, refresh: bool = True, wai
         return CachedRead(value=None, stale=True, age=0.0, pending=True)
     lock_key, token = key + ":lock", uuid.uuid4().hex
     deadline = time.monotonic() + LOCK_TIMEOUT
-    wait = _WAIT_STEP
+    pause = _WAIT_STEP
     while True:
         if cache.add(lock_key, token, timeout=LOCK_TIMEOUT):
             try:
@@ -181,8 +183,8 @@ def cached_read(key: str, fetch: Callable[[], Any], *, refresh: bool = True, wai
             finally:
                 if cache.get(lock_key) == token:
                     cache.delete(lock_key)
-        time.sleep(wait)
-        wait = min(wait * 1.5, 0.05)
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.05)
         envelope = cache.get(key)
         if envelope is not None:
             return _answer(envelope, time.time())

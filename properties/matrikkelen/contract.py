@@ -92,7 +92,8 @@ def _document(service: str):
     from zeep.wsdl import Document
 
     # Local files only: the transport never opens a connection for a path on disk.
-    return Document(str(wsdl_path(service)), Transport(), settings=Settings(strict=True, xml_huge_tree=True))
+    transport = Transport()
+    return Document(str(wsdl_path(service)), transport, settings=Settings(strict=True, xml_huge_tree=True))  # type: ignore[arg-type]  # zeep annotates a class; it takes an instance, as zeep.Client passes
 
 
 def document(service: str):

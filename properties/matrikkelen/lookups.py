@@ -70,7 +70,9 @@ def address_suggestions(*, text: str, limit: int = SUGGEST_LIMIT) -> tuple[list[
             _("Type %(min)d to %(max)d characters.") % {"min": SUGGEST_MIN, "max": SUGGEST_MAX}, code="invalid_query")})
     source = address_reader()
     digest = hashlib.sha256(folded.encode()).hexdigest()[:32]  # what users type stays out of keys and logs
-    read = cached_read(f"{source.name}:suggest:{limit}:{digest}", lambda: source.addresses_search(text=text, limit=limit))
+    read = cached_read(
+        f"{source.name}:suggest:{limit}:{digest}", lambda: source.addresses_search(text=text, limit=limit)
+    )
     addresses = read.value or []
     ids = dict(Property.objects.active().filter(external_id__in={a["ident"] for a in addresses})
                .values_list("external_id", "id"))

@@ -69,8 +69,10 @@ def to_row(record: dict, *, fact_source: str = FactSource.MATRIKKEL_API) -> dict
         "address": address["text"] if address else "",
         "postcode": address["postcode"] if address else "",
         "town": address["town"] if address else "",
-        "addresses": [{"text": a["text"], "postcode": a["postcode"], "town": a["town"], "lat": a["lat"], "lon": a["lon"]}
-                      for a in addresses],
+        "addresses": [
+            {"text": a["text"], "postcode": a["postcode"], "town": a["town"], "lat": a["lat"], "lon": a["lon"]}
+            for a in addresses
+        ],
         "municipality_number": record["kommunenummer"],
         "municipality_name": None,
         "lat": round(lat, 6),

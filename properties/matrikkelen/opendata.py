@@ -112,10 +112,11 @@ def feed_entries(xml: bytes) -> list[FeedEntry]:
     entries = []
     for entry in root.iter(f"{ATOM}entry"):
         link = next((el for el in entry.iter(f"{ATOM}link") if el.get("rel") == "alternate" and el.get("href")), None)
-        match = FILE_NAME.search(link.get("href")) if link is not None else None
-        if not match:
+        href = link.get("href") if link is not None else None
+        match = FILE_NAME.search(href) if href else None
+        if not href or not match:
             continue
-        entries.append(FeedEntry(url=link.get("href"), municipality=match.group(1), name=match.group(2),
+        entries.append(FeedEntry(url=href, municipality=match.group(1), name=match.group(2),
                                  epsg=match.group(3), updated=entry.findtext(f"{ATOM}updated") or ""))
     return entries
 
@@ -256,7 +257,8 @@ def _blocks(path: Path, layout: _Layout, municipality: str | None, directory: Pa
         with _open_text(path) as text:
             reader = csv.reader(text, delimiter=";")
             next(reader)
-            current, rows = None, []
+            current: str | None = None
+            rows: list[list[str]] = []
             for row in reader:
                 kommune = row[k] if len(row) > k else ""
                 if kommune != current:
@@ -369,7 +371,7 @@ def units_of(header: list[str], rows: Iterator[list[str]]) -> tuple[list[dict], 
             lat, lon = _to_wgs84(epsg, [a[8] for a in group], [a[7] for a in group])
         except Exception as exc:
             raise OpenDataError(f"Cannot convert coordinates in EPSG:{epsg}: {exc}") from exc
-        for a, la, lo in zip(group, lat, lon):
+        for a, la, lo in zip(group, lat, lon, strict=True):
             points[a[0]] = (round(la, 7), round(lo, 7))
     result = []
     stamps: dict[str, datetime | None] = {}  # many addresses share their update time
@@ -379,17 +381,32 @@ def units_of(header: list[str], rows: Iterator[list[str]]) -> tuple[list[dict], 
         main = addresses[0]
         latest = max((a[9] for a in addresses), key=_sortable) if len(addresses) > 1 else main[9]
         main_lat, main_lon = points[main[0]]
-        result.append({
-            "external_id": f"{kommune}-{gnr}/{bnr}/{fnr}/0", "source": Source.OPEN_REGISTER,
-            "fact_source": FactSource.OPEN_REGISTER, "facts": FACTS, "municipality_number": kommune,
-            "address": main[1], "postcode": main[4], "town": main[5],
-            "addresses": [{"text": a[1], "postcode": a[4], "town": a[5], "lat": points[a[0]][0],
-                           "lon": points[a[0]][1]} for a in addresses],
-            "lat": round(main_lat, 6), "lon": round(main_lon, 6),
-            "upstream_payload": {"register": "Matrikkelen - Adresse", "kolonner": PAYLOAD_COLUMNS,
-                                 "adresser": [[a[0], a[2], a[1], a[3], a[4], a[6], a[7], a[8], a[9]] for a in addresses]},
-            "upstream_changed_at": stamps[latest] if latest in stamps else stamps.setdefault(latest, parse_timestamp(latest)),
-        })
+        result.append(
+            {
+                "external_id": f"{kommune}-{gnr}/{bnr}/{fnr}/0",
+                "source": Source.OPEN_REGISTER,
+                "fact_source": FactSource.OPEN_REGISTER,
+                "facts": FACTS,
+                "municipality_number": kommune,
+                "address": main[1],
+                "postcode": main[4],
+                "town": main[5],
+                "addresses": [
+                    {"text": a[1], "postcode": a[4], "town": a[5], "lat": points[a[0]][0], "lon": points[a[0]][1]}
+                    for a in addresses
+                ],
+                "lat": round(main_lat, 6),
+                "lon": round(main_lon, 6),
+                "upstream_payload": {
+                    "register": "Matrikkelen - Adresse",
+                    "kolonner": PAYLOAD_COLUMNS,
+                    "adresser": [[a[0], a[2], a[1], a[3], a[4], a[6], a[7], a[8], a[9]] for a in addresses],
+                },
+                "upstream_changed_at": stamps[latest]
+                if latest in stamps
+                else stamps.setdefault(latest, parse_timestamp(latest)),
+            }
+        )
     return result, failed
 
 
@@ -495,7 +512,7 @@ def _prepared_in_background(header: list[str], blocks: Iterator[tuple[str, list[
 
 def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | None = None,
                              feed_url: str | None = None, batch_size: int | None = None,
-                             progress: Progress | None = None, on_split: Callable[[int], None] | None = None,
+                             progress: Progress | None = None, on_split: Callable[[int], object] | None = None,
                              force: bool = False) -> SyncRun:
     """Import the open address register from a file or from the download feed; returns the SyncRun.
 
@@ -515,7 +532,7 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
                        interrupted, scope)
     run = SyncRun.objects.create(kind=SyncRun.Kind.OPEN_DATA, scope=scope, source=SOURCE_NAME,
                                  started_at=timezone.now())
-    run.state, run.state_id = state, state.pk  # type: ignore[attr-defined]
+    run.state, run.state_id = state, state.pk
     workdir = Path(tempfile.mkdtemp(prefix="epty-open-data-"))
     try:
         if path is None:
@@ -531,7 +548,7 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
                 if state.file_sha256 != sha or state.full_cursor is None:  # from the file's first municipality
                     state.file_sha256, state.full_cursor = sha, STARTED
                     state.save(update_fields=["file_sha256", "full_cursor", "updated_at"])
-        run.state = state  # type: ignore[attr-defined]
+        run.state = state
         if done_before and not force:
             # This very file was imported to the end before: nothing in it can differ from what is stored.
             scope_qs = Property.objects.filter(source=Source.OPEN_REGISTER, retired_at__isnull=True)
@@ -548,8 +565,9 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
             return run
         layout = _layout(Path(path), municipality)
         if not layout.rows:
-            raise OpenDataError(f"{Path(path).name} has no addresses" + (f" in municipality {municipality}." if municipality
-                                                                          else "."))
+            raise OpenDataError(
+                f"{Path(path).name} has no addresses" + (f" in municipality {municipality}." if municipality else ".")
+            )
         if on_split:
             on_split(layout.rows)
         blocks = _blocks(Path(path), layout, municipality, workdir, after=state.full_cursor)
@@ -576,7 +594,9 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
     except MatrikkelError as exc:
         run.status = SyncRun.Status.FAILED
         run.refresh_from_db(fields=["errors"])
-        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[-MAX_ERRORS:]
+        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[
+            -MAX_ERRORS:
+        ]
         logger.error("open register import %s failed: %s", run.pk, exc)
     except Exception as exc:
         run.status = SyncRun.Status.FAILED

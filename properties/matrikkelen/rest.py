@@ -142,15 +142,19 @@ class RestSource:
         return self._addresses("adresser/v1/sok", limit=limit, kommunenummer=kommunenummer, gardsnummer=gnr,
                                bruksnummer=bnr, festenummer=fnr)
 
+    @staticmethod
+    def _no_change_log() -> NotSupported:
+        return NotSupported("Kartverket's open APIs have no change log: use the open register import "
+                            "(sync_matrikkel --source open-data) or MATRIKKEL_SOURCE=soap.")
+
     def latest_change_id(self) -> int:
-        raise NotSupported("Kartverket's open APIs have no change log: use the open register import "
-                           "(sync_matrikkel --source open-data) or MATRIKKEL_SOURCE=soap.")
+        raise self._no_change_log()
 
     def changes(self, *, after: int, limit: int, municipality: str | None = None) -> ChangePage:
-        return self.latest_change_id()  # raises
+        raise self._no_change_log()
 
     def units_after(self, *, after: int, limit: int, municipality: str | None = None) -> list[dict]:
-        return self.latest_change_id()  # raises
+        raise self._no_change_log()
 
     def units(self, ids: list[int]) -> dict[int, dict]:
         raise NotSupported("Kartverket's open APIs cannot look up matrikkelenheter by internal id.")

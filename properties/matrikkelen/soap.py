@@ -87,7 +87,9 @@ def to_wgs84(kode_id: int, xs: list[float], ys: list[float]) -> tuple[list[float
         if kode_id not in _transformers:
             if kode_id not in EPSG_FOR_KOORDINATSYSTEM:
                 raise MalformedResponse(f"Unsupported koordinatsystemKodeId {kode_id}")
-            _transformers[kode_id] = Transformer.from_crs(EPSG_FOR_KOORDINATSYSTEM[kode_id], "EPSG:4326", always_xy=True)
+            _transformers[kode_id] = Transformer.from_crs(
+                EPSG_FOR_KOORDINATSYSTEM[kode_id], "EPSG:4326", always_xy=True
+            )
         transformer = _transformers[kode_id]
     lon, lat = transformer.transform(xs, ys)
     if not isinstance(lat, list | tuple):
@@ -112,7 +114,7 @@ def to_dict(el):
     if names[0] in LIST_TAGS and (len(names) == 1 or all(n in LIST_TAGS for n in names)):
         return [to_dict(c) for c in children]
     result = {"_type": xsi.rpartition(":")[2]} if xsi else {}
-    for name, c in zip(names, children):
+    for name, c in zip(names, children, strict=True):
         result[name] = to_dict(c)
     return result
 
@@ -336,9 +338,11 @@ class SoapSource:
             if family == "Matrikkelenhet":
                 touched = [c.bubble_id]
             elif family == "Veg":
-                touched = [mid for aid in owners.get(("Veg", c.bubble_id), []) for mid in owners.get(("Adresse", aid), [])]
+                touched = [
+                    mid for aid in owners.get(("Veg", c.bubble_id), []) for mid in owners.get(("Adresse", aid), [])
+                ]
             else:
-                touched = owners.get((family, c.bubble_id), [])
+                touched = owners.get((family or "", c.bubble_id), [])
             for mid in touched:
                 if mid not in seen:
                     seen.add(mid)
@@ -361,7 +365,7 @@ class SoapSource:
 
     def _objects(self, typed_ids) -> list:
         """StoreService.getObjectsIgnoreMissing for (id type, id) pairs, in pages; ids deleted upstream are absent."""
-        result = []
+        result: list = []
         for start in range(0, len(typed_ids), PAGE):
             ret = self._call("Store", "getObjectsIgnoreMissing",
                              ids=self._id_list("Store", typed_ids[start:start + PAGE]))
@@ -436,7 +440,9 @@ class SoapSource:
     # --- assembling records -----------------------------------------------------------------
     def _id_map(self, service: str, operation: str, list_arg: str, ids: list[int]) -> dict[int, list[tuple[str, int]]]:
         """An id map answer (entry{key, value{item…}}) as {matrikkelenhet id: [(id type, id)]}."""
-        ret = self._call(service, operation, **{list_arg: self._id_list(service, [("MatrikkelenhetId", i) for i in ids])})
+        ret = self._call(
+            service, operation, **{list_arg: self._id_list(service, [("MatrikkelenhetId", i) for i in ids])}
+        )
         mapping: dict[int, list[tuple[str, int]]] = {}
         default = {"Bygning": "ByggId", "Bruksenhet": "BruksenhetId", "Adresse": "AdresseId"}[service]
         try:
@@ -478,32 +484,35 @@ class SoapSource:
         objects = self._by_id(self._objects(wanted))
         self._kommunenumre(kommune_ids)
         # Second level: the streets and postal areas of the addresses.
-        veger, kretser = set(), set()
+        veger: set = set()
+        kretser: set = set()
         for (family, _), obj in objects.items():
             if family == "Adresse":
                 if obj.get("vegId"):
                     veger.add(_value(obj["vegId"]))
                 kretser.update(_typed(k, "KretsId") for k in _list(obj.get("kretsIds")))
         new_kretser = [k for k in kretser if k[1] not in self._kretser]
-        for (family, kid), obj in self._by_id(self._objects(new_kretser)).items():
+        for (_family, kid), obj in self._by_id(self._objects(new_kretser)).items():
             self._kretser[kid] = obj
         objects.update(self._by_id(self._objects([("VegId", v) for v in sorted(veger)])))
         codes = self._code_lists()
         records = []
-        for mid, unit in zip(ids, units):
+        for mid, unit in zip(ids, units, strict=True):
             try:
                 records.append(self._record(mid, unit, codes, objects, building_ids.get(mid, []),
                                             unit_ids.get(mid, []), address_ids.get(mid, [])))
             except KeyError as exc:
-                raise MalformedResponse(f"{operation}: matrikkelenhet {mid} or its objects incomplete (missing {exc})") from exc
+                raise MalformedResponse(
+                    f"{operation}: matrikkelenhet {mid} or its objects incomplete (missing {exc})"
+                ) from exc
             except (TypeError, ValueError) as exc:
                 raise MalformedResponse(f"{operation}: matrikkelenhet {mid} or its objects: bad value ({exc})") from exc
         self._convert_points(records)
         return records
 
     @staticmethod
-    def _by_id(bubbles: list) -> dict[tuple[str, int], dict]:
-        result = {}
+    def _by_id(bubbles: list) -> dict[tuple[str | None, int], dict]:
+        result: dict[tuple[str | None, int], dict] = {}
         for bubble in bubbles:
             data = to_dict(bubble)
             kind = data.get("_type") if isinstance(data, dict) else None
@@ -532,12 +541,13 @@ class SoapSource:
                 teiger.append((t.get("hovedteig") == "true", teig))
         teiger.sort(key=lambda pair: not pair[0])  # the main teig first
         areas = [_float(t.get("lagretBeregnetAreal")) for _, t in teiger]
+        known_areas = [a for a in areas if a is not None]
         record = {
             "id": mid, "kind": kind, "kommunenummer": kommune, "gnr": int(nr["gardsnummer"]),
             "bnr": int(nr["bruksnummer"]), "fnr": _int(nr.get("festenummer")) or 0,
             "snr": _int(nr.get("seksjonsnummer")) or 0,
             "changed": u["oppdateringsdato"]["timestamp"],
-            "plot_area": round(sum(areas)) if areas and all(a is not None for a in areas) else None,
+            "plot_area": round(sum(known_areas)) if areas and len(known_areas) == len(areas) else None,
             "utgatt": u.get("utgatt") == "true",
             "_point": next((p for p in (self._point(t.get("representasjonspunkt")) for _, t in teiger) if p), None),
             "buildings": [], "units": [], "addresses": [],
@@ -579,9 +589,14 @@ class SoapSource:
             if a is None:
                 continue
             payload_addresses.append(a)
-            postal = next((self._kretser[_value(k)] for k in _list(a.get("kretsIds"))
-                           if _value(k) in self._kretser and self._kretser[_value(k)].get("_type") == "Postnummeromrade"),
-                          None)
+            postal = next(
+                (
+                    self._kretser[_value(k)]
+                    for k in _list(a.get("kretsIds"))
+                    if _value(k) in self._kretser and self._kretser[_value(k)].get("_type") == "Postnummeromrade"
+                ),
+                None,
+            )
             if a.get("_type") == "Matrikkeladresse":
                 text = f"{record['gnr']}/{record['bnr']}" + (f"/{record['fnr']}" if record["fnr"] else "")
                 text += f"-{a['undernummer']}" if a.get("undernummer") else ""
@@ -617,7 +632,7 @@ class SoapSource:
                 by_system.setdefault(h["_point"][0], []).append(h)
         for kode_id, group in by_system.items():
             lat, lon = to_wgs84(kode_id, [h["_point"][1] for h in group], [h["_point"][2] for h in group])
-            for h, la, lo in zip(group, lat, lon):
+            for h, la, lo in zip(group, lat, lon, strict=True):
                 h["lat"], h["lon"] = la, lo
         for h in holders:
             del h["_point"]

@@ -15,7 +15,7 @@ and ends exactly where an uninterrupted run ends.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -39,7 +39,7 @@ from .interface import MatrikkelError, MatrikkelSource
 
 logger = logging.getLogger("properties.matrikkelen")
 MAX_ERRORS = 100
-Progress = Callable[[str, int], None]  # (phase, matrikkelenheter handled in this batch)
+Progress = Callable[[str, int], object]  # (phase, matrikkelenheter handled in this batch); its result is ignored
 
 
 class SyncConflict(MatrikkelError):
@@ -69,10 +69,12 @@ class _Batch:
     failed: list[dict]
     retire_ids: list[int] = field(default_factory=list)  # property ids (sources without matrikkelenhet ids)
     unchanged: int = 0  # rows found unchanged before the write (not sent to it)
-    new_rows: list[dict] = field(default_factory=list)  # clean rows of properties known to be new: inserted, not upserted
+    new_rows: list[dict] = field(
+        default_factory=list
+    )  # clean rows of properties known to be new: inserted, not upserted
 
 
-def _prepare(records: list[dict], missing: list[int] = (), *, fact_source: str) -> _Batch:
+def _prepare(records: list[dict], missing: Sequence[int] = (), *, fact_source: str) -> _Batch:
     """Map and validate records. Unmappable ones are retired; invalid ones fail alone, never half-written.
 
     Touches no database, so it can run in a worker thread while the previous batch is written.
@@ -100,7 +102,7 @@ def _prepare(records: list[dict], missing: list[int] = (), *, fact_source: str) 
 def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> None:
     """One transaction: properties, retirements, position, run counts."""
     with transaction.atomic():
-        state = SyncState.objects.select_for_update().get(pk=run.state_id)  # type: ignore[attr-defined]
+        state = SyncState.objects.select_for_update().get(pk=run.state_id)
         for name, value in expect.items():
             if getattr(state, name) != value:
                 raise SyncConflict(f"{name} moved from {value} to {getattr(state, name)}: another sync is running.")
@@ -126,7 +128,7 @@ def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> 
     run.retired += retired
     run.failed += len(batch.failed)
     for name, value in state_update.items():
-        setattr(run.state, name, value)  # type: ignore[attr-defined]
+        setattr(run.state, name, value)
 
 
 def _retire_range(scope_municipality: str | None, after: int, upto: int | None, seen: set[int]) -> list[int]:
@@ -136,17 +138,18 @@ def _retire_range(scope_municipality: str | None, after: int, upto: int | None, 
         qs = qs.filter(matrikkelenhet_id__lte=upto)
     if scope_municipality:
         qs = qs.filter(municipality_number=scope_municipality)
-    return [mid for mid in qs.values_list("matrikkelenhet_id", flat=True) if mid not in seen]
+    return [mid for mid in qs.values_list("matrikkelenhet_id", flat=True) if mid is not None and mid not in seen]
 
 
 def _full(run: SyncRun, source: MatrikkelSource, municipality: str | None, batch_size: int,
           progress: Progress | None) -> None:
-    state = run.state  # type: ignore[attr-defined]
+    state = run.state
     if state.full_start_change_id is None:
         start = source.latest_change_id()  # first: changes after this are replayed afterwards
         with transaction.atomic():
             SyncState.objects.filter(pk=state.pk).update(full_start_change_id=start, full_cursor=0)
         state.full_start_change_id, state.full_cursor = start, 0
+    assert state.full_cursor is not None  # set with full_start_change_id, in the same update
     def fetch(after: int) -> tuple[list[int], _Batch]:
         records = source.units_after(after=after, limit=batch_size, municipality=municipality)
         return [r["id"] for r in records], _prepare(records, fact_source=source.fact_source)
@@ -173,9 +176,10 @@ def _full(run: SyncRun, source: MatrikkelSource, municipality: str | None, batch
 
 def _incremental(run: SyncRun, source: MatrikkelSource, municipality: str | None, batch_size: int,
                  progress: Progress | None) -> None:
-    state = run.state  # type: ignore[attr-defined]
+    state = run.state
     while True:
         checkpoint = state.checkpoint
+        assert checkpoint is not None  # the full sync, which runs first when it is unset, sets it
         page = source.changes(after=checkpoint, limit=batch_size, municipality=municipality)
         ids = page.matrikkelenhet_ids
         chunks = [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)] or [[]]
@@ -210,8 +214,8 @@ def matrikkel_sync(*, kind: str = SyncRun.Kind.INCREMENTAL, municipality: str | 
         logger.warning("matrikkel sync: %s earlier run(s) of %s ended without finishing; resuming", interrupted, scope)
     run = SyncRun.objects.create(kind=kind, scope=scope, started_at=timezone.now(), checkpoint_before=state.checkpoint,
                                  checkpoint_after=state.checkpoint)
-    run.state = state  # type: ignore[attr-defined]
-    run.state_id = state.pk  # type: ignore[attr-defined]
+    run.state = state
+    run.state_id = state.pk
     try:
         source = source or get_source()
         run.source = source.name
@@ -225,7 +229,9 @@ def matrikkel_sync(*, kind: str = SyncRun.Kind.INCREMENTAL, municipality: str | 
     except MatrikkelError as exc:
         run.status = SyncRun.Status.FAILED
         run.refresh_from_db(fields=["errors"])
-        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[-MAX_ERRORS:]
+        run.errors = (run.errors + [{"at": timezone.now().isoformat(), "code": exc.code, "message": str(exc)}])[
+            -MAX_ERRORS:
+        ]
         logger.error("matrikkel sync %s failed: %s", run.pk, exc)
     except Exception as exc:
         run.status = SyncRun.Status.FAILED
@@ -247,7 +253,7 @@ def matrikkel_refresh_property(*, property_id: int, source: MatrikkelSource | No
     prop = Property.objects.get(pk=property_id)
     state, _ = SyncState.objects.get_or_create(scope="refresh")
     run = SyncRun.objects.create(kind=SyncRun.Kind.REFRESH, scope="refresh", started_at=timezone.now())
-    run.state, run.state_id = state, state.pk  # type: ignore[attr-defined]
+    run.state, run.state_id = state, state.pk
     try:
         source = source or get_source()
         run.source = source.name

@@ -37,7 +37,7 @@ class SavedFacts:
     property_id: int
     municipality_number: str
     county_number: str
-    category: str
+    category: str | None  # unknown for a register-only property
     estimate: int | None
     usable_area: int | None
     feature_mask: int
@@ -136,7 +136,8 @@ def profile_build(*, saved: list[SavedFacts], searches: list[dict]) -> Profile:
     for s in saved:
         muni[s.municipality_number] += 1.0
         county[s.county_number] += 1.0
-        cats[s.category] += 1.0
+        if s.category:  # an unknown category is no evidence of taste
+            cats[s.category] += 1.0
         profile.saved_features += feature_matrix([s.feature_mask])[0]
         if s.estimate:
             prices.append((math.log(s.estimate), 1.0))

@@ -27,6 +27,7 @@ import copy
 import re
 import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -108,7 +109,9 @@ def _units_from_chunk(chunk: demo.DemoChunk, seed: int, chunk_no: int) -> list[d
             fnr = 1 + serial % 3
         elif kind == "Seksjon":
             snr = 1 + serial % 4
-        name, number, letter = _ADDRESS.match(row["address"]).groups()
+        match = _ADDRESS.match(row["address"])
+        assert match is not None, row["address"]  # the generator writes "<street> <number><letter>"
+        name, number, letter = match.groups()
         floors = max(row["floors"] or 1, 1)
         home = row["category"] in ("residential", "cabin")
         main = {"id": BUILDING_ID_OFFSET + 4 * serial, "nr": 100_000_000 + serial, "type": row["building_type_code"],
@@ -181,7 +184,7 @@ class Dataset:
         self.overrides: dict[int, dict | None] = {}  # changed, new (dict) or deleted (None) units
         self.new_ids: list[int] = []
         self.changes: list[Change] = []
-        self._gen = None
+        self._gen: Iterator[demo.DemoChunk] | None = None
         self._gen_next = 0
         self._chunk: tuple[int, dict[int, dict]] | None = None
         self._max_id = demo.MATRIKKELENHET_ID_OFFSET + count - 1
@@ -236,7 +239,7 @@ class Dataset:
     def ids_after(self, after: int, limit: int, kommune: str | None = None) -> list[int]:
         """Live matrikkelenhet ids above `after`, ascending (NedlastningService paging)."""
         with self.lock:
-            result = []
+            result: list[int] = []
             mid = max(after + 1, demo.MATRIKKELENHET_ID_OFFSET)
             base_end = demo.MATRIKKELENHET_ID_OFFSET + self.count
             while mid < base_end and len(result) < limit:
@@ -274,28 +277,36 @@ class Dataset:
 
     def building(self, bid: int) -> tuple[dict, dict] | None:
         unit = self._owner(bid, BUILDING_ID_OFFSET, 4)
-        for b in unit["buildings"] if unit else []:
+        if unit is None:
+            return None
+        for b in unit["buildings"]:
             if b["id"] == bid:
                 return b, unit
         return None
 
     def bruksenhet(self, eid: int) -> tuple[dict, dict] | None:
         unit = self._owner(eid, BRUKSENHET_ID_OFFSET)
-        for e in unit["units"] if unit else []:
+        if unit is None:
+            return None
+        for e in unit["units"]:
             if e["id"] == eid:
                 return e, unit
         return None
 
     def address(self, aid: int) -> tuple[dict, dict] | None:
         unit = self._owner(aid, ADDRESS_ID_OFFSET)
-        for a in unit["addresses"] if unit else []:
+        if unit is None:
+            return None
+        for a in unit["addresses"]:
             if a["id"] == aid:
                 return a, unit
         return None
 
     def teig(self, tid: int) -> tuple[dict, dict] | None:
         unit = self._owner(tid, TEIG_ID_OFFSET)
-        for t in unit["teiger"] if unit else []:
+        if unit is None:
+            return None
+        for t in unit["teiger"]:
             if t["id"] == tid:
                 return t, unit
         return None
@@ -309,7 +320,8 @@ class Dataset:
     def changes_after(self, after: int, limit: int, kommune: str | None = None) -> tuple[list[Change], int, bool]:
         """(changes, last id processed, all found), as findEndringer answers."""
         with self.lock:
-            page, last = [], after
+            page: list[Change] = []
+            last = after
             for change in self.changes:
                 if change.id <= after:
                     continue
@@ -339,7 +351,7 @@ class Dataset:
             values = rng.random((n, 3))
             # Touch base units in id order so the chunked generator runs once.
             order = np.argsort(picks, kind="stable")
-            plan = [None] * n
+            plan = [0] * n
             for j in order.tolist():
                 plan[j] = int(picks[j]) + demo.MATRIKKELENHET_ID_OFFSET
             for j in order.tolist():
@@ -399,7 +411,10 @@ class Dataset:
                     self._log("Oppdatering", "BygningId", main["id"], mid)
                 elif kind < 0.85 and unit["addresses"][0]["kind"] == "Vegadresse":  # address moved to another street
                     a = unit["addresses"][0]
-                    a["name"], a["number"] = f"{a['name'].split(' ')[0]} {'Nye' if v[1] < 0.5 else 'Gamle'}", 1 + int(v[2] * 90)
+                    a["name"], a["number"] = (
+                        f"{a['name'].split(' ')[0]} {'Nye' if v[1] < 0.5 else 'Gamle'}",
+                        1 + int(v[2] * 90),
+                    )
                     self._register_veger(unit)
                     self.overrides[mid] = unit
                     self._log("Oppdatering", "VegadresseId", a["id"], mid)
@@ -418,6 +433,7 @@ class Dataset:
             touched = []
             for mid in self.ids_after(0, self.count + len(self.new_ids), kommune):
                 unit = self.get(mid)
+                assert unit is not None  # ids_after lists live units only
                 if any(a["kind"] == "Vegadresse" and a["name"] == old for a in unit["addresses"]):
                     unit = copy.deepcopy(unit)
                     for a in unit["addresses"]:

@@ -15,7 +15,7 @@ from standins import demo
 from .dataset import Dataset, external_id
 
 
-def demo_facts_load(*, dataset: Dataset, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def demo_facts_load(*, dataset: Dataset, progress: Callable[[int], object] | None = None) -> dict[str, int]:
     """Write feature tags, bedrooms, demo estimates and sales for every synced property of `dataset`.
 
     Idempotent: facts already stored are left alone, estimates are written only where they differ and
@@ -58,21 +58,28 @@ def register_demo_facts_load(*, municipality: str, seed: int) -> dict[str, int]:
     for that municipality (standins.demo) and marks every drawn fact synthetic. The properties
     are taken in external id order, so the same register and seed give the same facts.
     """
-    props = list(Property.objects.filter(municipality_number=municipality, source="open_register",
-                                         retired_at__isnull=True).order_by("external_id").values_list("external_id", "id"))
+    props = list(
+        Property.objects.filter(municipality_number=municipality, source="open_register", retired_at__isnull=True)
+        .order_by("external_id")
+        .values_list("external_id", "id")
+    )
     counts = {"facts": 0, "estimates": 0, "sales": 0}
     offset = 0
     for chunk in demo.generate(len(props), seed, municipality=municipality):
         mine = props[offset:offset + len(chunk.properties)]
         offset += len(chunk.properties)
-        ext_of = {row["external_id"]: ext for row, (ext, _) in zip(chunk.properties, mine)}
+        ext_of = {row["external_id"]: ext for row, (ext, _) in zip(chunk.properties, mine, strict=True)}
         id_of = dict(mine)
         facts = {ext_of[row["external_id"]]: {name: row[name] for name in (
             "category", "building_type_code", "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built",
             "features")} for row in chunk.properties}
         counts["facts"] += property_facts_set_many(facts=facts, source=FactSource.DEMO)
-        current = {pk: (est, low, high, source) for pk, est, low, high, source in Property.objects.filter(
-            id__in=list(id_of.values())).values_list("id", "estimate", "estimate_low", "estimate_high", "estimate_source")}
+        current = {
+            pk: (est, low, high, source)
+            for pk, est, low, high, source in Property.objects.filter(id__in=list(id_of.values())).values_list(
+                "id", "estimate", "estimate_low", "estimate_high", "estimate_source"
+            )
+        }
         estimates = [(id_of[ext_of[e]], est, low, high) for e, est, low, high in chunk.estimates
                      if current.get(id_of[ext_of[e]]) != (est, low, high, demo.SOURCE)]
         counts["estimates"] += property_estimates_set(estimates=estimates, source=demo.SOURCE)

@@ -71,7 +71,7 @@ class DirectSource:
             records.append(record)
         if points:
             lon, lat = _to_wgs84.transform([p[1] for p in points], [p[2] for p in points])
-            for (holder, _, _), la, lo in zip(points, list(lat), list(lon)):
+            for (holder, _, _), la, lo in zip(points, list(lat), list(lon), strict=True):
                 holder["lat"], holder["lon"] = round(la, 7), round(lo, 7)
         for record in records:
             if record["lat"] is None:  # no teig point: the building's, else the address's

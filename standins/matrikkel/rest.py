@@ -21,10 +21,11 @@ import math
 import re
 import threading
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -34,7 +35,16 @@ from properties import reference
 from properties.matrikkelen.opendata import parse_timestamp
 
 if TYPE_CHECKING:
-    from .server import StandinServer
+    from .dataset import Dataset
+
+
+class Host(Protocol):
+    """What the REST routes need of the server that mounts them (the server imports this module, not the reverse)."""
+
+    dataset: Dataset
+
+    @property
+    def rest_base_url(self) -> str: ...
 
 RECORDED_DIR = Path(__file__).resolve().with_name("recorded")
 ELVERUM_CSV = reference.DATA_DIR / "Basisdata_3420_Elverum_25833_MatrikkelenAdresse.csv"
@@ -89,7 +99,7 @@ def elverum_file() -> OpenDataFile:
     return OpenDataFile("3420", "Elverum", "25833", ELVERUM_CSV.read_bytes())
 
 
-def national_file(extra: list[OpenDataFile] = ()) -> OpenDataFile:
+def national_file(extra: Sequence[OpenDataFile] = ()) -> OpenDataFile:
     """A national file in EPSG:4258: Elverum's addresses converted, plus the recorded sample (Karasjok, Oslo)."""
     elverum = elverum_file()
     rows = elverum.rows()
@@ -97,7 +107,7 @@ def national_file(extra: list[OpenDataFile] = ()) -> OpenDataFile:
     east = [float(r["Øst"]) for r in rows]
     north = [float(r["Nord"]) for r in rows]
     lon, lat = _to_4258.transform(east, north)
-    for r, la, lo in zip(rows, lat, lon):
+    for r, la, lo in zip(rows, lat, lon, strict=True):
         r.update({"EPSG-kode": "4258", "Nord": f"{la:.6f}", "Øst": f"{lo:.6f}"})
     sample = list(csv.DictReader(io.StringIO((RECORDED_DIR / "kartverket_bulk_sample.csv").read_text("utf-8-sig")),
                                  delimiter=";"))
@@ -123,17 +133,23 @@ class OpenData:
         for f in self.files:
             url = f"{base_url.rstrip('/')}{FILES_PATH}{f.file_name}_CSV.zip"
             place = "landsdekkende data" if f.municipality == "0000" else f"data for kommune {f.municipality}, {f.name}"
-            title = "CSV-format, Landsdekkende" if f.municipality == "0000" else f"CSV-format,  {f.municipality}, {f.name}"
+            title = (
+                "CSV-format, Landsdekkende" if f.municipality == "0000" else f"CSV-format,  {f.municipality}, {f.name}"
+            )
             kommune = "" if f.municipality == "0000" else f'\n  <category term="Kommune" label="{escape(f.name)}" />'
+            content = (f'<content type="html">Trykk på linken for å laste ned {escape(place)} i koordinatsystemet '
+                       f'EPSG:{f.epsg}. &lt;br /&gt;  &lt;a href="{url}"&gt;{escape(title)}&lt;\\a&gt;</content>')
+            link = (f'<link rel="alternate" href="{url}" type="application/gml+xml;version=3.2.1" '
+                    f'title="Datasettet som GML-fil i EPSG:{f.epsg}" />')
             entries.append(f"""
  <entry>
   <author>
    <name>Kartverket</name>
   </author>
   <category term="EPSG:{f.epsg}" scheme="http://www.opengis.net/def/crs/" label="EPSG/0/{f.epsg}" />{kommune}
-  <content type="html">Trykk på linken for å laste ned {escape(place)} i koordinatsystemet EPSG:{f.epsg}. &lt;br /&gt;  &lt;a href="{url}"&gt;{escape(title)}&lt;\\a&gt;</content>
+  {content}
   <id>{url}_{f.updated}</id>
-  <link rel="alternate" href="{url}" type="application/gml+xml;version=3.2.1" title="Datasettet som GML-fil i EPSG:{f.epsg}" />
+  {link}
   <published>{f.updated}+02:00</published>
   <rights>Kartverket</rights>
   <title>{escape(title)}</title>
@@ -167,7 +183,7 @@ class OpenData:
                 lon, lat = east, north
             else:
                 lon, lat = Transformer.from_crs(f"EPSG:{f.epsg}", "EPSG:4258", always_xy=True).transform(east, north)
-            for r, la, lo in zip(rows, lat, lon):
+            for r, la, lo in zip(rows, lat, lon, strict=True):
                 found.append(_api_address(r, la, lo))
         return found
 
@@ -226,7 +242,7 @@ class _Index:
 class RestRoutes:
     """Kartverket's open REST APIs (adresser, eiendom, kommuneinfo) and the download feed, in their real shapes."""
 
-    def __init__(self, server: StandinServer, open_data: OpenData | None = None):
+    def __init__(self, server: Host, open_data: OpenData | None = None):
         self.server = server
         self.data = server.dataset
         self.open_data = open_data or OpenData()
@@ -241,7 +257,12 @@ class RestRoutes:
             f = self.open_data.file(path[len(FILES_PATH):])
             if f is None:
                 return 404, b"Not Found", "text/plain", {}
-            return 200, f.zip, "application/zip", {"Content-Disposition": f'attachment; filename="{f.file_name}_CSV.zip"'}
+            return (
+                200,
+                f.zip,
+                "application/zip",
+                {"Content-Disposition": f'attachment; filename="{f.file_name}_CSV.zip"'},
+            )
         status, payload = self._route(path, q)
         return status, json.dumps(payload, ensure_ascii=False).encode(), JSON, {}
 
@@ -300,7 +321,9 @@ class RestRoutes:
                                                           f"{a['kommunenavn']}")), a))
                 for mid in self.data.ids_after(0, self.data.count + len(self.data.new_ids)):
                     unit = self.data.get(mid)
-                    for address in unit["addresses"] if unit else []:
+                    if unit is None:
+                        continue
+                    for address in unit["addresses"]:
                         a = self._generated(address, unit)
                         index.entries.append((frozenset(_words(f"{a['adressetekst']} {a['postnummer']} "
                                                               f"{a['poststed']} {a['kommunenavn']}")), a))

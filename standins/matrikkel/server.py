@@ -20,7 +20,7 @@ import base64
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -50,7 +50,8 @@ class Faults:
     only: set[str] = field(default_factory=set)  # if set, faults hit only these operations/paths
 
     def reset(self) -> None:
-        self.__init__()
+        for f in fields(self):
+            setattr(self, f.name, f.default_factory() if f.default_factory is not MISSING else f.default)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(f.hang_seconds)
         if fail:
             if soap_call:
-                self._send(500, soap.fault_envelope(soap.OPERATIONAL, "Intern feil (injected)"), "text/xml; charset=utf-8")
+                self._send(
+                    500, soap.fault_envelope(soap.OPERATIONAL, "Intern feil (injected)"), "text/xml; charset=utf-8"
+                )
             else:
                 self._send(500, b'{"message": "Intern feil (injected)"}', "application/json")
             return True

@@ -400,7 +400,9 @@ class Operations:
             from standins import demo
 
             geo = demo._geo()
-            for m, (start, width) in enumerate(zip(geo.postcode_start.tolist(), geo.postcode_width.tolist())):
+            for m, (start, width) in enumerate(
+                zip(geo.postcode_start.tolist(), geo.postcode_width.tolist(), strict=True)
+            ):
                 for code in geo.postcode_table[start:start + width].tolist():
                     towns.setdefault(f"{code:04d}", geo.towns[m])
         return towns.get(postcode)
@@ -411,8 +413,13 @@ class Operations:
         kommune_ = _text(_child(ident, "kommuneIdent"), "kommunenummer")
         if not kommune_:
             raise Fault(VALIDATION, "matrikkelenhetIdent mangler kommuneIdent")
-        mid = self.data.find_by_ident(kommune_, int(_text(ident, "gardsnummer", 0)), int(_text(ident, "bruksnummer", 0)),
-                                      int(_text(ident, "festenummer", 0)), int(_text(ident, "seksjonsnummer", 0)))
+        mid = self.data.find_by_ident(
+            kommune_,
+            int(_text(ident, "gardsnummer", 0)),
+            int(_text(ident, "bruksnummer", 0)),
+            int(_text(ident, "festenummer", 0)),
+            int(_text(ident, "seksjonsnummer", 0)),
+        )
         if mid is None:
             raise Fault(FINDER, f"Fant ikke matrikkelenhet med ident {kommune_}-{_text(ident, 'gardsnummer')}/"
                                 f"{_text(ident, 'bruksnummer')}")
@@ -443,7 +450,7 @@ class Operations:
     # Bygning-, Bruksenhet- and AdresseService: id maps from matrikkelenhet ids
     def _related(self, ret, req, list_name: str, ns: str, key: str, id_type: Callable[[dict], str]) -> None:
         with self.data.lock:
-            for kind, mid in _id_items(_child(req, list_name)):
+            for _kind, mid in _id_items(_child(req, list_name)):
                 unit = self.data.get(mid)
                 if unit is None:
                     continue

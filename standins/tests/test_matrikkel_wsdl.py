@@ -25,7 +25,10 @@ def test_each_wsdl_is_byte_identical_to_the_vendored_file_apart_from_the_address
     address = contract.service_address(server.soap_base_url, service)
 
     assert served.count(address.encode()) == 1
-    assert served.replace(address.encode(), contract.ADDRESS_PLACEHOLDER.encode()) == contract.wsdl_path(service).read_bytes()
+    assert (
+        served.replace(address.encode(), contract.ADDRESS_PLACEHOLDER.encode())
+        == contract.wsdl_path(service).read_bytes()
+    )
 
 
 def test_every_schema_a_wsdl_imports_is_served_unchanged(server):

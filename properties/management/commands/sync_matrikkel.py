@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from properties import reference
+from properties.management.progress import progress_bar
 from properties.matrikkelen.sync import matrikkel_sync
 from properties.models import SyncRun
 
@@ -33,8 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None, help="Matrikkelenheter per transaction.")
         parser.add_argument("--source", choices=("soap", "rest", "standin", "open-data"), default=None,
                             help="Override MATRIKKEL_SOURCE; open-data imports Kartverket's open address register.")
-        parser.add_argument("--file", type=Path, default=None,
-                            help="open-data: a 'Matrikkelen - Adresse' CSV file (or its zip) instead of the download feed.")
+        parser.add_argument(
+            "--file",
+            type=Path,
+            default=None,
+            help="open-data: a 'Matrikkelen - Adresse' CSV file (or its zip) instead of the download feed.",
+        )
         parser.add_argument("--feed-url", default=None, help="open-data: the download feed (default "
                                                              "MATRIKKEL_OPEN_DATA_FEED_URL).")
         parser.add_argument("--force", action="store_true", help="open-data: read the file even if this very file was "
@@ -51,8 +55,8 @@ class Command(BaseCommand):
         if source == "open-data" and (full or incremental):
             raise CommandError("The open register has no change log: leave out --full and --incremental "
                                "(every run reads the whole file).")
-        bar = tqdm(unit=" addresses" if source == "open-data" else " matrikkelenheter", disable=no_progress,
-                   file=self.stderr._out, dynamic_ncols=True)
+        unit = " addresses" if source == "open-data" else " matrikkelenheter"
+        bar = progress_bar(self.stderr, unit=unit, disable=no_progress)
 
         def progress(phase: str, n: int) -> None:
             bar.set_description(phase)
@@ -76,8 +80,10 @@ class Command(BaseCommand):
                                      source=get_source(source) if source else None, progress=progress)
         finally:
             bar.close()
-        summary = (f"{run.get_kind_display()} #{run.pk} {run.status}: {run.created:,} created, {run.updated:,} updated, "
-                   f"{run.unchanged:,} unchanged, {run.retired:,} retired, {run.failed:,} failed")
+        summary = (
+            f"{run.get_kind_display()} #{run.pk} {run.status}: {run.created:,} created, {run.updated:,} updated, "
+            f"{run.unchanged:,} unchanged, {run.retired:,} retired, {run.failed:,} failed"
+        )
         if run.kind != SyncRun.Kind.OPEN_DATA:
             summary += f"; checkpoint {run.checkpoint_before} → {run.checkpoint_after}"
         if run.status != SyncRun.Status.SUCCEEDED:

@@ -73,7 +73,11 @@ def test_every_request_and_answer_of_full_and_incremental_syncs_and_lookups_is_v
     recording.dataset.rename_street(street["kommunenummer"], street["name"], "Nyvegen")
     incremental = matrikkel_sync(source=source, batch_size=40)
     some = Property.objects.order_by("id").first()
-    settings.MATRIKKEL_SOURCE, settings.MATRIKKEL_BASE_URL, settings.MATRIKKEL_USERNAME = "soap", recording.soap_base_url, ""
+    settings.MATRIKKEL_SOURCE, settings.MATRIKKEL_BASE_URL, settings.MATRIKKEL_USERNAME = (
+        "soap",
+        recording.soap_base_url,
+        "",
+    )
     refreshed = matrikkel_refresh_property(property_id=some.pk, source=source)
     assert source.unit_by_ident(some.external_id)["id"] == some.matrikkelenhet_id
     assert source.unit_id_for_ident("0301-99999/1/0/0") is None  # a FinderException fault

@@ -80,17 +80,26 @@ def test_an_open_register_property_knows_its_addresses_and_nothing_the_register_
 
 
 def test_the_file_comes_through_the_download_feed_for_a_municipality(standin, settings):
-    settings.MATRIKKEL_OPEN_DATA_FEED_URL = f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    settings.MATRIKKEL_OPEN_DATA_FEED_URL = (
+        f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    )
 
     run = matrikkel_open_data_sync(municipality="3420")
 
     assert run.status == SyncRun.Status.SUCCEEDED and run.source == "open-data"
     assert run.created == Property.objects.count() == 8327
-    assert standin.calls["/geonorge/Basisdata/MatrikkelenAdresse/CSV/Basisdata_3420_Elverum_25833_MatrikkelenAdresse_CSV.zip"] == 1
+    assert (
+        standin.calls[
+            "/geonorge/Basisdata/MatrikkelenAdresse/CSV/Basisdata_3420_Elverum_25833_MatrikkelenAdresse_CSV.zip"
+        ]
+        == 1
+    )
 
 
 def test_the_national_file_in_epsg_4258_with_a_matrikkeladresse_and_three_municipalities(standin, settings):
-    settings.MATRIKKEL_OPEN_DATA_FEED_URL = f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    settings.MATRIKKEL_OPEN_DATA_FEED_URL = (
+        f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    )
 
     run = matrikkel_open_data_sync()
 
@@ -110,7 +119,9 @@ def test_the_feed_is_read_by_file_names_and_prefers_utm33():
 
     assert {(e.municipality, e.epsg) for e in entries} == {("0000", "25833"), ("0000", "4258"), ("5610", "25833"),
                                                            ("5610", "25835"), ("5610", "4258")}
-    assert opendata.choose_entry(entries, "5610").url.endswith("Basisdata_5610_Karasjok_25833_MatrikkelenAdresse_CSV.zip")
+    assert opendata.choose_entry(entries, "5610").url.endswith(
+        "Basisdata_5610_Karasjok_25833_MatrikkelenAdresse_CSV.zip"
+    )
     assert opendata.choose_entry(entries, None).url.endswith("Basisdata_0000_Norge_25833_MatrikkelenAdresse_CSV.zip")
     with pytest.raises(OpenDataError, match="no CSV file for municipality 3420"):
         opendata.choose_entry(entries, "3420")
@@ -137,7 +148,9 @@ def test_units_gone_from_the_file_are_retired_and_come_back_when_they_return(tmp
 
 
 def test_an_interrupted_import_continues_with_the_next_municipality_and_ends_as_an_uninterrupted_one(standin, settings):
-    settings.MATRIKKEL_OPEN_DATA_FEED_URL = f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    settings.MATRIKKEL_OPEN_DATA_FEED_URL = (
+        f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    )
     seen = []
 
     def crash_in_the_second_municipality(kommune, n):
@@ -209,27 +222,54 @@ def test_facts_set_by_the_demo_survive_the_weekly_refresh():
 
     farm = Property.objects.get(external_id="3420-19/1/0/0")
     assert run.updated == 0 and run.unchanged == 8327 and (farm.category, farm.usable_area) == ("residential", 140)
-    assert farm.fact_source("usable_area") == FactSource.DEMO and farm.fact_source("location") == FactSource.OPEN_REGISTER
+    assert (
+        farm.fact_source("usable_area") == FactSource.DEMO and farm.fact_source("location") == FactSource.OPEN_REGISTER
+    )
     assert farm.synthetic_facts == ["category", "usable_area"]
 
 
-def test_the_refresh_is_scheduled_weekly_only_with_the_open_rest_source(settings):
-    from epty.settings.matrikkelen import CELERY_BEAT_SCHEDULE, open_data_schedule
+def _settings_with(monkeypatch, settings, **environment):
+    """The running settings with epty/settings/matrikkelen.py read afresh under `environment`."""
+    import importlib.util
 
-    try:
-        open_data_schedule("rest", 7)
-        entry = CELERY_BEAT_SCHEDULE["matrikkel-open-data-refresh"]
-        assert entry["task"] == "properties.tasks.matrikkel_open_data_refresh" and entry["schedule"] == 7 * 86400
-        open_data_schedule("soap", 7)
-        assert "matrikkel-open-data-refresh" not in CELERY_BEAT_SCHEDULE
-    finally:
-        open_data_schedule(settings.MATRIKKEL_SOURCE, settings.MATRIKKEL_OPEN_DATA_INTERVAL_DAYS)
+    from epty.settings import matrikkelen
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("epty.settings._matrikkelen_probe", matrikkelen.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fresh = {name: value for name, value in vars(module).items() if name.isupper()}
+
+    class Probe:
+        def __getattr__(self, name):
+            return fresh[name] if name in fresh else getattr(settings, name)
+
+    return Probe()
+
+
+def test_the_refresh_is_scheduled_weekly_only_with_the_open_rest_source(monkeypatch, settings):
+    from epty.celery import beat_schedule
+
+    table = beat_schedule(_settings_with(monkeypatch, settings, MATRIKKEL_SOURCE="rest"))
+    entry = table["matrikkel-open-data-refresh"]
+    assert entry["task"] == "properties.tasks.matrikkel_open_data_refresh" and entry["schedule"] == 7 * 86400
+
+    fortnightly = _settings_with(monkeypatch, settings, MATRIKKEL_SOURCE="rest", MATRIKKEL_OPEN_DATA_INTERVAL_DAYS="14")
+    assert beat_schedule(fortnightly)["matrikkel-open-data-refresh"]["schedule"] == 14 * 86400
+    for source in ("soap", "standin"):
+        assert "matrikkel-open-data-refresh" not in beat_schedule(
+            _settings_with(monkeypatch, settings, MATRIKKEL_SOURCE=source))
+    off = _settings_with(monkeypatch, settings, MATRIKKEL_SOURCE="rest", MATRIKKEL_OPEN_DATA_INTERVAL_DAYS="0")
+    assert "matrikkel-open-data-refresh" not in beat_schedule(off)
 
 
 def test_the_refresh_task_imports_each_configured_municipality(standin, settings):
     from properties.tasks import matrikkel_open_data_refresh
 
-    settings.MATRIKKEL_OPEN_DATA_FEED_URL = f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    settings.MATRIKKEL_OPEN_DATA_FEED_URL = (
+        f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
+    )
     settings.MATRIKKEL_OPEN_DATA_MUNICIPALITIES = ["3420"]
 
     matrikkel_open_data_refresh.apply().get()

@@ -1,4 +1,5 @@
-"""`.env.example`'s production settings with MATRIKKEL_SOURCE=rest schedule the open register refresh, and it loads data.
+"""`.env.example`'s production settings with MATRIKKEL_SOURCE=rest schedule the open register refresh,
+and it loads data.
 
 The refresh runs in a subprocess under epty.settings.production with the variables .env.example
 sets (plus the secret key it asks the operator for); only the download feed points at the
@@ -29,7 +30,9 @@ def _env_example() -> dict[str, str]:
     return values
 
 
-def test_env_example_production_settings_with_the_open_rest_source_schedule_and_load_the_open_register(standin, tmp_path):
+def test_env_example_production_settings_with_the_open_rest_source_schedule_and_load_the_open_register(
+    standin, tmp_path
+):
     example = _env_example()
     assert example["MATRIKKEL_SOURCE"] == "rest" and example["DJANGO_SETTINGS_MODULE"] == "epty.settings.production"
     database = tmp_path / "production.sqlite3"
@@ -45,9 +48,10 @@ def test_env_example_production_settings_with_the_open_rest_source_schedule_and_
     migrated = manage("migrate", "--no-input", "-v0")
     assert migrated.returncode == 0, migrated.stderr
     refreshed = manage("shell", "-v0", "--no-imports", "-c", (
-        "from django.conf import settings\n"
-        "entry = settings.CELERY_BEAT_SCHEDULE['matrikkel-open-data-refresh']\n"
-        "assert 'matrikkel-sync-incremental' not in settings.CELERY_BEAT_SCHEDULE\n"
+        "from epty.celery import app\n"
+        "table = dict(app.conf.beat_schedule)\n"
+        "entry = table['matrikkel-open-data-refresh']\n"
+        "assert 'matrikkel-sync-incremental' not in table\n"
         "print(entry['task'], entry['schedule'])\n"
         "from properties.tasks import matrikkel_open_data_refresh\n"
         "print(matrikkel_open_data_refresh.apply().get())"))

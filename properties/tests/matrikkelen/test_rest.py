@@ -66,7 +66,7 @@ def test_a_free_text_search_reads_the_recorded_answer_by_its_real_field_names(cl
 
     recorded = _recorded("kartverket_search.json")
     assert len(found) == 3 and standin.calls["/adresser/v1/sok"] == 1
-    for address, raw in zip(found, recorded):
+    for address, raw in zip(found, recorded, strict=True):
         _assert_same(address, raw)
     assert found[1]["ident"] == "0301-207/80/0/0" and found[1]["town"] == "Oslo"
 
@@ -88,7 +88,7 @@ def test_the_addresses_of_a_matrikkelenhet_are_read_from_recorded_answers(client
 
     recorded = _recorded(name)
     assert len(found) == len(recorded)
-    for address, raw in zip(found, recorded):
+    for address, raw in zip(found, recorded, strict=True):
         _assert_same(address, raw)
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
+from properties.management.progress import progress_bar
 from properties.matrikkelen.opendata import matrikkel_open_data_sync
 from properties.matrikkelen.soap import SoapSource
 from properties.matrikkelen.sync import matrikkel_sync
@@ -48,7 +48,9 @@ class Command(BaseCommand):
 
         count = count or settings.MATRIKKEL_STANDIN_COUNT
         if serve:
-            server = StandinServer(Dataset(count=count, seed=seed, exclude_municipalities=REAL_MUNICIPALITIES), port=port)
+            server = StandinServer(
+                Dataset(count=count, seed=seed, exclude_municipalities=REAL_MUNICIPALITIES), port=port
+            )
             self.stdout.write(f"Matrikkel API stand-in at {server.soap_base_url} (WSDL: "
                               f"{server.soap_base_url}StoreServiceWS?WSDL), open APIs at {server.rest_base_url}")
             try:
@@ -66,12 +68,12 @@ class Command(BaseCommand):
     def _load(self, server: StandinServer, count: int, seed: int, no_progress: bool, started: float) -> None:
         source = SoapSource(base_url=server.soap_base_url, username="", password="", name="standin",
                             fact_source=FactSource.DEMO)
-        bar = tqdm(total=count, unit=" properties", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
+        bar = progress_bar(self.stderr, total=count, unit=" properties", disable=no_progress)
         run = matrikkel_sync(kind=SyncRun.Kind.FULL, source=source, progress=lambda phase, n: bar.update(n))
         bar.close()
         if run.status != SyncRun.Status.SUCCEEDED:
             raise CommandError(f"Sync from the stand-in failed: {run.errors[-1:]}")
-        bar = tqdm(total=count, unit=" demo facts", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
+        bar = progress_bar(self.stderr, total=count, unit=" demo facts", disable=no_progress)
         counts = demo_facts_load(dataset=server.dataset, progress=bar.update)
         bar.close()
         self.stdout.write(self.style.SUCCESS(
@@ -81,16 +83,24 @@ class Command(BaseCommand):
             f"sent (duplicates ignored)."))
         for municipality in sorted(REAL_MUNICIPALITIES):
             started = time.monotonic()
-            bar = tqdm(unit=" addresses", disable=no_progress, file=self.stderr._out, dynamic_ncols=True)
-            real = matrikkel_open_data_sync(
-                municipality=municipality, feed_url=server.rest_base_url.rstrip("/") + FEED_PATH,
-                progress=lambda phase, n: bar.update(n), on_split=lambda rows: setattr(bar, "total", rows))
-            bar.close()
-            if real.status != SyncRun.Status.SUCCEEDED:
-                raise CommandError(f"Import of the open address register failed: {real.errors[-1:]}")
+            real = self._load_register(server, municipality, no_progress)
             counts = register_demo_facts_load(municipality=municipality, seed=seed)
             self.stdout.write(self.style.SUCCESS(
                 f"Real open address register of {municipality} loaded through the download feed in "
                 f"{time.monotonic() - started:,.1f} s: {real.created:,} created, {real.updated:,} updated, "
                 f"{real.unchanged:,} unchanged; generated building facts on {counts['facts']:,} of them "
                 f"(marked synthetic), {counts['estimates']:,} demo estimates, {counts['sales']:,} demo sales sent."))
+
+    def _load_register(self, server: StandinServer, municipality: str, no_progress: bool) -> SyncRun:
+        """The real open address register of one municipality, through the stand-in's download feed."""
+        bar = progress_bar(self.stderr, unit=" addresses", disable=no_progress)
+        real = matrikkel_open_data_sync(
+            municipality=municipality,
+            feed_url=server.rest_base_url.rstrip("/") + FEED_PATH,
+            progress=lambda phase, n: bar.update(n),
+            on_split=lambda rows: setattr(bar, "total", rows),
+        )
+        bar.close()
+        if real.status != SyncRun.Status.SUCCEEDED:
+            raise CommandError(f"Import of the open address register failed: {real.errors[-1:]}")
+        return real
