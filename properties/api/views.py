@@ -14,6 +14,7 @@ from ..matrikkelen.interface import MatrikkelError
 from ..matrikkelen.lookups import address_suggestions
 from ..models import Property
 from ..search import params as search_params
+from ..search.querystring import search_params_normalise
 from ..search.services import search_run
 from .serializers import (
     AddressSuggestionsSerializer,
@@ -37,8 +38,8 @@ class CountedSearchThrottle(ScopedRateThrottle):
     paging without a count is not."""
 
     def allow_request(self, request, view) -> bool:
-        count = search_params.param("count")
-        if not any(count.parse(value) for value in request.query_params.getlist("count")):
+        counted = search_params.param("count").parse(search_params_normalise(request.query_params).get("count", ""))
+        if not counted:  # read as search_run reads it
             return True
         return super().allow_request(request, view)
 
