@@ -110,11 +110,26 @@ EMAIL_MAX_AGE = 2 * 24 * 3600
 @transaction.atomic
 def user_email_change_request(*, user: User, email: str) -> str:
     """Mail a signed confirmation link to ``email`` (through the outbox, in the user's language);
-    the address is stored only when the link is followed."""
+    the address is stored only when the link is followed.
+
+    At most EMAIL_CONFIRM_DAILY_LIMIT such mails per user in 24 hours (they go to any address the user
+    types): past it, EmailConfirmLimitReached (429, ``email_confirm_limit``)."""
     from django.core.validators import validate_email
+
+    # Imported here: epty.errors loads DRF's views, whose settings load the API token authentication, which
+    # imports this module; at module level that would be a cycle through a half-loaded epty.errors.
+    from .errors import EmailConfirmLimitReached
 
     email = email.strip()
     validate_email(email)
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time counts for a user
+    limit = settings.EMAIL_CONFIRM_DAILY_LIMIT
+    sent = OutboxMessage.objects.filter(user=user, kind=OutboxMessage.Kind.EMAIL_CONFIRM,
+                                        created_at__gte=timezone.now() - dt.timedelta(hours=24)).count()
+    if sent >= limit:
+        raise EmailConfirmLimitReached(
+            _("You have asked for %(n)s confirmation e-mails in the last 24 hours. Try again tomorrow.") % {"n": limit},
+            extra={"limit": limit})
     token = signing.dumps({"u": user.pk, "e": email}, salt=EMAIL_SALT)
     mail_enqueue(user=user, to=email, kind=OutboxMessage.Kind.EMAIL_CONFIRM,
                  subject=gettext_lazy("Confirm your e-mail address for epty"), template="emails/email_confirm.txt",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .errors import EmailConfirmLimitReached
 from .forms import ApiTokenForm, DeleteAccountForm, EmailForm, ProfileForm
 from .models import ApiToken
 from .oidc.authorize import safe_next
@@ -52,7 +53,11 @@ def profile(request):
         else:
             messages.success(request, _("Your profile is saved."))
             response = redirect("accounts:profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+            response.set_cookie(  # with the attributes Django's own language switch gives it (Secure in production)
+                settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE)  # type: ignore[arg-type]  # a str setting, as Django's own view passes it
             return response
     return render(request, "accounts/profile.html", {"form": form, "email_form": EmailForm()})
 
@@ -61,14 +66,20 @@ def profile(request):
 @require_POST
 def email_change(request):
     form = EmailForm(request.POST)
+    status = 400
     if form.is_valid():
-        services.user_email_change_request(user=request.user, email=form.cleaned_data["email"])
-        messages.success(
-            request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]}
-        )
-        return redirect("accounts:profile")
+        try:
+            services.user_email_change_request(user=request.user, email=form.cleaned_data["email"])
+        except EmailConfirmLimitReached as exc:
+            form.add_error("email", exc.message)
+            status = exc.status_code
+        else:
+            messages.success(
+                request, _("We sent a confirmation link to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": ProfileForm.for_user(request.user), "email_form": form},
-                  status=400)
+                  status=status)
 
 
 @login_required

@@ -32,6 +32,7 @@ def _markers(properties) -> list[dict]:
 @require_GET
 def search(request):
     params = search_params_normalise(request.GET)
+    params.pop("count", None)  # the page shows no count, so it never pays for one (the API's are throttled)
     page, errors = None, {}
     try:
         page = search_run(query=params, user=request.user, via="page", page_size=settings.SEARCH_PAGE_SIZE)

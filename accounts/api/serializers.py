@@ -37,6 +37,14 @@ class MeUpdateInputSerializer(serializers.Serializer):
     preferences = PreferencesSerializer(required=False)
 
 
+class MeEmailChangeInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class MeEmailChangeOutputSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="Where the confirmation link was sent.")
+
+
 class ApiTokenOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from epty.errors import ApplicationError
+from epty.throttles import ScopedWriteThrottle
 
 from .. import ratelimit, selectors, services
 from ..models import ApiToken
@@ -21,6 +22,8 @@ from .serializers import (
     ApiTokenCreateInputSerializer,
     ApiTokenOutputSerializer,
     ErrorSerializer,
+    MeEmailChangeInputSerializer,
+    MeEmailChangeOutputSerializer,
     MeOutputSerializer,
     MeUpdateInputSerializer,
 )
@@ -93,6 +96,29 @@ class MeApi(APIView):
         if request._request.session:
             auth.logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeEmailChangeApi(APIView):
+    """Ask for a confirmation link to a new e-mail address (alerts and offer news go there once confirmed)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]
+    throttle_scope = "mail"
+
+    @extend_schema(
+        operation_id="me_email_change", tags=["me"], summary="Confirm a new e-mail address",
+        description="Mails a confirmation link to `email`; the address is stored when the link is followed "
+                    "(within two days, logged in as the same user). At most EMAIL_CONFIRM_DAILY_LIMIT such mails "
+                    "per user in 24 hours (429 `email_confirm_limit`); requests that send e-mail are also "
+                    "throttled (429 `throttled`).",
+        request=MeEmailChangeInputSerializer,
+        responses={202: MeEmailChangeOutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
+                   429: ErrorSerializer})
+    def post(self, request):
+        data = MeEmailChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_email_change_request(user=request.user, email=data.validated_data["email"])
+        return Response({"email": data.validated_data["email"]}, status=status.HTTP_202_ACCEPTED)
 
 
 class MeExportApi(APIView):

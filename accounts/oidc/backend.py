@@ -1,10 +1,11 @@
 """mozilla-django-oidc's backend, made safe for BankID.
 
 What the library leaves unchecked (see docs: bankid.md) is done here: endpoints and keys come
-from discovery, the ID token is verified for signature (RS256 only, JWKS cached, one refetch on
-an unknown `kid`), `iss`, `aud`/`azp`, `exp`, `iat`, `sub`, nonce and level of assurance, and
-users are keyed on `bankid_altsub` from the verified token. Every failure raises LoginFailed,
-which the callback view turns into a login-failed page; nothing here logs personal data.
+from discovery, the ID token is verified for signature (RS256 only, JWKS cached, one rate-limited
+refetch on an unknown `kid` or a failed signature), `iss`, `aud`/`azp`, `exp`, `iat`, `sub`, nonce
+and level of assurance, and users are keyed on `bankid_altsub` from the verified token. Every
+failure raises LoginFailed, which the callback view turns into a login-failed page; nothing here
+logs personal data.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from requests.auth import HTTPBasicAuth
 
 from .. import services
 from .errors import LoginFailed, ProviderUnavailable
-from .provider import client_config, discovery, signing_key
+from .provider import client_config, discovery, signing_key, signing_key_after_bad_signature
 
 logger = logging.getLogger("accounts.oidc")
 
@@ -108,22 +109,18 @@ class BankIDBackend(OIDCAuthenticationBackend):
         if kid is not None and not isinstance(kid, str):
             raise LoginFailed("malformed_token")
         key = signing_key(self.provider["jwks_uri"], kid)
-        audiences = [self.config.client_id, *settings.BANKID_TRUSTED_AUDIENCES]
         try:
-            claims = jwt.decode(
-                token, key, algorithms=["RS256"], audience=self.config.client_id,
-                issuer=self.provider["issuer"], leeway=settings.BANKID_CLOCK_SKEW,
-                options={"require": ["iss", "aud", "exp", "iat", "sub"], "verify_signature": True,
-                         "verify_aud": False},
-            )
-        except jwt.MissingRequiredClaimError as exc:
-            raise LoginFailed(f"missing_{exc.claim}") from exc
-        except jwt.PyJWTError as exc:
-            for error_class, reason in JWT_ERRORS:
-                if isinstance(exc, error_class):
-                    raise LoginFailed(reason) from exc
-            raise LoginFailed("invalid_token") from exc
+            claims = self._decode(token, key)
+        except LoginFailed as exc:
+            if exc.reason != "signature":
+                raise
+            # The provider may have rotated its key under the same key id: refetch once (rate-limited).
+            newer = signing_key_after_bad_signature(self.provider["jwks_uri"], kid, tried=key)
+            if newer is None:
+                raise
+            claims = self._decode(token, newer)
 
+        audiences = [self.config.client_id, *settings.BANKID_TRUSTED_AUDIENCES]
         aud = claims["aud"]
         aud_list = [aud] if isinstance(aud, str) else aud
         if (not isinstance(aud_list, list) or self.config.client_id not in aud_list
@@ -144,6 +141,22 @@ class BankIDBackend(OIDCAuthenticationBackend):
         if not isinstance(altsub, str) or not altsub.strip():
             raise LoginFailed("missing_bankid_altsub")
         return claims
+
+    def _decode(self, token: str, key: jwt.PyJWK) -> dict:
+        try:
+            return jwt.decode(
+                token, key, algorithms=["RS256"], audience=self.config.client_id,
+                issuer=self.provider["issuer"], leeway=settings.BANKID_CLOCK_SKEW,
+                options={"require": ["iss", "aud", "exp", "iat", "sub"], "verify_signature": True,
+                         "verify_aud": False},
+            )
+        except jwt.MissingRequiredClaimError as exc:
+            raise LoginFailed(f"missing_{exc.claim}") from exc
+        except jwt.PyJWTError as exc:
+            for error_class, reason in JWT_ERRORS:
+                if isinstance(exc, error_class):
+                    raise LoginFailed(reason) from exc
+            raise LoginFailed("invalid_token") from exc
 
     def get_userinfo(self, access_token, id_token, payload):
         """BankID's userinfo (off by default): its `sub` must be the ID token's."""

@@ -1,8 +1,10 @@
 """The OpenID provider as the discovery document describes it: endpoints, and its keys.
 
 Both the discovery document and the JWKS are cached (the cache is Redis in production). An
-ID token signed with a key id we do not know triggers one refetch of the JWKS (key rotation);
-after that it is rejected.
+ID token signed with a key id we do not know, or whose signature the cached key does not verify,
+triggers one refetch of the JWKS (key rotation, even with a reused key id); after that it is
+rejected. Refetches are rate-limited (BANKID_JWKS_REFETCH_INTERVAL), so forged tokens cannot make
+us hammer the provider.
 """
 from __future__ import annotations
 
@@ -103,28 +105,61 @@ def _signing_keys(jwks: dict) -> list[dict]:
             and k.get("use", "sig") == "sig" and k.get("alg", "RS256") == "RS256"]
 
 
+def _key_set_refetch(jwks_uri: str) -> dict | None:
+    """The key set fetched again (key rotation), or None when it was refetched less than
+    BANKID_JWKS_REFETCH_INTERVAL seconds ago: forged tokens cannot make us hammer the provider."""
+    if not cache.add(_cache_key("jwks-refetch", jwks_uri), 1, settings.BANKID_JWKS_REFETCH_INTERVAL):
+        logger.info("JWKS refetch skipped: the key set was refetched moments ago")
+        return None
+    return _fetch_jwks(jwks_uri)
+
+
+def _find_key(jwks: dict, kid: str | None) -> dict | None:
+    keys = _signing_keys(jwks)
+    if kid is None:
+        if len(keys) > 1:
+            raise LoginFailed("no_kid_several_keys")
+        return keys[0] if keys else None
+    matching = [k for k in keys if k.get("kid") == kid]
+    return matching[0] if len(matching) == 1 else None
+
+
 def signing_key(jwks_uri: str, kid: str | None) -> jwt.PyJWK:
-    """The RSA key that signed a token: by `kid`, or the only key when the token has none."""
+    """The RSA key that signed a token: by `kid`, or the only key when the token has none.
+
+    A `kid` missing from the cached key set refetches it once (rate-limited) before giving up."""
     jwks = cache.get(_cache_key("jwks", jwks_uri))
     fresh = jwks is None
     if fresh:
         jwks = _fetch_jwks(jwks_uri)
-    for attempt in range(2):
-        keys = _signing_keys(jwks)
-        if kid is None:
-            if len(keys) == 1:
-                return _to_pyjwk(keys[0])
-            if len(keys) > 1:
-                raise LoginFailed("no_kid_several_keys")
-        else:
-            matching = [k for k in keys if k.get("kid") == kid]
-            if len(matching) == 1:
-                return _to_pyjwk(matching[0])
-        if attempt == 0 and not fresh:
-            jwks = _fetch_jwks(jwks_uri)  # key rotation: refetch once
-        else:
-            break
-    raise LoginFailed("unknown_kid" if kid else "no_signing_key")
+    jwk = _find_key(jwks, kid)
+    if jwk is None and not fresh:
+        refetched = _key_set_refetch(jwks_uri)
+        if refetched is not None:
+            jwk = _find_key(refetched, kid)
+    if jwk is None:
+        raise LoginFailed("unknown_kid" if kid else "no_signing_key")
+    return _to_pyjwk(jwk)
+
+
+def signing_key_after_bad_signature(jwks_uri: str, kid: str | None, tried: jwt.PyJWK) -> jwt.PyJWK | None:
+    """After a signature that `tried` does not verify: the key for `kid` from a refetched key set
+    (rate-limited), when it differs from `tried`. The provider may have rotated its key and kept the key
+    id; the cached set would otherwise fail every login until it expires. None: nothing new to try."""
+    refetched = _key_set_refetch(jwks_uri)
+    if refetched is None:
+        return None
+    jwk = _find_key(refetched, kid)
+    if jwk is None:
+        return None
+    key = _to_pyjwk(jwk)
+    if _public_numbers(key) == _public_numbers(tried):
+        return None
+    return key
+
+
+def _public_numbers(key: jwt.PyJWK) -> object:
+    return key.key.public_numbers() if hasattr(key.key, "public_numbers") else None
 
 
 def _to_pyjwk(jwk: dict) -> jwt.PyJWK:

@@ -27,6 +27,7 @@ MAX_SAVED_SEARCHES = 50
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 UNSUBSCRIBE_SALT = "accounts.alerts.unsubscribe"
+UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=365)
 
 
 class DefaultCollectionProtected(ConflictError):
@@ -256,8 +257,31 @@ def saved_search_delete(*, user: User, saved_search_id: int) -> None:
 
 
 def unsubscribe_token(*, user_id: int, saved_search_id: int | None) -> str:
-    """A signed token for one search's alerts (or all of the user's, with None). No expiry: old e-mails keep working."""
+    """A signed token for one search's alerts (or all of the user's, with None), valid for UNSUBSCRIBE_MAX_AGE
+    (every digest carries fresh ones). It is the credential of the one-click unsubscribe: no login needed."""
     return signing.dumps({"u": user_id, "s": saved_search_id}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def alerts_unsubscribe_target(*, token: str) -> tuple[User, list[SavedSearch], bool]:
+    """What a token would turn off, changing nothing: the user, their searches it names, and whether it
+    names all of them. Raises ValidationError (invalid_unsubscribe_link, unsubscribe_link_expired)."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+        user_id, search_id = data["u"], data["s"]
+        if not isinstance(user_id, int) or not (search_id is None or isinstance(search_id, int)):
+            raise ValueError
+    except signing.SignatureExpired:
+        raise ValidationError(_("This unsubscribe link has expired. Log in to turn alerts off on your saved "
+                                "searches page."), code="unsubscribe_link_expired") from None
+    except (signing.BadSignature, ValueError, KeyError, TypeError):
+        raise ValidationError(_("This unsubscribe link is not valid."), code="invalid_unsubscribe_link") from None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise ValidationError(_("This unsubscribe link is not valid."), code="invalid_unsubscribe_link")
+    searches = SavedSearch.objects.filter(user=user).order_by("pk")
+    if search_id is not None:
+        searches = searches.filter(pk=search_id)
+    return user, list(searches), search_id is None
 
 
 @transaction.atomic
@@ -265,22 +289,9 @@ def alerts_unsubscribe(*, token: str) -> tuple[User, list[SavedSearch], bool]:
     """Turn alerts off for the search (or all searches) named by a token. Idempotent.
 
     Returns the user, the searches turned off, and whether the token named all of them."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        user_id, search_id = data["u"], data["s"]
-        if not isinstance(user_id, int) or not (search_id is None or isinstance(search_id, int)):
-            raise ValueError
-    except (signing.BadSignature, ValueError, KeyError, TypeError):
-        raise ValidationError(_("This unsubscribe link is not valid."), code="invalid_unsubscribe_link") from None
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        raise ValidationError(_("This unsubscribe link is not valid."), code="invalid_unsubscribe_link")
-    searches = SavedSearch.objects.filter(user=user)
-    if search_id is not None:
-        searches = searches.filter(pk=search_id)
-    changed = list(searches)
-    searches.update(frequency=AlertFrequency.OFF)
-    return user, changed, search_id is None
+    user, searches, everything = alerts_unsubscribe_target(token=token)
+    SavedSearch.objects.filter(pk__in=[s.pk for s in searches]).update(frequency=AlertFrequency.OFF)
+    return user, searches, everything
 
 
 # --- search history ------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 from .forms import (
@@ -230,13 +231,28 @@ def alert_digest(request, key):
         "message": message, "properties": selectors.digest_properties(message=message)})
 
 
+@csrf_exempt  # the signed token in the address is the credential (RFC 8058: mail clients post no CSRF token)
+@require_http_methods(["GET", "POST"])
 def alerts_unsubscribe(request, token: str):
-    """One click, no login: the signed token names the user and the search (or all of them)."""
+    """No login: the signed token names the user and the search (or all of them).
+
+    GET only shows what the link would turn off, with a button: mail scanners that follow links change
+    nothing. POST turns the alerts off: the button, or a mail client's one-click unsubscribe (RFC 8058,
+    body ``List-Unsubscribe=One-Click``)."""
     try:
-        user, searches, everything = services.alerts_unsubscribe(token=token)
+        if request.method == "POST":
+            user, searches, everything = services.alerts_unsubscribe(token=token)
+        else:
+            user, searches, everything = services.alerts_unsubscribe_target(token=token)
     except ValidationError as exc:
         return render(request, "accounts/message.html", {"title": _("Not unsubscribed"), "message": _error_text(exc)},
                       status=400)
+    if request.method == "GET":
+        if not everything and searches:
+            question = _("Stop alerts for “%(name)s”?") % {"name": searches[0].name}
+        else:
+            question = _("Stop alerts for all your saved searches?")
+        return render(request, "accounts/saved/unsubscribe.html", {"question": question})
     if not everything and searches:
         text = _("You will get no more alerts for “%(name)s”.") % {"name": searches[0].name}
     else:

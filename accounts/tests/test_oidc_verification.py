@@ -102,6 +102,61 @@ def test_rotated_key_is_found_by_one_refetch(client, op, test_keys):
     assert client.session["_auth_user_id"]
 
 
+def test_rotated_key_with_the_same_kid_is_found_by_one_refetch(client, op, test_keys):
+    """The provider replaces its key but keeps the key id: the cached key fails the signature, one refetch
+    of the key set finds the new key, and the login goes through at once (not when the cache expires)."""
+    login_with(client, op, lambda nonce: op.mint(op.claims(nonce)))  # caches the key set with the old k1
+    client.post("/accounts/logout/")
+    fetches = op.calls["jwks"]
+    op.keys["k1"] = test_keys["k2"]
+    op.published = [public_jwk(test_keys["k2"], "k1")]  # a new key under the old kid
+    response = login_with_code(client, op, "code-2", lambda n: op.mint(op.claims(n), kid="k1"))
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+    assert op.calls["jwks"] == fetches + 1
+    client.post("/accounts/logout/")
+    response = login_with_code(client, op, "code-3", lambda n: op.mint(op.claims(n), kid="k1"))
+    assert response.status_code == 302  # the refetched set is cached: no further fetch
+    assert op.calls["jwks"] == fetches + 1
+
+
+def test_forged_signature_with_a_known_kid_is_refused_after_the_refetch(client, op, test_keys):
+    login_with(client, op, lambda nonce: op.mint(op.claims(nonce)))
+    client.post("/accounts/logout/")
+    User.objects.all().delete()
+    fetches = op.calls["jwks"]
+    response = login_with_code(client, op, "code-2",
+                               lambda n: op.mint(op.claims(n), kid="k1", key=test_keys["attacker"]))
+    assert_rejected(client, response, op, "signature")
+    assert op.calls["jwks"] == fetches + 1  # it looked once for a rotated key, found the same, refused
+
+
+def test_refetching_the_key_set_is_rate_limited(client, op, test_keys, settings):
+    """A stream of forged tokens (bad signatures, unknown key ids) costs the provider one refetch per
+    interval, not one per token; once the interval has passed, a real rotation is found again."""
+    login_with(client, op, lambda nonce: op.mint(op.claims(nonce)))
+    client.post("/accounts/logout/")
+    User.objects.all().delete()
+    fetches = op.calls["jwks"]
+    forgeries = [lambda n: op.mint(op.claims(n), kid="k1", key=test_keys["attacker"]),
+                 lambda n: op.mint(op.claims(n), kid="k9", key=test_keys["attacker"])] * 3
+    for number, forge in enumerate(forgeries):
+        response = login_with_code(client, op, f"forged-{number}", forge)
+        assert_rejected(client, response, op)
+    assert op.calls["jwks"] == fetches + 1
+
+    from django.core.cache import cache
+
+    from accounts.oidc.provider import _cache_key
+
+    cache.delete(_cache_key("jwks-refetch", f"{op.issuer}/jwks"))  # the interval has passed
+    op.keys["k1"] = test_keys["k2"]
+    op.published = [public_jwk(test_keys["k2"], "k1")]
+    response = login_with_code(client, op, "rotated", lambda n: op.mint(op.claims(n), kid="k1"))
+    assert response.status_code == 302
+    assert op.calls["jwks"] == fetches + 2
+
+
 def test_several_keys_and_no_kid_is_rejected(client, op, test_keys):
     op.published = [public_jwk(test_keys["k1"], None), public_jwk(test_keys["k2"], None)]
     response = login_with(client, op, lambda nonce: op.mint(op.claims(nonce), kid=None))

@@ -86,6 +86,51 @@ def test_an_email_link_for_another_user_or_tampered_is_refused(client):
     assert bob.email == ""
 
 
+def test_confirmation_mails_are_capped_per_user_and_day_on_the_page_and_in_the_api(client, settings):
+    """Confirmation mails go to any address the user types: at most EMAIL_CONFIRM_DAILY_LIMIT a day, counted
+    across the page and the API, with a readable message on the page and a stable code in the API."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from epty.mail.models import OutboxMessage
+
+    settings.EMAIL_CONFIRM_DAILY_LIMIT = 3
+    user = UserFactory(email="")
+    client.force_login(user)
+    for number in range(2):
+        assert client.post("/accounts/profile/email/", {"email": f"kari{number}@example.com"}).status_code == 302
+    api = APIClient()
+    api.force_login(user)
+    assert api.post("/api/v1/me/email", {"email": "kari2@example.com"}, format="json").status_code == 202
+
+    page = client.post("/accounts/profile/email/", {"email": "victim@example.com"})
+    assert page.status_code == 429
+    assert "You have asked for 3 confirmation e-mails in the last 24 hours. Try again tomorrow." in page.text
+    response = api.post("/api/v1/me/email", {"email": "victim@example.com"}, format="json")
+    assert response.status_code == 429
+    assert response.json() == {"message": "You have asked for 3 confirmation e-mails in the last 24 hours. "
+                                          "Try again tomorrow.", "code": "email_confirm_limit", "extra": {"limit": 3}}
+    confirmations = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.EMAIL_CONFIRM)
+    assert sorted(confirmations.values_list("to", flat=True)) == [f"kari{n}@example.com" for n in range(3)]
+
+    # Another user has a budget of their own; a day later this one has theirs back.
+    other = APIClient()
+    other.force_login(UserFactory(email=""))
+    assert other.post("/api/v1/me/email", {"email": "per@example.com"}, format="json").status_code == 202
+    confirmations.filter(user=user).update(created_at=timezone.now() - dt.timedelta(hours=24, minutes=1))
+    assert client.post("/accounts/profile/email/", {"email": "kari3@example.com"}).status_code == 302
+
+
+def test_a_bad_address_in_the_api_is_a_400_with_a_code(client):
+    api = APIClient()
+    api.force_login(UserFactory(email=""))
+    response = api.post("/api/v1/me/email", {"email": "not an address"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert api.post("/api/v1/me/email", {}, format="json").json()["code"] == "required"
+    assert APIClient().post("/api/v1/me/email", {"email": "a@example.com"}, format="json").status_code in (401, 403)
+
+
 def test_login_start_keeps_a_local_next_and_drops_an_open_redirect(client, fake_op):
     start_login(client, next="/accounts/profile/tokens/")
     assert client.session["oidc_login_next"] == "/accounts/profile/tokens/"

@@ -19,6 +19,8 @@ BANKID_TRUSTED_AUDIENCES = env_list("BANKID_TRUSTED_AUDIENCES")
 BANKID_USE_USERINFO = env_bool("BANKID_USE_USERINFO", False)
 BANKID_DISCOVERY_TTL = 6 * 3600
 BANKID_JWKS_TTL = 3600
+# After an unknown key id or a failed signature the key set is refetched, at most once in this many seconds.
+BANKID_JWKS_REFETCH_INTERVAL = 30
 BANKID_HTTP_TIMEOUT = 10
 BANKID_CLOCK_SKEW = 60
 # Logins started / completed per client IP in a window (seconds).
@@ -28,6 +30,9 @@ BANKID_LOGIN_RATE_WINDOW = 300
 # turns it off as well.
 BANKID_STANDIN_ALLOWED = True
 BANKID_STANDIN_CLIENT_ID = "epty-local"
+
+# --- E-mail confirmation: links mailed to an address the user types in, at most this many in 24 hours.
+EMAIL_CONFIRM_DAILY_LIMIT = env_int("EMAIL_CONFIRM_DAILY_LIMIT", 5)
 
 # --- The national identity number: not requested, not stored, unless this is on.
 BANKID_STORE_NNIN = env_bool("BANKID_STORE_NNIN", False)

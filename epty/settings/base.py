@@ -6,9 +6,10 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from .env import env, env_int, env_list
+from .env import env, env_int, env_list, env_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,6 +33,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "epty",  # operations commands (manage.py bootstrap)
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from a pinned package: the API docs work offline
+    "csp",
     "epty.mail",
     "properties",
     "accounts",
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -145,6 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -172,10 +177,23 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
-    # The search box's address suggestions reach Kartverket on a miss: per client, at most this many a minute.
-    "DEFAULT_THROTTLE_RATES": {"address_suggest": "120/min"},
+    # Scoped throttles on the cache (epty/throttles.py): per user when logged in, per REMOTE_ADDR otherwise.
+    "DEFAULT_THROTTLE_RATES": {
+        # The search box's address suggestions reach Kartverket on a miss.
+        "address_suggest": "120/min",
+        # Costly work: a recommendation scores candidates; a counted search scans every matching row.
+        "recommend": env_rate("API_RATE_RECOMMEND", "30/min"),
+        "counted_search": env_rate("API_RATE_COUNTED_SEARCH", "30/min"),
+        # Every request that sends e-mail (offers, claims, e-mail confirmation), one budget per user.
+        "mail": env_rate("API_RATE_MAIL", "30/hour"),
+    },
+    # Throttles identify anonymous clients by REMOTE_ADDR, never by a client's own X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "TITLE": "epty API",
     "DESCRIPTION": "Search every property in Norway. Property data © Kartverket; statistics: Statistisk sentralbyrå.",
     "VERSION": "1.0.0",
@@ -187,6 +205,22 @@ SPECTACULAR_SETTINGS = {
 # manage.py bootstrap: the first staff user it creates (without a password; it says how to set one).
 BOOTSTRAP_ADMIN_USERNAME = env("BOOTSTRAP_ADMIN_USERNAME", "admin")
 BOOTSTRAP_ADMIN_EMAIL = env("BOOTSTRAP_ADMIN_EMAIL", "")
+# --- Content-Security-Policy (django-csp): scripts and styles from this site only, inline ones only with the
+# response's nonce (request.csp_nonce, in templates {{ request.csp_nonce }}); map tiles from Kartverket. No
+# form-action: logging out posts to us and we redirect to BankID's end-session page, another origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https://cache.kartverket.no"],  # data: Leaflet's and Swagger UI's icons
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 
 SEARCH_PAGE_SIZE = min(env_int("SEARCH_PAGE_SIZE", 25), 100)
 SEARCH_MAX_RADIUS_KM = 100

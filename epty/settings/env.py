@@ -41,6 +41,12 @@ VARIABLES: dict[str, str] = {
     "BANKID_STORE_NNIN": "1 to request and store the national identity number (encrypted); default 0.",
     "NNIN_SECRET": ("Secret (at least 32 characters) for encrypting and hashing the national identity number; "
                     "required when BANKID_STORE_NNIN is 1."),
+    "API_RATE_RECOMMEND": ("Recommendation requests (POST /api/v1/ai/recommend) per client, as 30/min, 100/hour "
+                           "or 1000/day (default 30/min)."),
+    "API_RATE_COUNTED_SEARCH": "API searches with count=true per client (default 30/min).",
+    "API_RATE_MAIL": ("Requests that send e-mail (offers, claims, e-mail confirmation) per user through the API "
+                      "(default 30/hour)."),
+    "EMAIL_CONFIRM_DAILY_LIMIT": "Confirmation e-mails one user may ask for in 24 hours (default 5).",
     "SEARCH_PAGE_SIZE": "Results per page of search (default 25, at most 100).",
     "VALUATION_MODEL_DIR": ("Where earlier versions wrote valuation model files (default var/models); models are "
                             "stored in the database now, and files found here are imported once."),
@@ -118,3 +124,15 @@ def env_int(name: str, default: int) -> int:
 def env_list(name: str, default: str = "") -> list[str]:
     value = env(name, default) or ""
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as ``30/min``, ``100/hour`` or ``1000/day`` (DRF's throttle rates), checked here
+    so that a typo stops the process at start instead of failing requests."""
+    value = (env(name, default) or "").strip()
+    count, _, period = value.partition("/")
+    if not (count.isascii() and count.isdigit()) or period[:1] not in {"s", "m", "h", "d"}:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 30/min, 100/hour or 1000/day.")
+    return value

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.api.authentication import ApiTokenAuthentication
 from accounts.api.serializers import ErrorSerializer
+from epty.throttles import ScopedWriteThrottle
 
 from .. import selectors, services
 from ..filters import OfferFilter
@@ -38,7 +39,7 @@ from .serializers import (
 )
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
-          409: ErrorSerializer}
+          409: ErrorSerializer, 429: ErrorSerializer}  # 429: every write sends e-mail and is throttled
 LIST_PARAMETERS = [
     OpenApiParameter("status", OpenApiTypes.STR, many=True, description="Only offers in these statuses."),
     OpenApiParameter("property", OpenApiTypes.INT, description="Only offers on this property id."),
@@ -68,6 +69,8 @@ def _paginated(view: APIView, request, queryset, serializer_class):
 
 class OfferListSubmitApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
+    throttle_scope = "mail"
 
     @extend_schema(operation_id="offers_mine", tags=["offers"], summary="My offers (as buyer)",
                    parameters=LIST_PARAMETERS, responses={200: BuyerOfferPageSerializer, 401: ErrorSerializer})
@@ -127,6 +130,8 @@ class OfferDetailApi(APIView):
 
 class OfferWithdrawApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
+    throttle_scope = "mail"
 
     @extend_schema(operation_id="offers_withdraw", tags=["offers"], summary="Withdraw my offer",
                    request=ReasonInputSerializer, responses={200: BuyerOfferDetailSerializer, **ERRORS})
@@ -140,6 +145,8 @@ class OfferWithdrawApi(APIView):
 
 class OfferAcceptApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
+    throttle_scope = "mail"
 
     @extend_schema(operation_id="offers_accept", tags=["offers"], summary="Accept an offer on my property",
                    description="At most one offer per property can be accepted (409 property_has_accepted_offer).",
@@ -152,6 +159,8 @@ class OfferAcceptApi(APIView):
 
 class OfferDeclineApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
+    throttle_scope = "mail"
 
     @extend_schema(operation_id="offers_decline", tags=["offers"], summary="Decline an offer on my property",
                    request=ReasonInputSerializer, responses={200: OwnerOfferDetailSerializer, **ERRORS})
@@ -165,6 +174,8 @@ class OfferDeclineApi(APIView):
 
 class ClaimListSubmitApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
+    throttle_scope = "mail"
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(operation_id="claims_mine", tags=["offers"], summary="My ownership claims",

@@ -14,6 +14,7 @@ from ..matrikkelen.interface import MatrikkelError
 from ..matrikkelen.lookups import address_suggestions
 from ..models import Property
 from ..search import params as search_params
+from ..search.querystring import search_params_normalise
 from ..search.services import search_run
 from .serializers import (
     AddressSuggestionsSerializer,
@@ -32,13 +33,28 @@ class PropertySearchSchema(AutoSchema):
                   for p in search_params.params() if p.documented)]
 
 
+class CountedSearchThrottle(ScopedRateThrottle):
+    """Searches that ask for a count scan every matching row: those are throttled (scope counted_search);
+    paging without a count is not."""
+
+    def allow_request(self, request, view) -> bool:
+        counted = search_params.param("count").parse(search_params_normalise(request.query_params).get("count", ""))
+        if not counted:  # read as search_run reads it
+            return True
+        return super().allow_request(request, view)
+
+
 class PropertyListApi(APIView):
     """Search every property in Norway."""
 
     schema = PropertySearchSchema()
+    throttle_classes = [CountedSearchThrottle]
+    throttle_scope = "counted_search"
 
     @extend_schema(responses=PropertySearchPageSerializer, summary="Search properties", tags=["properties"],
-                   operation_id="properties_search")
+                   operation_id="properties_search",
+                   description="With `count=true` the search also counts its matches; such searches are throttled "
+                               "per client (429 `throttled`, with `extra.retry_after_seconds`).")
     def get(self, request):
         page = search_run(query=request.query_params, user=request.user, via="api", page_size=settings.SEARCH_PAGE_SIZE)
         next_url = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import socket
+import time
 
 import pytest
 from django.core import mail, signing
@@ -264,6 +265,10 @@ def test_a_property_written_during_a_run_or_committed_late_is_reported_by_the_ne
 
 
 # --- unsubscribe -----------------------------------------------------------------------------------------
+def frequencies(*searches) -> list[str]:
+    return [SavedSearch.objects.get(pk=s.pk).frequency for s in searches]
+
+
 def test_unsubscribe_links_work_without_login_and_only_for_their_own_search(client):
     alice, bob = user_with_email(), user_with_email()
     a1, a2 = saved(alice, "A1", {"municipality": "0301"}), saved(alice, "A2", {"category": "cabin"})
@@ -275,30 +280,94 @@ def test_unsubscribe_links_work_without_login_and_only_for_their_own_search(clie
     one = next(
         link for link in links if signing.loads(link.split("/")[-2], salt=services.UNSUBSCRIBE_SALT)["s"] == a1.pk
     )
-    response = client.get(one)
+    response = client.post(one)
     assert response.status_code == 200
-    assert SavedSearch.objects.get(pk=a1.pk).frequency == "off"
-    assert (
-        SavedSearch.objects.get(pk=a2.pk).frequency == "instant"
-        and SavedSearch.objects.get(pk=b1.pk).frequency == "instant"
-    )
+    assert frequencies(a1, a2, b1) == ["off", "instant", "instant"]
 
     # Forged: a token for Bob's search without the key, or Alice's token edited, is refused.
     forged = signing.dumps({"u": bob.pk, "s": b1.pk}, salt=services.UNSUBSCRIBE_SALT, key="not-the-secret-key-" * 3)
     token = one.split("/")[-2]
     tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     for bad in (forged, tampered, "garbage"):
+        assert client.post(reverse("accounts:alerts-unsubscribe", args=[bad])).status_code == 400
         assert client.get(reverse("accounts:alerts-unsubscribe", args=[bad])).status_code == 400
+    assert frequencies(b1) == ["instant"]
     # A valid token names its user: it cannot reach another user's search even if the ids were swapped.
     swapped = services.unsubscribe_token(user_id=alice.pk, saved_search_id=b1.pk)
-    client.get(reverse("accounts:alerts-unsubscribe", args=[swapped]))
-    assert SavedSearch.objects.get(pk=b1.pk).frequency == "instant"
+    client.post(reverse("accounts:alerts-unsubscribe", args=[swapped]))
+    assert frequencies(b1) == ["instant"]
 
     everything = re.search(r"Stop all alerts: https://epty\.test(\S+)", alice_mail.body).group(1)
-    assert client.get(everything).status_code == 200
+    assert client.post(everything).status_code == 200
     assert set(SavedSearch.objects.filter(user=alice).values_list("frequency", flat=True)) == {"off"}
-    assert SavedSearch.objects.get(pk=b1.pk).frequency == "instant"
-    assert client.get(everything).status_code == 200  # idempotent
+    assert frequencies(b1) == ["instant"]
+    assert client.post(everything).status_code == 200  # idempotent
+
+
+def test_following_an_unsubscribe_link_only_asks_and_changes_nothing(client):
+    """Mail scanners follow links: a GET shows the question and a button, and turns nothing off."""
+    alice = user_with_email()
+    a1, a2 = saved(alice, "Oslo flats", {"municipality": "0301"}), saved(alice, "Cabins", {"category": "cabin"})
+    one = reverse("accounts:alerts-unsubscribe", args=[services.unsubscribe_token(user_id=alice.pk,
+                                                                                  saved_search_id=a1.pk)])
+    every = reverse("accounts:alerts-unsubscribe", args=[services.unsubscribe_token(user_id=alice.pk,
+                                                                                    saved_search_id=None)])
+    for _ in range(3):
+        response = client.get(one)
+        assert response.status_code == 200
+        assert "Stop alerts for “Oslo flats”?" in response.text
+        assert f'<form method="post" action="{one}">' in response.text
+        assert "Stop alerts for all your saved searches?" in client.get(every).text
+        client.head(one)
+    assert frequencies(a1, a2) == ["instant", "instant"]
+    assert client.put(one).status_code == 405
+    assert frequencies(a1, a2) == ["instant", "instant"]
+
+
+def test_one_click_unsubscribe_post_needs_no_csrf_token(settings):
+    """RFC 8058: the mail client posts List-Unsubscribe=One-Click to the List-Unsubscribe address, with no
+    cookie and no CSRF token. The signed token in the address is the credential."""
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["epty.test"]
+    user = user_with_email()
+    search = saved(user, "Oslo", {"municipality": "0301"})
+    PropertyFactory()
+    alerts.saved_search_alerts_run()
+    message = mail.outbox[0]
+    target = re.fullmatch(r"<https://epty\.test(\S+)>", message.extra_headers["List-Unsubscribe"]).group(1)
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(target, data="List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded", HTTP_HOST="epty.test", secure=True)
+    assert response.status_code == 200
+    assert frequencies(search) == ["off"]
+
+    # Every other form still needs its token: the exemption is this view's alone.
+    strict.force_login(user)
+    assert strict.post(reverse("accounts:history-clear"), HTTP_HOST="epty.test", secure=True).status_code == 403
+
+
+def test_forged_or_expired_one_click_tokens_are_refused():
+    from django.test import Client
+
+    user = user_with_email()
+    search = saved(user, "Oslo", {"municipality": "0301"})
+    strict = Client(enforce_csrf_checks=True)
+    age = int((services.UNSUBSCRIBE_MAX_AGE + dt.timedelta(days=1)).total_seconds())
+
+    class SignedLongAgo(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(time.time()) - age)
+
+    expired = SignedLongAgo(salt=services.UNSUBSCRIBE_SALT).sign_object({"u": user.pk, "s": search.pk}, compress=True)
+    forged = signing.dumps({"u": user.pk, "s": search.pk}, salt=services.UNSUBSCRIBE_SALT, key="x" * 50)
+    other_salt = signing.dumps({"u": user.pk, "s": search.pk}, salt="accounts.email-confirm")
+    for token, code_text in ((expired, "has expired"), (forged, "not valid"), (other_salt, "not valid")):
+        url = reverse("accounts:alerts-unsubscribe", args=[token])
+        response = strict.post(url, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400 and code_text in response.text
+        assert strict.get(url).status_code == 400
+    assert frequencies(search) == ["instant"]
 
 
 # --- the matcher agrees with the search --------------------------------------------------------------
@@ -382,5 +451,7 @@ def test_the_digest_goes_through_a_real_smtp_server_and_reads_back(settings, cli
     assert "Karl Johans gate 1" in text and f"/properties/{prop.pk}/" in html
     unsubscribe = re.search(r"Stop alerts for this search: https://epty\.test(\S+)", text).group(1)
     assert client.get(unsubscribe).status_code == 200
+    assert SavedSearch.objects.get(pk=search.pk).frequency == "instant"  # following the link only asks
+    assert client.post(unsubscribe).status_code == 200
     assert SavedSearch.objects.get(pk=search.pk).frequency == "off"
     assert OutboxMessage.objects.get().sent_at is not None

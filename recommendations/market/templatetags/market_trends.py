@@ -9,7 +9,7 @@ from ..selectors import trends_for_region
 
 register = template.Library()
 WIDTH, HEIGHT, PAD = 480, 160, 28
-COLOURS = {"ssb": "#1f5fa8", "platform": "#c0541b"}
+COLOURS = {"ssb": "#1f5fa8", "platform": "#c0541b"}  # the legend's colours in static/css/epty.css match
 
 
 def chart_data(trends: dict) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ..selectors import applied_preferences_data, recommendations_data, recommendations_get
@@ -21,7 +22,11 @@ class RecommendApi(APIView):
     amenities, value against similar properties, market momentum, your own behaviour. Bad
     preferences give 400 with a code per problem (budget_min_above_max, negative_amount,
     unknown_property_type, unknown_amenity, unknown_location with suggestions, too_many_locations).
+    Throttled per client (scope recommend): 429 `throttled` with `extra.retry_after_seconds`.
     """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "recommend"
 
     @extend_schema(operation_id="ai_recommend", request=RecommendInputSerializer,
                    responses={200: RecommendOutputSerializer}, tags=["recommendations"],
