@@ -13,4 +13,4 @@ INSTALLED_APPS = [*INSTALLED_APPS, "standins"]
 # would keep each process's own copy).
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": BASE_DIR / "var" / "cache", "OPTIONS": {"MAX_ENTRIES": 20000}}}
+                          "LOCATION": str(BASE_DIR / "var" / "cache"), "OPTIONS": {"MAX_ENTRIES": 20000}}}
