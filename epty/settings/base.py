@@ -157,7 +157,13 @@ MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The one API kit (epty/api/): error responses in the schema, bounded body parsers, the error handler.
+    "DEFAULT_SCHEMA_CLASS": "epty.api.schema.ApiAutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "epty.api.parsers.JSONParser",
+        "epty.api.parsers.FormParser",
+        "epty.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -167,7 +173,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "epty.api.errors.api_exception_handler",
     # The search box's address suggestions reach Kartverket on a miss: per client, at most this many a minute.
     "DEFAULT_THROTTLE_RATES": {"address_suggest": "120/min"},
 }

@@ -59,5 +59,6 @@ class AddressSuggestionSerializer(serializers.Serializer):
 
 class AddressSuggestionsSerializer(serializers.Serializer):
     results = AddressSuggestionSerializer(many=True)
-    stale = serializers.BooleanField(help_text="Served from an older copy while Kartverket is refreshed or unreachable.")
+    stale = serializers.BooleanField(
+        help_text="Served from an older copy while Kartverket is refreshed or unreachable.")
     age_seconds = serializers.IntegerField(help_text="Seconds since Kartverket gave this answer.")

@@ -27,6 +27,8 @@ from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from epty.numbers import whole_number as ascii_whole_number
+
 from .. import reference
 from ..geo import EARTH_RADIUS_KM, haversine_km
 from ..models import Category
@@ -90,10 +92,9 @@ def _split(value: str) -> list[str]:
 
 def whole_number(*, minimum: int = 0, maximum: int = 10**12) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        try:
-            number = int(value.strip().replace(" ", "").replace("_", ""))
-        except (ValueError, AttributeError):
-            raise ValidationError(_("Enter a whole number."), code="invalid_number") from None
+        number = ascii_whole_number(value, separators=True, signed=True)
+        if number is None:
+            raise ValidationError(_("Enter a whole number."), code="invalid_number")
         if not minimum <= number <= maximum:
             raise ValidationError(_("Enter a number between %(min)d and %(max)d.") % {"min": minimum, "max": maximum},
                                   code="out_of_range")
@@ -145,7 +146,7 @@ def _categories(raw: str) -> list[str]:
 def _building_types(raw: str) -> list[int]:
     codes = set()
     for item in _split(raw):
-        code = int(item) if item.isascii() and item.isdigit() else None
+        code = ascii_whole_number(item, max_digits=4)
         if code is None or code not in reference.building_types():
             raise ValidationError(_("Unknown building type code: %(v)s.") % {"v": item}, code="unknown_building_type")
         codes.add(code)
@@ -383,6 +384,8 @@ _PARAMS: list[Param] = [
     Param("cursor", "Opaque page cursor from `next`.", _as_is, kind=CONTROL),
     Param("count", "Also count the matches (up to 10,000). Costs a scan of the matching rows; leave it off "
           "for fast paging.", _flag, kind=CONTROL, default=False, openapi_type=bool),
+    Param("limit", "Results per page, 1–100 (default 25).", whole_number(minimum=1, maximum=100), kind=CONTROL,
+          openapi_type=int),
     Param("format", "Response format (DRF).", _as_is, kind=CONTROL, documented=False),
 ]
 _RULES: list[Rule] = [
