@@ -61,5 +61,6 @@ class BoundedDictFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         field: BoundedDictField = self.target
         child = auto_schema._map_serializer_field(field.child, direction)
+        auto_schema._insert_field_validators(field.child, child)  # the values' maxLength
         return {**(build_basic_type(OpenApiTypes.OBJECT) or {}), "additionalProperties": child,
                 "maxProperties": field.max_length}

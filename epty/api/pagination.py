@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound
@@ -35,13 +36,13 @@ def page_limit(request: Request) -> int:
     limit = whole_number(raw, max_digits=3)
     if limit is None or not 1 <= limit <= LIMIT_MAX:
         raise ValidationError({"limit": ValidationError(
-            f"Give limit as a whole number from 1 to {LIMIT_MAX}.", code="invalid_limit")})
+            _("Give limit as a whole number from 1 to %(max)d.") % {"max": LIMIT_MAX}, code="invalid_limit")})
     return limit
 
 
 def invalid_cursor() -> ValidationError:
     return ValidationError({"cursor": ValidationError(
-        "This page link is not valid any more; start from the first page again.", code="invalid_cursor")})
+        _("This page link is not valid any more; start from the first page again."), code="invalid_cursor")})
 
 
 def page_schema(results_schema: dict, extra: dict | None = None) -> dict:

@@ -102,6 +102,17 @@ def whole_number(*, minimum: int = 0, maximum: int = 10**12) -> Callable[[str], 
     return parse
 
 
+MAX_PAGE_SIZE = 100
+
+
+def _page_size(raw: str) -> int:
+    size = ascii_whole_number(raw, max_digits=3)
+    if size is None or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationError(_("Give limit as a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE},
+                              code="invalid_limit")
+    return size
+
+
 def _floats(value: str, count: int, code: str, message: StrOrPromise) -> list[float]:
     try:
         numbers = [float(p) for p in value.split(",")]
@@ -384,8 +395,7 @@ _PARAMS: list[Param] = [
     Param("cursor", "Opaque page cursor from `next`.", _as_is, kind=CONTROL),
     Param("count", "Also count the matches (up to 10,000). Costs a scan of the matching rows; leave it off "
           "for fast paging.", _flag, kind=CONTROL, default=False, openapi_type=bool),
-    Param("limit", "Results per page, 1–100 (default 25).", whole_number(minimum=1, maximum=100), kind=CONTROL,
-          openapi_type=int),
+    Param("limit", f"Results per page, 1–{MAX_PAGE_SIZE} (default 25).", _page_size, kind=CONTROL, openapi_type=int),
     Param("format", "Response format (DRF).", _as_is, kind=CONTROL, documented=False),
 ]
 _RULES: list[Rule] = [
