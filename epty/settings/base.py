@@ -179,7 +179,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "epty API",
-    "DESCRIPTION": "Search every property in Norway. Property data © Kartverket; statistics: Statistisk sentralbyrå.",
+    "DESCRIPTION": (
+        "Search every property in Norway. Property data © Kartverket; statistics: Statistisk sentralbyrå.\n\n"
+        "**Lists** answer `{\"next\": <url or null>, \"results\": [...]}` (the property search adds `count` and "
+        "`count_is_exact`), not the `{\"data\": [...]}` of the seed's sketch: follow `next` for the next page. Every "
+        "list takes `limit` (1–100, default 25) and the `cursor` from `next`.\n\n"
+        "**Errors** are always JSON: `{\"message\", \"code\", \"extra\"}` with a stable `code`; invalid input "
+        "lists `{\"code\", \"message\"}` per field in `extra.fields`. Bodies are bounded (64 KB of JSON unless an "
+        "operation says otherwise: 413 `request_too_large`; JSON at most 32 levels deep).\n\n"
+        "**Offers** name the property by epty's id, its matrikkel number (`0301-207/80/0/0`) or its Matrikkelen id "
+        "(`matrikkelen_123456789`); the buyer is always the logged-in user (`buyer_id`, if sent, must be yours)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

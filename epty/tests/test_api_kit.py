@@ -270,3 +270,9 @@ def test_thousands_of_unknown_market_trend_regions_are_refused_before_any_is_mat
     elapsed = time.monotonic() - started
     assert_error(response, 400, "too_many_market_trends")
     assert elapsed < 1.0
+
+
+def test_the_api_docs_say_how_lists_differ_from_the_seeds_sketch(schema):
+    description = schema["info"]["description"]
+    assert '"results"' in description and '"next"' in description and '"data"' in description
+    assert "limit" in description and "matrikkelen_123456789" in description
