@@ -158,8 +158,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def api_error_response(status_code: int, *, message: str, code: str) -> JsonResponse:
-    return JsonResponse({"message": message, "code": code, "extra": {}}, status=status_code)
+def api_error_response(status_code: int, *, message: str, code: str, extra: dict | None = None) -> JsonResponse:
+    return JsonResponse(_safe({"message": message, "code": code, "extra": extra or {}}), status=status_code)
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",  # a user's own language choice beats the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "epty.api.middleware.RepeatedParametersMiddleware",  # under /api/: a repeated parameter is honoured or a 400
 ]
 
 ROOT_URLCONF = "epty.urls"
@@ -183,7 +184,9 @@ SPECTACULAR_SETTINGS = {
         "Search every property in Norway. Property data © Kartverket; statistics: Statistisk sentralbyrå.\n\n"
         "**Lists** answer `{\"next\": <url or null>, \"results\": [...]}` (the property search adds `count` and "
         "`count_is_exact`), not the `{\"data\": [...]}` of the seed's sketch: follow `next` for the next page. Every "
-        "list takes `limit` (1–100, default 25) and the `cursor` from `next`.\n\n"
+        "list takes `limit` (1–100, default 25) and the `cursor` from `next`. A query parameter given twice is "
+        "a 400 `repeated_parameter`, unless the operation takes several (`status` of the offer lists; in the "
+        "property search, `features=sauna&features=view` means `features=sauna,view`).\n\n"
         "**Errors** are always JSON: `{\"message\", \"code\", \"extra\"}` with a stable `code`; invalid input "
         "lists `{\"code\", \"message\"}` per field in `extra.fields`. Bodies are bounded (64 KB of JSON unless an "
         "operation says otherwise: 413 `request_too_large`; JSON at most 32 levels deep).\n\n"

@@ -276,3 +276,31 @@ def test_the_api_docs_say_how_lists_differ_from_the_seeds_sketch(schema):
     description = schema["info"]["description"]
     assert '"results"' in description and '"next"' in description and '"data"' in description
     assert "limit" in description and "matrikkelen_123456789" in description
+
+
+# --- repeated parameters -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path, params", [
+    ("/api/v1/market/trends", "region=Oslo&region=Bergen"),
+    ("/api/v1/offers", "property=1&property=2"),
+    ("/api/v1/collections", "limit=2&limit=50"),
+    ("/api/v1/addresses/suggest", "q=Storgata+1&q=Karl+Johans+gate+1"),
+])
+def test_a_parameter_given_twice_where_one_is_taken_is_400_not_the_last_value(client, path, params):
+    body = assert_error(client.get(f"{path}?{params}"), 400, "repeated_parameter")
+    assert body["extra"]["parameters"] == [params.split("=")[0]]
+
+
+def test_repeated_features_in_the_api_search_are_all_honoured(client):
+    from properties.tests.factories import make_catalogue
+
+    catalogue = make_catalogue(60, seed=6)
+    response = client.get("/api/v1/properties?features=sauna&features=garage&limit=100")
+    assert response.status_code == 200, response.content
+    expected = {p.id for p in catalogue if {"sauna", "garage"} <= set(p.features)}
+    assert {p["id"] for p in response.json()["results"]} == expected and expected
+
+
+def test_repeated_statuses_in_the_offer_lists_are_all_honoured(client):
+    response = client.get("/api/v1/offers?status=pending&status=approved")
+    assert response.status_code == 200 and response.json() == {"next": None, "results": []}

@@ -69,6 +69,7 @@ def _paginated(view: APIView, request, queryset, serializer_class, pagination=Of
 
 class OfferListSubmitApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    repeatable_parameters = frozenset({"status"})
 
     @extend_schema(operation_id="offers_mine", tags=["offers"], summary="My offers (as buyer)",
                    parameters=LIST_PARAMETERS, responses={200: BuyerOfferPageSerializer, 401: ErrorSerializer})
@@ -106,6 +107,7 @@ class OfferListSubmitApi(APIView):
 
 class OfferReceivedListApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    repeatable_parameters = frozenset({"status"})
 
     @extend_schema(operation_id="offers_received", tags=["offers"], summary="Offers on properties I own",
                    description="Approved offers on properties where I am a verified owner. Anonymous buyers appear "

@@ -37,6 +37,7 @@ class PropertyListApi(APIView):
     """Search every property in Norway."""
 
     schema = PropertySearchSchema()
+    repeatable_parameters = "*"  # the search joins a repeated parameter's values with commas
 
     @extend_schema(responses=PropertySearchPageSerializer, summary="Search properties", tags=["properties"],
                    operation_id="properties_search")
