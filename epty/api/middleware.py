@@ -24,7 +24,7 @@ class RepeatedParametersMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         if not request.path.startswith(API_PREFIX):
             return None
-        allowed = getattr(getattr(view_func, "cls", None), "repeatable_parameters", frozenset())
+        allowed: str | frozenset[str] = getattr(getattr(view_func, "cls", None), "repeatable_parameters", frozenset())
         if allowed == "*":
             return None
         repeated = sorted(key for key, values in request.GET.lists() if len(values) > 1 and key not in allowed)

@@ -304,3 +304,20 @@ def test_repeated_features_in_the_api_search_are_all_honoured(client):
 def test_repeated_statuses_in_the_offer_lists_are_all_honoured(client):
     response = client.get("/api/v1/offers?status=pending&status=approved")
     assert response.status_code == 200 and response.json() == {"next": None, "results": []}
+
+
+def test_an_unexpected_crash_under_the_api_is_a_json_500_and_a_page_crash_is_html(monkeypatch):
+    from django.test import Client
+
+    from properties import views as page_views
+    from properties.api import views as api_views
+
+    def crash(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(api_views, "search_run", crash)
+    monkeypatch.setattr(page_views, "search_run", crash)
+    client = Client(raise_request_exception=False)
+    assert_error(client.get("/api/v1/properties"), 500, "server_error")
+    page = client.get("/")
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")

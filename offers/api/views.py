@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -94,8 +95,8 @@ class OfferListSubmitApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if "buyer_id" in values and whole_number(values["buyer_id"]) != request.user.pk:
-            raise BuyerMismatch("buyer_id is not you: an offer is always sent by the logged-in user. Leave buyer_id "
-                                "out, or give your own user id.")
+            raise BuyerMismatch(str(_("buyer_id is not you: an offer is always sent by the logged-in user. Leave "
+                                      "buyer_id out, or give your own user id.")))
         prop = selectors.property_by_ref(values["property_id"])
         offer, created = services.offer_submit(
             buyer=request.user, property=prop, amount=values["offer_amount"], acr=session_acr(request),
