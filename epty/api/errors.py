@@ -17,28 +17,18 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from epty.errors import ApplicationError
 
+from .exceptions import RequestTooLarge
+from .serializers import ErrorSerializer
+
+__all__ = ["ErrorSerializer", "RequestTooLarge", "api_exception_handler", "api_error_response", "safe_text"]
+
 API_PREFIX = "/api/"
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error the API answers with."""
-
-    message = serializers.CharField(help_text="What went wrong, in plain words (the user's language).")
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. invalid_cursor, property_not_found.")
-    extra = serializers.DictField(help_text='Details: {"fields": {field: [{"code", "message"}]}} for invalid '
-                                            "input, retry_after_seconds when throttled, suggestions, …")
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "request_too_large"
 
 
 def safe_text(text: str) -> str:

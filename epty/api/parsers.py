@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import QueryDict
 from rest_framework import exceptions, parsers, renderers
 
-from .errors import RequestTooLarge
+from .exceptions import RequestTooLarge
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32

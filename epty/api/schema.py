@@ -15,7 +15,7 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
-from .errors import ErrorSerializer
+from .serializers import ErrorSerializer
 
 DESCRIPTIONS = {
     "400": "The request is not valid: `extra.fields` has a code and a message per field.",

@@ -321,3 +321,17 @@ def test_an_unexpected_crash_under_the_api_is_a_json_500_and_a_page_crash_is_htm
     assert_error(client.get("/api/v1/properties"), 500, "server_error")
     page = client.get("/")
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("module", ["epty.api.errors", "epty.api.parsers", "epty.api.schema", "epty.api.pagination"])
+def test_each_kit_module_can_be_the_first_one_imported(module):
+    """DRF's settings load the parsers and the schema class while rest_framework.views is still being imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = (f"import django; django.setup(); import {module}; "
+            "from rest_framework.views import APIView; APIView.parser_classes; APIView().schema")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "epty.settings.test"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
