@@ -23,7 +23,7 @@ class RecommendApi(APIView):
     amenities, value against similar properties, market momentum, your own behaviour. Bad
     preferences give 400 with a code per problem (budget_min_above_max, negative_amount,
     unknown_property_type, unknown_amenity, unknown_location with suggestions, too_many_locations,
-    too_many_market_trends). The body is bounded: at most RECOMMENDER_MAX_LOCATIONS locations and 50
+    too_many_market_trends). The body is bounded: at most RECOMMENDER_MAX_LOCATIONS locations and 30
     market_trends regions.
     """
 
