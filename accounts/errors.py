@@ -1,9 +1,17 @@
-"""Broken rules of accounts, each with a stable code (rendered as {"message", "code", "extra"})."""
+"""Broken rules of identity, login and e-mail, each with a stable code (the API renders them as {"message",
+"code", "extra"})."""
 from __future__ import annotations
 
 from rest_framework import status
 
 from epty.errors import ApplicationError
+
+
+class LoginUnavailable(ApplicationError):
+    """The BankID provider cannot start a login right now."""
+
+    code = "login_unavailable"
+    status_code = 503
 
 
 class EmailConfirmLimitReached(ApplicationError):

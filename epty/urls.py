@@ -23,3 +23,9 @@ urlpatterns = [
 # Development stand-ins exist only where local or test settings install them (never in production).
 if apps.is_installed("standins"):
     urlpatterns.append(path("dev/bankid/", include("standins.bankid.urls")))
+
+# Under /api/ these answer in the API's JSON error shape; elsewhere they are Django's own pages.
+handler400 = "epty.api.errors.handler400"
+handler403 = "epty.api.errors.handler403"
+handler404 = "epty.api.errors.handler404"
+handler500 = "epty.api.errors.handler500"

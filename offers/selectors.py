@@ -13,6 +13,9 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from epty.numbers import whole_number
+
+from .errors import PropertyNotFound
 from .models import VERIFIED_BUYER, Actor, ClaimStatus, Offer, OfferEvent, OwnershipClaim
 
 if TYPE_CHECKING:
@@ -113,16 +116,26 @@ def timeline(*, offer: Offer, show_actors: bool = False) -> list[dict]:
     return rows
 
 
+MATRIKKELEN_PREFIX = "matrikkelen_"
+EXTERNAL_ID_MAX_LENGTH = 40
+
+
 def property_by_ref(ref) -> Property:
-    """A property by its id or its Matrikkelen external id (e.g. 0301-207/80/0/0); 404 otherwise."""
+    """A property by epty's id, its matrikkel number (external id, 0301-207/80/0/0) or its Matrikkelen id
+    (``matrikkelen_<matrikkelenhet id>``); PropertyNotFound (a 404 that lists these forms) otherwise."""
     from properties.models import Property
 
-    ref = str(ref or "").strip()
+    text = str(ref).strip() if isinstance(ref, int | str) and not isinstance(ref, bool) else ""
     prop = None
-    if ref.isdigit():
-        prop = Property.objects.filter(pk=int(ref)).first()
-    if prop is None and ref:
-        prop = Property.objects.filter(external_id=ref).first()
+    number = whole_number(text)
+    if number is not None:
+        prop = Property.objects.filter(pk=number).first()
+    elif text.lower().startswith(MATRIKKELEN_PREFIX):
+        unit_id = whole_number(text[len(MATRIKKELEN_PREFIX):])
+        if unit_id is not None:
+            prop = Property.objects.filter(matrikkelenhet_id=unit_id).first()
+    if prop is None and text and len(text) <= EXTERNAL_ID_MAX_LENGTH:
+        prop = Property.objects.filter(external_id=text).first()
     if prop is None:
-        raise Http404
+        raise PropertyNotFound()
     return prop

@@ -37,7 +37,8 @@ def search(request):
     try:
         page = search_run(query=params, user=request.user, via="page", page_size=settings.SEARCH_PAGE_SIZE)
     except ValidationError as exc:
-        errors = {field: [e.message % (e.params or {}) for e in errs] for field, errs in exc.error_dict.items()}
+        # Iterating a ValidationError formats each message with its params once; the text may quote the user's %.
+        errors = {field: [message for error in errs for message in error] for field, errs in exc.error_dict.items()}
     query = QueryDict(mutable=True)
     query.update(params)
     next_query = None
@@ -70,15 +71,9 @@ def _address_markers(prop) -> list[dict]:
     markers = _markers([prop])
     for address in (prop.addresses or [])[1:]:
         if address.get("lat") is not None:
-            markers.append(
-                {
-                    "id": prop.id,
-                    "lat": address["lat"],
-                    "lon": address["lon"],
-                    "title": f"{address['text']}, {address.get('postcode') or ''} {address.get('town') or ''}".strip(),
-                    "estimate": prop.estimate,
-                }
-            )
+            place = f"{address.get('postcode') or ''} {address.get('town') or ''}"
+            markers.append({"id": prop.id, "lat": address["lat"], "lon": address["lon"],
+                            "title": f"{address['text']}, {place}".strip(), "estimate": prop.estimate})
     return markers
 
 

@@ -1,12 +1,8 @@
 from rest_framework import serializers
 
+from epty.api.fields import BoundedListField
+
 from ..models import ApiToken, User
-
-
-class ErrorSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    code = serializers.CharField()
-    extra = serializers.DictField()
 
 
 class BudgetSerializer(serializers.Serializer):
@@ -18,9 +14,9 @@ class PreferencesSerializer(serializers.Serializer):
     """The same shape as the recommend request's `user_preferences`."""
 
     budget = BudgetSerializer(required=False)
-    locations = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    locations = BoundedListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
     property_type = serializers.CharField(allow_null=True, required=False, max_length=50)
-    amenities = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    amenities = BoundedListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
@@ -49,6 +45,11 @@ class ApiTokenOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiTokenPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last page.")
+    results = ApiTokenOutputSerializer(many=True)
 
 
 class ApiTokenCreateInputSerializer(serializers.Serializer):

@@ -12,8 +12,11 @@ from rest_framework.views import APIView
 
 from epty.errors import ApplicationError
 from epty.throttles import ScopedWriteThrottle
+from epty.api.errors import ErrorSerializer
+from epty.api.pagination import ordered_by, page_parameters
 
 from .. import ratelimit, selectors, services
+from ..errors import LoginUnavailable
 from ..models import ApiToken
 from ..oidc.authorize import bankid_authorization_url, safe_next
 from ..oidc.errors import LoginFailed, ProviderUnavailable
@@ -21,17 +24,14 @@ from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateInputSerializer,
     ApiTokenOutputSerializer,
-    ErrorSerializer,
     MeEmailChangeInputSerializer,
     MeEmailChangeOutputSerializer,
+    ApiTokenPageSerializer,
     MeOutputSerializer,
     MeUpdateInputSerializer,
 )
 
-
-class LoginUnavailable(ApplicationError):
-    code = "login_unavailable"
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+TokenPagination = ordered_by("-created_at", "-id")
 
 
 class AuthBankIDStartApi(APIView):
@@ -134,10 +134,12 @@ class MeExportApi(APIView):
 class ApiTokenListCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(operation_id="me_tokens_list", tags=["me"],
-                   responses={200: ApiTokenOutputSerializer(many=True), 401: ErrorSerializer})
+    @extend_schema(operation_id="me_tokens_list", tags=["me"], parameters=page_parameters(),
+                   responses={200: ApiTokenPageSerializer, 401: ErrorSerializer})
     def get(self, request):
-        return Response(ApiTokenOutputSerializer(selectors.api_tokens_for(user=request.user), many=True).data)
+        paginator = TokenPagination()
+        page = paginator.paginate_queryset(selectors.api_tokens_for(user=request.user), request, view=self)
+        return paginator.get_paginated_response(ApiTokenOutputSerializer(page, many=True).data)
 
     @extend_schema(operation_id="me_tokens_create", tags=["me"], request=ApiTokenCreateInputSerializer,
                    responses={201: ApiTokenCreatedSerializer, 400: ErrorSerializer, 401: ErrorSerializer})

@@ -28,7 +28,7 @@ def test_user_creates_a_token_sees_it_once_and_only_its_hash_is_stored():
     plain = response.json()["token"]
     stored = ApiToken.objects.get()
     assert plain not in {stored.secret_hash, stored.prefix} and plain.split("_")[1] == stored.prefix
-    listed = client.get("/api/v1/me/tokens").json()
+    listed = client.get("/api/v1/me/tokens").json()["results"]
     assert [t["name"] for t in listed] == ["laptop"] and "token" not in listed[0]
     assert api(plain).get("/api/v1/me").json()["name"] == user.name
     assert api(plain, "Token").get("/api/v1/me").status_code == 200
@@ -40,7 +40,7 @@ def test_a_token_belongs_to_its_user_only():
     bob_token, _ = services.api_token_create(user=bob, name="b")
     assert api(alice_plain).get("/api/v1/me").json()["name"] == "Alice"
     # Alice cannot see or revoke Bob's token
-    assert [t["name"] for t in api(alice_plain).get("/api/v1/me/tokens").json()] == ["a"]
+    assert [t["name"] for t in api(alice_plain).get("/api/v1/me/tokens").json()["results"]] == ["a"]
     assert api(alice_plain).delete(f"/api/v1/me/tokens/{bob_token.pk}").status_code == 404
     bob_token.refresh_from_db()
     assert bob_token.revoked_at is None

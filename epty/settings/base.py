@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",  # a user's own language choice beats the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "epty.api.middleware.RepeatedParametersMiddleware",  # under /api/: a repeated parameter is honoured or a 400
 ]
 
 ROOT_URLCONF = "epty.urls"
@@ -166,7 +167,13 @@ MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The one API kit (epty/api/): error responses in the schema, bounded body parsers, the error handler.
+    "DEFAULT_SCHEMA_CLASS": "epty.api.schema.ApiAutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "epty.api.parsers.JSONParser",
+        "epty.api.parsers.FormParser",
+        "epty.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -176,7 +183,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "epty.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "epty.api.errors.api_exception_handler",
     # Scoped throttles on the cache (epty/throttles.py): per user when logged in, per REMOTE_ADDR otherwise.
     "DEFAULT_THROTTLE_RATES": {
         # The search box's address suggestions reach Kartverket on a miss.
@@ -195,7 +202,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "TITLE": "epty API",
-    "DESCRIPTION": "Search every property in Norway. Property data © Kartverket; statistics: Statistisk sentralbyrå.",
+    "DESCRIPTION": (
+        "Search every property in Norway. Property data © Kartverket; statistics: Statistisk sentralbyrå.\n\n"
+        "**Lists** answer `{\"next\": <url or null>, \"results\": [...]}` (the property search adds `count` and "
+        "`count_is_exact`), not the `{\"data\": [...]}` of the seed's sketch: follow `next` for the next page. Every "
+        "list takes `limit` (1–100, default 25) and the `cursor` from `next`. A query parameter given twice is "
+        "a 400 `repeated_parameter`, unless the operation takes several (`status` of the offer lists; in the "
+        "property search, `features=sauna&features=view` means `features=sauna,view`).\n\n"
+        "**Errors** are always JSON: `{\"message\", \"code\", \"extra\"}` with a stable `code`; invalid input "
+        "lists `{\"code\", \"message\"}` per field in `extra.fields`. Bodies are bounded (64 KB of JSON unless an "
+        "operation says otherwise: 413 `request_too_large`; JSON at most 32 levels deep).\n\n"
+        "**Offers** name the property by epty's id, its matrikkel number (`0301-207/80/0/0`) or its Matrikkelen id "
+        "(`matrikkelen_123456789`); the buyer is always the logged-in user (`buyer_id`, if sent, must be yours)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -4,6 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from epty.numbers import whole_number
+
 from .. import selectors
 from ..models import NON_BINDING_NOTICE, OwnershipClaim
 
@@ -13,18 +15,23 @@ class AmountField(serializers.Field):
     """Whole NOK. Passed through as given; the service says precisely what is wrong with it."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and data.strip().isdigit():
-            return int(data.strip())
-        return data
+        number = whole_number(data) if isinstance(data, str) else None
+        return data if number is None else number
 
     def to_representation(self, value):
         return value
 
 
+PROPERTY_ID_HELP = ("epty's property id (12345), the matrikkel number (0301-207/80/0/0) or the Matrikkelen id "
+                    "(matrikkelen_123456789). An unknown one is a 404 property_not_found.")
+
+
 class OfferSubmitInputSerializer(serializers.Serializer):
-    property_id = serializers.CharField(
-        max_length=40, help_text="The property's id, or its Matrikkelen id (0301-207/80/0/0)."
-    )
+    property_id = serializers.CharField(max_length=40, help_text=PROPERTY_ID_HELP)
+    buyer_id = serializers.CharField(
+        required=False, max_length=20,
+        help_text="Optional: the buyer is always the logged-in user. If given it must be the caller's own user id; "
+                  "another is a 403 buyer_mismatch.")
     offer_amount = AmountField(help_text="Whole NOK, more than 0 and below the sanity cap.")
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     is_anonymous = serializers.BooleanField(required=False, default=True)
@@ -120,7 +127,7 @@ class OwnerOfferDetailSerializer(OwnerOfferOutputSerializer):
 
 
 class ClaimSubmitInputSerializer(serializers.Serializer):
-    property_id = serializers.CharField(max_length=40, help_text="The property's id or Matrikkelen id.")
+    property_id = serializers.CharField(max_length=40, help_text=PROPERTY_ID_HELP)
     statement = serializers.CharField(max_length=2000, help_text="Briefly, why you own the property.")
     document = serializers.FileField(required=False, allow_null=True, help_text="PDF, JPEG or PNG, at most 10 MB.")
 
@@ -138,12 +145,15 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
 
 
 class BuyerOfferPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last page.")
     results = BuyerOfferOutputSerializer(many=True)
 
 
 class OwnerOfferPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last page.")
     results = OwnerOfferOutputSerializer(many=True)
+
+
+class ClaimPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last page.")
+    results = ClaimOutputSerializer(many=True)

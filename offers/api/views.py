@@ -10,19 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.authentication import ApiTokenAuthentication
-from accounts.api.serializers import ErrorSerializer
+from epty.api.errors import ErrorSerializer
+from epty.api.pagination import ordered_by, page_parameters
+from epty.api.parsers import FormParser, JSONParser, MultiPartParser
+from epty.numbers import whole_number
 from epty.throttles import ScopedWriteThrottle
 
 from .. import selectors, services
+from ..errors import BuyerMismatch
 from ..filters import OfferFilter
 from ..models import Actor
 from .serializers import (
@@ -30,6 +33,7 @@ from .serializers import (
     BuyerOfferOutputSerializer,
     BuyerOfferPageSerializer,
     ClaimOutputSerializer,
+    ClaimPageSerializer,
     ClaimSubmitInputSerializer,
     OfferSubmitInputSerializer,
     OwnerOfferDetailSerializer,
@@ -43,7 +47,7 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404:
 LIST_PARAMETERS = [
     OpenApiParameter("status", OpenApiTypes.STR, many=True, description="Only offers in these statuses."),
     OpenApiParameter("property", OpenApiTypes.INT, description="Only offers on this property id."),
-    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque page cursor from `next`."),
+    *page_parameters(),
 ]
 
 
@@ -55,14 +59,12 @@ def session_acr(request) -> str | None:
     return session.get("bankid_acr") if session is not None else None
 
 
-class OfferPagination(CursorPagination):
-    page_size = 25
-    ordering = ("-created_at", "-id")
+OfferPagination = ordered_by("-created_at", "-id")
+ClaimPagination = ordered_by("-created_at", "-id")
 
 
-def _paginated(view: APIView, request, queryset, serializer_class):
-    queryset = OfferFilter(request.query_params, queryset=queryset).qs
-    paginator = OfferPagination()
+def _paginated(view: APIView, request, queryset, serializer_class, pagination=OfferPagination):
+    paginator = pagination()
     page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
@@ -71,18 +73,22 @@ class OfferListSubmitApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
     throttle_scope = "mail"
+    repeatable_parameters = frozenset({"status"})
 
     @extend_schema(operation_id="offers_mine", tags=["offers"], summary="My offers (as buyer)",
                    parameters=LIST_PARAMETERS, responses={200: BuyerOfferPageSerializer, 401: ErrorSerializer})
     def get(self, request):
-        return _paginated(self, request, selectors.offers_for_buyer(user=request.user), BuyerOfferOutputSerializer)
+        offers = OfferFilter(request.query_params, queryset=selectors.offers_for_buyer(user=request.user)).qs
+        return _paginated(self, request, offers, BuyerOfferOutputSerializer)
 
     @extend_schema(
         operation_id="offers_submit", tags=["offers"], summary="Send an offer, or revise my live offer",
-        description="A non-binding expression of interest. The buyer is always the logged-in user (a `buyer_id` in "
-                    "the body is ignored). Needs a BankID login at the configured level of assurance; API tokens "
-                    "cannot submit. A second offer on the same property revises the live one (200) and sends it back "
-                    "to moderation; the history keeps every amount.",
+        description="A non-binding expression of interest. The buyer is always the logged-in user: a `buyer_id` in "
+                    "the body must be the caller's own id (another is a 403 buyer_mismatch). `property_id` takes "
+                    "epty's id, the matrikkel number or the Matrikkelen id (an unknown one is a 404 "
+                    "property_not_found that lists these forms). Needs a BankID login at the configured level of "
+                    "assurance; API tokens cannot submit. A second offer on the same property revises the live one "
+                    "(200) and sends it back to moderation; the history keeps every amount.",
         request=OfferSubmitInputSerializer,
         responses={201: BuyerOfferDetailSerializer, 200: BuyerOfferDetailSerializer,
                    429: ErrorSerializer, **ERRORS},
@@ -91,6 +97,9 @@ class OfferListSubmitApi(APIView):
         data = OfferSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if "buyer_id" in values and whole_number(values["buyer_id"]) != request.user.pk:
+            raise BuyerMismatch(str(_("buyer_id is not you: an offer is always sent by the logged-in user. Leave "
+                                      "buyer_id out, or give your own user id.")))
         prop = selectors.property_by_ref(values["property_id"])
         offer, created = services.offer_submit(
             buyer=request.user, property=prop, amount=values["offer_amount"], acr=session_acr(request),
@@ -102,13 +111,15 @@ class OfferListSubmitApi(APIView):
 
 class OfferReceivedListApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    repeatable_parameters = frozenset({"status"})
 
     @extend_schema(operation_id="offers_received", tags=["offers"], summary="Offers on properties I own",
                    description="Approved offers on properties where I am a verified owner. Anonymous buyers appear "
                                "as \"verified buyer\".",
                    parameters=LIST_PARAMETERS, responses={200: OwnerOfferPageSerializer, 401: ErrorSerializer})
     def get(self, request):
-        return _paginated(self, request, selectors.offers_for_owner(user=request.user), OwnerOfferOutputSerializer)
+        offers = OfferFilter(request.query_params, queryset=selectors.offers_for_owner(user=request.user)).qs
+        return _paginated(self, request, offers, OwnerOfferOutputSerializer)
 
 
 def _detail(offer, role):
@@ -177,11 +188,13 @@ class ClaimListSubmitApi(APIView):
     throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
     throttle_scope = "mail"
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    max_body_bytes = 11 * 1024 * 1024  # a claim's document may be 10 MB
 
     @extend_schema(operation_id="claims_mine", tags=["offers"], summary="My ownership claims",
-                   responses={200: ClaimOutputSerializer(many=True), 401: ErrorSerializer})
+                   parameters=page_parameters(), responses={200: ClaimPageSerializer, 401: ErrorSerializer})
     def get(self, request):
-        return Response(ClaimOutputSerializer(selectors.claims_for_user(user=request.user)[:200], many=True).data)
+        return _paginated(self, request, selectors.claims_for_user(user=request.user), ClaimOutputSerializer,
+                          pagination=ClaimPagination)
 
     @extend_schema(operation_id="claims_submit", tags=["offers"], summary="Claim a property as its owner",
                    description="Staff verify or reject the claim. "

@@ -31,21 +31,53 @@ def submit(client, prop_ref, amount=7_500_000, **extra):
     return client.post("/api/v1/offers", {"property_id": prop_ref, "offer_amount": amount, **extra}, format="json")
 
 
-def test_the_seed_request_is_accepted_with_the_matrikkel_id_and_buyer_id_is_ignored(prop, buyer, other):
-    response = submit(client_for(buyer), prop.external_id, buyer_id=str(other.pk), is_anonymous=True)
+def test_the_seed_request_is_accepted_with_the_matrikkel_number_and_the_callers_own_buyer_id(prop, buyer):
+    response = submit(client_for(buyer), prop.external_id, buyer_id=str(buyer.pk), is_anonymous=True)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "pending" and body["offer_amount"] == 7_500_000 and body["is_anonymous"] is True
     assert "non-binding" in body["non_binding_notice"]
-    assert Offer.objects.get().buyer == buyer, "the buyer is the logged-in user, never the body's buyer_id"
+    assert Offer.objects.get().buyer == buyer
     assert [t["to_status"] for t in body["timeline"]] == ["pending"]
 
 
-def test_a_property_is_found_by_its_id_and_an_unknown_one_is_404(prop, buyer):
-    client = client_for(buyer)
-    assert submit(client, prop.pk).status_code == 201
-    response = submit(client, "9999-1/1/0/0")
-    assert response.status_code == 404 and response.json()["code"] == "not_found"
+def test_a_buyer_id_that_is_not_the_caller_is_refused_with_403_buyer_mismatch(prop, buyer, other):
+    response = submit(client_for(buyer), prop.external_id, buyer_id=str(other.pk))
+    assert response.status_code == 403
+    assert response.json()["code"] == "buyer_mismatch" and "buyer_id" in response.json()["message"]
+    assert not Offer.objects.exists()
+
+
+@pytest.mark.parametrize("form", ["id", "matrikkel_number", "matrikkelen_id"])
+def test_property_id_takes_eptys_id_the_matrikkel_number_and_the_matrikkelen_id(buyer, form):
+    prop = PropertyFactory(external_id="0301-207/80/0/0", matrikkelenhet_id=123456789)
+    ref = {"id": prop.pk, "matrikkel_number": "0301-207/80/0/0", "matrikkelen_id": "matrikkelen_123456789"}[form]
+    response = submit(client_for(buyer), ref)
+    assert response.status_code == 201, response.content
+    assert response.json()["property"]["id"] == prop.pk
+
+
+@pytest.mark.parametrize("ref", ["9999-1/1/0/0", "matrikkelen_123", "matrikkelen_x", "999999", "²", "9" * 40])
+def test_an_unknown_property_id_is_404_property_not_found_naming_the_accepted_forms(prop, buyer, ref):
+    response = submit(client_for(buyer), ref)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["code"] == "property_not_found"
+    assert "0301-207/80/0/0" in body["message"] and "matrikkelen_" in body["message"]
+    assert len(body["extra"]["accepted_forms"]) == 3
+
+
+@pytest.mark.parametrize("amount", ["²", "7500000²", "٣٠٠٠٠٠٠", "9" * 5000])
+def test_an_amount_that_is_not_ascii_digits_is_400_not_a_crash(prop, buyer, amount):
+    response = submit(client_for(buyer), prop.pk, amount)
+    assert response.status_code == 400
+    assert response.json()["code"] == "amount_not_whole"
+
+
+def test_a_5000_digit_json_number_as_amount_is_400(prop, buyer):
+    body = f'{{"property_id": {prop.pk}, "offer_amount": {"9" * 5000}}}'
+    response = client_for(buyer).post("/api/v1/offers", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_json"
 
 
 def test_a_second_submit_revises_the_live_offer(prop, buyer):
@@ -179,7 +211,7 @@ def test_claims_are_submitted_with_a_document_and_only_their_owner_sees_them(pro
     assert bad.status_code == 400 and bad.json()["code"] == "document_type"
     assert client.get(f"/api/v1/claims/{claim['id']}").status_code == 200
     assert client_for(buyer).get(f"/api/v1/claims/{claim['id']}").status_code == 404
-    assert client_for(buyer).get("/api/v1/claims").json() == []
+    assert client_for(buyer).get("/api/v1/claims").json() == {"next": None, "results": []}
     OwnershipClaim.objects.get(pk=claim["id"]).document.delete()
 
 

@@ -2,8 +2,10 @@ from django.urls import path
 
 from .views import AddressSuggestApi, PropertyDetailApi, PropertyListApi
 
+app_name = "properties-api"
+
 urlpatterns = [
-    path("properties", PropertyListApi.as_view(), name="api-property-list"),
-    path("properties/<int:pk>", PropertyDetailApi.as_view(), name="api-property-detail"),
-    path("addresses/suggest", AddressSuggestApi.as_view(), name="api-address-suggest"),
+    path("properties", PropertyListApi.as_view(), name="list"),
+    path("properties/<int:pk>", PropertyDetailApi.as_view(), name="detail"),
+    path("addresses/suggest", AddressSuggestApi.as_view(), name="address-suggest"),
 ]

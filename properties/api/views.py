@@ -1,15 +1,16 @@
 from django.conf import settings
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from epty.errors import ApplicationError
+from epty.api.errors import ErrorSerializer
+from epty.api.pagination import page_response
+from epty.api.schema import ApiAutoSchema
 
+from ..errors import UpstreamUnavailableError
 from ..matrikkelen.interface import MatrikkelError
 from ..matrikkelen.lookups import address_suggestions
 from ..models import Property
@@ -24,7 +25,7 @@ from .serializers import (
 )
 
 
-class PropertySearchSchema(AutoSchema):
+class PropertySearchSchema(ApiAutoSchema):
     """Documents every parameter of the search's table (read when the schema is generated)."""
 
     def get_override_parameters(self):
@@ -50,6 +51,7 @@ class PropertyListApi(APIView):
     schema = PropertySearchSchema()
     throttle_classes = [CountedSearchThrottle]
     throttle_scope = "counted_search"
+    repeatable_parameters = "*"  # the search joins a repeated parameter's values with commas
 
     @extend_schema(responses=PropertySearchPageSerializer, summary="Search properties", tags=["properties"],
                    operation_id="properties_search",
@@ -57,15 +59,8 @@ class PropertyListApi(APIView):
                                "per client (429 `throttled`, with `extra.retry_after_seconds`).")
     def get(self, request):
         page = search_run(query=request.query_params, user=request.user, via="api", page_size=settings.SEARCH_PAGE_SIZE)
-        next_url = None
-        if page.next_cursor:
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-        return Response({
-            "count": page.count,
-            "count_is_exact": page.count_is_exact,
-            "next": next_url,
-            "results": PropertySummarySerializer(page.results, many=True).data,
-        })
+        return page_response(request=request, results=PropertySummarySerializer(page.results, many=True).data,
+                             next_cursor=page.next_cursor, count=page.count, count_is_exact=page.count_is_exact)
 
 
 class PropertyDetailApi(RetrieveAPIView):
@@ -79,11 +74,6 @@ class PropertyDetailApi(RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class UpstreamUnavailableError(ApplicationError):
-    code = "upstream_unavailable"
-    status_code = 503
-
-
 class AddressSuggestApi(APIView):
     """Address suggestions for the search box, from Kartverket's open address API through epty's cache."""
 
@@ -94,8 +84,8 @@ class AddressSuggestApi(APIView):
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True,
                                      description="What the user typed: street and number, and a place if they like "
                                                  "(\"Gobakkvegen 438, Elverum\"); 3 to 100 characters.")],
-        responses=AddressSuggestionsSerializer, summary="Suggest addresses", tags=["properties"],
-        operation_id="addresses_suggest")
+        responses={200: AddressSuggestionsSerializer, 503: ErrorSerializer}, summary="Suggest addresses",
+        tags=["properties"], operation_id="addresses_suggest")
     def get(self, request):
         try:
             results, read = address_suggestions(text=request.query_params.get("q", ""))

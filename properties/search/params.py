@@ -26,6 +26,8 @@ from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 
+from epty.numbers import whole_number as ascii_whole_number
+
 from .. import reference
 from ..geo import EARTH_RADIUS_KM, haversine_km
 from ..models import Category
@@ -92,15 +94,25 @@ def _split(value: str) -> list[str]:
 
 def whole_number(*, minimum: int = 0, maximum: int = 10**12) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        try:
-            number = int(value.strip().replace(" ", "").replace("_", ""))
-        except (ValueError, AttributeError):
-            raise ValidationError(_("Enter a whole number."), code="invalid_number") from None
+        number = ascii_whole_number(value, separators=True, signed=True)
+        if number is None:
+            raise ValidationError(_("Enter a whole number."), code="invalid_number")
         if not minimum <= number <= maximum:
             raise ValidationError(_("Enter a number between %(min)d and %(max)d.") % {"min": minimum, "max": maximum},
                                   code="out_of_range")
         return number
     return parse
+
+
+MAX_PAGE_SIZE = 100
+
+
+def _page_size(raw: str) -> int:
+    size = ascii_whole_number(raw, max_digits=3)
+    if size is None or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationError(_("Give limit as a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE},
+                              code="invalid_limit")
+    return size
 
 
 def _floats(value: str, count: int, code: str, message: StrOrPromise) -> list[float]:
@@ -147,7 +159,7 @@ def _categories(raw: str) -> list[str]:
 def _building_types(raw: str) -> list[int]:
     codes = set()
     for item in _split(raw):
-        code = int(item) if item.isascii() and item.isdigit() else None
+        code = ascii_whole_number(item, max_digits=4)
         if code is None or code not in reference.building_types():
             raise ValidationError(_("Unknown building type code: %(v)s.") % {"v": item}, code="unknown_building_type")
         codes.add(code)
@@ -385,6 +397,7 @@ _PARAMS: list[Param] = [
     Param("cursor", "Opaque page cursor from `next`.", _as_is, kind=CONTROL),
     Param("count", "Also count the matches (up to 10,000). Costs a scan of the matching rows; leave it off "
           "for fast paging.", _flag, kind=CONTROL, default=False, openapi_type=bool),
+    Param("limit", f"Results per page, 1–{MAX_PAGE_SIZE} (default 25).", _page_size, kind=CONTROL, openapi_type=int),
     Param("format", "Response format (DRF).", _as_is, kind=CONTROL, documented=False),
 ]
 _RULES: list[Rule] = [

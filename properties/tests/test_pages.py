@@ -79,3 +79,20 @@ def test_feature_checkboxes_combine_into_an_all_of_filter(client):
     expected = {p.id for p in catalogue if {"sauna", "garage"} <= set(p.features)}
     assert shown == expected and expected
     assert response.text.count("checked") == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["%(x)s", "%s %d", "100%"])
+def test_a_percent_sign_in_a_filter_is_shown_back_not_formatted_again(client, value):
+    response = client.get("/", {"municipality": value}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert f"Unknown municipality: {value}." in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{"building_type": "²"}, {"building_type": "9" * 5000}, {"area_min": "²"},
+                                    {"area_min": "9" * 5000}, {"rooms_min": "٣"}])
+def test_digits_that_are_not_ascii_or_too_long_are_a_readable_error_on_the_page(client, params):
+    response = client.get("/", params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Enter a whole number." in response.text or "Unknown building type code" in response.text

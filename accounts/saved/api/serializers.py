@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from epty.api.fields import BoundedDictField, BoundedListField
 from properties.api.serializers import PropertySummarySerializer
 
 from ..models import AlertFrequency, Collection, SavedProperty, SavedSearch, SearchHistoryEntry
+
+MAX_PARAMS = 40  # the search takes about 25 parameters
+MAX_PARAM_LENGTH = 1000
 
 
 class CollectionOutputSerializer(serializers.ModelSerializer):
@@ -31,12 +35,12 @@ class SavedPropertyOutputSerializer(serializers.ModelSerializer):
 class SavedPropertyAddInputSerializer(serializers.Serializer):
     property = serializers.IntegerField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=20)
+    tags = BoundedListField(child=serializers.CharField(max_length=40), required=False, max_length=20)
 
 
 class SavedPropertyUpdateInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=20)
+    tags = BoundedListField(child=serializers.CharField(max_length=40), required=False, max_length=20)
 
 
 class SavedPropertyMoveInputSerializer(serializers.Serializer):
@@ -53,14 +57,16 @@ class SavedSearchOutputSerializer(serializers.ModelSerializer):
 
 class SavedSearchCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    params = serializers.DictField(child=serializers.CharField(allow_blank=True),
-                                   help_text="Search parameters, exactly as GET /api/v1/properties takes them.")
+    params = BoundedDictField(child=serializers.CharField(allow_blank=True, max_length=MAX_PARAM_LENGTH),
+                              max_length=MAX_PARAMS, max_key_length=40,
+                              help_text="Search parameters, exactly as GET /api/v1/properties takes them.")
     frequency = serializers.ChoiceField(choices=AlertFrequency.choices, default=AlertFrequency.DAILY)
 
 
 class SavedSearchUpdateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
-    params = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    params = BoundedDictField(child=serializers.CharField(allow_blank=True, max_length=MAX_PARAM_LENGTH),
+                              max_length=MAX_PARAMS, max_key_length=40, required=False)
     frequency = serializers.ChoiceField(choices=AlertFrequency.choices, required=False)
 
 

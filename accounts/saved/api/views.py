@@ -7,11 +7,11 @@ from typing import cast
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from accounts.api.serializers import ErrorSerializer
 from accounts.models import User
+from epty.api.errors import ErrorSerializer
+from epty.api.pagination import ordered_by
 
 from .. import selectors, services
 from ..models import Collection, SavedProperty
@@ -31,14 +31,8 @@ from .serializers import (
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer}
 
 
-class NewestFirst(CursorPagination):
-    ordering = "-id"
-    page_size = 50
-
-
-class NameFirst(CursorPagination):
-    ordering = ("-is_default", "name", "id")
-    page_size = 100
+NewestFirst = ordered_by("-id")
+NameFirst = ordered_by("-is_default", "name", "id")
 
 
 def _valid(serializer_class, data):

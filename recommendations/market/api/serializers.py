@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 
 class TrendsQuerySerializer(serializers.Serializer):
-    region = serializers.CharField(required=False, allow_blank=True,
+    region = serializers.CharField(required=False, allow_blank=True, max_length=100,
                                    help_text="Municipality or county name or number (case- and accent-insensitive); "
                                              "empty: Norway.")
 

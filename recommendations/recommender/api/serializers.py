@@ -1,27 +1,39 @@
+from django.conf import settings
 from rest_framework import serializers
 
+from epty.api.fields import BoundedDictField, BoundedListField
 from properties.models import Category
 from properties.reference import FEATURES
 
+from ..preferences import MAX_MARKET_TRENDS
+
+NAME_LENGTH = 100
+
 
 class UserPreferencesInputSerializer(serializers.Serializer):
-    budget_range = serializers.ListField(child=serializers.IntegerField(allow_null=True), required=False,
-                                         allow_null=True, help_text="[min, max] in NOK; either may be null.")
-    locations = serializers.ListField(
-        child=serializers.CharField(), required=False,
+    """The shape and size of the preferences; their meaning (known places, types, tags) is checked after."""
+
+    budget_range = BoundedListField(
+        child=serializers.IntegerField(allow_null=True), required=False, allow_null=True, max_length=2,
+        help_text="[min, max] in NOK; either may be null.")
+    locations = BoundedListField(
+        child=serializers.CharField(max_length=NAME_LENGTH), required=False,
+        max_length=settings.RECOMMENDER_MAX_LOCATIONS, max_length_code="too_many_locations",
         help_text="Municipality or county names (case- and accent-insensitive) or numbers.")
-    property_type = serializers.CharField(required=False, allow_null=True,
+    property_type = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=50,
                                           help_text=f"One of {', '.join(Category.values)}; empty: any.")
-    amenities = serializers.ListField(child=serializers.CharField(), required=False,
-                                      help_text=f"Feature tags: {', '.join(FEATURES)}.")
+    amenities = BoundedListField(child=serializers.CharField(max_length=50), required=False,
+                                 max_length=len(FEATURES), max_length_code="too_many_amenities",
+                                 help_text=f"Feature tags: {', '.join(FEATURES)}.")
 
 
 class RecommendInputSerializer(serializers.Serializer):
     user_preferences = UserPreferencesInputSerializer()
-    market_trends = serializers.DictField(
-        child=serializers.FloatField(), required=False,
+    market_trends = BoundedDictField(
+        child=serializers.FloatField(), required=False, max_length=MAX_MARKET_TRENDS, max_key_length=NAME_LENGTH,
+        max_length_code="too_many_market_trends",
         help_text='Empty: epty\'s own trends. Otherwise a yearly price change in per cent per region, '
-                  '{"Bergen": 10.3}.')
+                  f'{{"Bergen": 10.3}}; at most {MAX_MARKET_TRENDS} regions.')
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50)
     include_saved = serializers.BooleanField(required=False, default=False,
                                              help_text="Logged in: also recommend properties you already saved.")

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from epty.api.errors import ErrorSerializer
+
 from ..selectors import applied_preferences_data, recommendations_data, recommendations_get
 from .serializers import RecommendInputSerializer, RecommendOutputSerializer
 
@@ -21,7 +23,9 @@ class RecommendApi(APIView):
     Hard constraints: property type, budget (± RECOMMENDER_BUDGET_TOLERANCE), locations. Soft:
     amenities, value against similar properties, market momentum, your own behaviour. Bad
     preferences give 400 with a code per problem (budget_min_above_max, negative_amount,
-    unknown_property_type, unknown_amenity, unknown_location with suggestions, too_many_locations).
+    unknown_property_type, unknown_amenity, unknown_location with suggestions, too_many_locations,
+    too_many_market_trends). The body is bounded: at most RECOMMENDER_MAX_LOCATIONS locations and 30
+    market_trends regions.
     Throttled per client (scope recommend): 429 `throttled` with `extra.retry_after_seconds`.
     """
 
@@ -29,18 +33,16 @@ class RecommendApi(APIView):
     throttle_scope = "recommend"
 
     @extend_schema(operation_id="ai_recommend", request=RecommendInputSerializer,
-                   responses={200: RecommendOutputSerializer}, tags=["recommendations"],
+                   responses={200: RecommendOutputSerializer, 400: ErrorSerializer}, tags=["recommendations"],
                    examples=[OpenApiExample("The seed's example", value=SEED_EXAMPLE, request_only=True)])
     def post(self, request: Request) -> Response:
-        body = request.data if isinstance(request.data, dict) else {}
-        # Semantic checks (and their codes) live in the preferences parser; the serializer documents the shape.
-        limit = body.get("limit")
-        if limit is not None:
-            serializer = RecommendInputSerializer(data={"user_preferences": {}, "limit": limit})
-            serializer.is_valid(raise_exception=True)
+        # The serializer bounds the body's shape and size; the preferences parser checks its meaning (and codes).
+        data = RecommendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
         prefs, results = recommendations_get(
-            user_preferences=body.get("user_preferences"), market_trends=body.get("market_trends"),
-            user=request.user, limit=limit, include_saved=bool(body.get("include_saved", False)))
+            user_preferences=dict(body["user_preferences"]), market_trends=body.get("market_trends"),
+            user=request.user, limit=body.get("limit"), include_saved=body["include_saved"])
         personalised = bool(request.user and request.user.is_authenticated)
         return Response(RecommendOutputSerializer(
             {"applied": applied_preferences_data(prefs, personalised=personalised),

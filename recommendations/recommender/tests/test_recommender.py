@@ -242,3 +242,31 @@ def test_amenities_a_user_keeps_saving_are_learnt_and_explained(db):
     # Nothing about amenities the saves share with everything else on offer.
     assert not any("view, like" in reason or "road access, like" in reason for r in results for reason in r["reasons"])
     assert plain  # the offer the jetty is compared with
+
+
+@pytest.mark.parametrize("limit", ["5", 5])
+def test_limit_may_be_sent_as_a_string_or_a_number(catalogue, limit):
+    response = post(APIClient(), {**SEED, "limit": limit})
+    assert response.status_code == 200, response.content
+    assert 0 < len(response.json()["results"]) <= 5
+
+
+def test_a_form_encoded_body_is_a_400_not_a_crash(db):
+    response = APIClient().post(URL, "limit=abc&user_preferences=x", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.json()["code"] in {"invalid", "required"}
+
+
+@pytest.mark.parametrize("body", ["", "[]", "null", "{}"])
+def test_an_empty_or_shapeless_body_is_400_not_a_default_answer(db, body):
+    response = APIClient().post(URL, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+
+
+def test_too_many_market_trend_regions_are_refused_before_any_is_matched(db):
+    from recommendations.recommender.errors import PreferencesInvalid
+    from recommendations.recommender.preferences import preferences_clean
+
+    with pytest.raises(PreferencesInvalid) as refused:
+        preferences_clean(user_preferences={}, market_trends={f"Stad{i}": 1.0 for i in range(20_000)})
+    assert refused.value.code == "too_many_market_trends"
