@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["epty.template_numbers"],  # `|dot`: numbers for machines (SVG, data attributes)
         },
     },
 ]
