@@ -36,6 +36,12 @@ def is_verified_owner(*, user, property_id: int) -> bool:
         property_id=property_id, user=user, status=ClaimStatus.VERIFIED).exists()
 
 
+def owns_any_property(*, user) -> bool:
+    """Whether the user is a verified owner of at least one property (and so may receive offers)."""
+    return bool(user and user.is_authenticated) and OwnershipClaim.objects.filter(
+        user=user, status=ClaimStatus.VERIFIED).exists()
+
+
 def moderators() -> QuerySet:
     perm = Permission.objects.filter(content_type__app_label="offers", codename="moderate").first()
     query = Q(is_superuser=True)

@@ -136,6 +136,13 @@ class Property(models.Model):
         return f"{self.address or self.external_id}, {self.municipality_name}"
 
     @property
+    def estimate_per_m2(self) -> int | None:
+        """The estimate per square metre of usable area, in whole NOK (None without both)."""
+        if not self.estimate or not self.usable_area:
+            return None
+        return round(self.estimate / self.usable_area)
+
+    @property
     def is_synthetic(self) -> bool:
         """The property itself is generated (not only some of its facts)."""
         return self.source == Source.DEMO

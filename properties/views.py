@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import reference
@@ -22,6 +23,40 @@ LAID_OUT = {"q", "municipality", "county", "category", "building_type", "estimat
             "sort"}
 
 
+# What a search error means to a person on the page, by its stable code (the API keeps the precise
+# parameter-level message); codes not listed show the parameter's own message.
+PAGE_MESSAGES = {
+    "distance_needs_point": _("To sort by distance, choose a place first: “Near me” or an address."),
+    "radius_needs_point": _("Choose a place to search around first: “Near me” or an address."),
+    "point_needs_radius": _("Choose how far from the place to search."),
+    "invalid_point": _("That place could not be read; choose it again."),
+    "invalid_bbox": _("The map area could not be read; move the map and search in it again."),
+    "bbox_too_large": _("The map area is too large; zoom in and search in it again."),
+    "invalid_cursor": _("This page link is not valid any more; start the search again."),
+}
+RADII_KM = ("1", "2", "5", "10", "25", "50", "100")
+
+
+def _page_errors(exc: ValidationError, params) -> list[dict]:
+    """The search's errors in plain words, each under its field's label, with "did you mean" for places."""
+    labels = {p.name: p.label for p in search_params.form_params()}
+    errors = []
+    for field, errs in exc.error_dict.items():
+        for e in errs:
+            text = PAGE_MESSAGES.get(e.code or "") or (e.message % e.params if e.params else e.message)
+            suggestions: list[dict] = []
+            if e.code == "unknown_municipality":
+                for item in params.get("municipality", "").split(","):
+                    if item.strip() and not reference.municipality_numbers_for(item.strip()):
+                        for name in search_params.municipality_suggestions(item.strip()):
+                            corrected = params.copy()
+                            corrected["municipality"] = params["municipality"].replace(item, name)
+                            suggestions.append({"name": name, "query": corrected.urlencode()})
+            errors.append({"field": field, "label": labels.get(field, ""), "message": str(text), "code": e.code,
+                           "suggestions": suggestions})
+    return errors
+
+
 def _markers(properties) -> list[dict]:
     return [
         {"id": p.id, "lat": p.lat, "lon": p.lon, "title": str(p), "estimate": p.estimate}
@@ -32,13 +67,14 @@ def _markers(properties) -> list[dict]:
 @require_GET
 def search(request):
     params = search_params_normalise(request.GET)
-    page, errors = None, {}
-    try:
-        page = search_run(query=params, user=request.user, via="page", page_size=settings.SEARCH_PAGE_SIZE)
-    except ValidationError as exc:
-        errors = {field: [e.message % (e.params or {}) for e in errs] for field, errs in exc.error_dict.items()}
     query = QueryDict(mutable=True)
     query.update(params)
+    page, errors = None, []
+    try:
+        page = search_run(query=params, user=request.user, via="page", page_size=settings.SEARCH_PAGE_SIZE,
+                          with_count=True)
+    except ValidationError as exc:
+        errors = _page_errors(exc, query)
     next_query = None
     if page and page.next_cursor:
         following = query.copy()
@@ -57,7 +93,8 @@ def search(request):
         "is_first_page": not params.get("cursor"),
         "markers": _markers(page.results) if page else [],
         "categories": Category.choices,
-        "features": reference.FEATURES,
+        "features": [(tag, reference.feature_label(tag)) for tag in reference.FEATURES],
+        "radii": RADII_KM,
         "selected_features": set(params.get("features", "").split(",")),
         "sorts": list(search_params.SORTS),
         "counties": reference.counties().values(),
