@@ -82,6 +82,8 @@ class OwnershipClaim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ownership claim")
+        verbose_name_plural = _("ownership claims")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["property", "user"], condition=~models.Q(status="rejected"),
@@ -128,6 +130,8 @@ class Offer(models.Model):
     objects = OfferQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
         ordering = ["-updated_at", "-id"]
         permissions = [("moderate", "Can moderate offers and ownership claims")]
         constraints = [
@@ -183,6 +187,8 @@ class OfferEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("offer event")
+        verbose_name_plural = _("offer events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["offer", "created_at"], name="offerevent_offer_created")]
 
@@ -195,8 +201,8 @@ class PendingOffer(Offer):
 
     class Meta:
         proxy = True
-        verbose_name = "offer waiting for moderation"
-        verbose_name_plural = "offers waiting for moderation"
+        verbose_name = _("offer waiting for moderation")
+        verbose_name_plural = _("offers waiting for moderation")
 
 
 class PendingClaim(OwnershipClaim):
@@ -204,5 +210,5 @@ class PendingClaim(OwnershipClaim):
 
     class Meta:
         proxy = True
-        verbose_name = "claim waiting for verification"
-        verbose_name_plural = "claims waiting for verification"
+        verbose_name = _("claim waiting for verification")
+        verbose_name_plural = _("claims waiting for verification")

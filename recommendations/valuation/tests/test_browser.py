@@ -38,4 +38,7 @@ def test_the_bokmal_valuation_chart_draws_its_marker_inside_the_interval_and_its
     widths = [bars.nth(i).bounding_box()["width"] for i in range(bars.count())]
     assert max(widths) == pytest.approx(150, abs=1)  # the biggest factor fills its half
     assert all(w > 0 for w in widths)
+    factors = page.locator(".valuation-factor-list").inner_text()
+    assert "Beliggenhet" in factors or "Størrelse" in factors  # the factors in Bokmål too
+    assert "Location" not in factors and "Size" not in factors
     context.close()
