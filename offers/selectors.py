@@ -13,7 +13,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import VERIFIED_BUYER, Actor, ClaimStatus, Offer, OfferEvent, OwnershipClaim
+from .models import VERIFIED_BUYER, Actor, ClaimStatus, Offer, OfferEvent, OfferStatus, OwnershipClaim
 
 if TYPE_CHECKING:
     from properties.models import Property
@@ -93,6 +93,11 @@ def buyer_for_owner(offer: Offer) -> BuyerView:
     return BuyerView(display=str(VERIFIED_BUYER))
 
 
+def _status_label(status: str | None) -> str | None:
+    """A status as a person reads it, in the current language (None for none)."""
+    return str(OfferStatus(status).label) if status in OfferStatus.values else status or None
+
+
 def timeline(*, offer: Offer, show_actors: bool = False) -> list[dict]:
     """The offer's history. Parties see roles only; ``show_actors`` (staff) adds the acting user."""
     rows = []
@@ -102,7 +107,9 @@ def timeline(*, offer: Offer, show_actors: bool = False) -> list[dict]:
     for event in events:
         row = {"at": event.created_at, "kind": event.kind, "actor": event.actor_role,
                "actor_display": str(Actor(event.actor_role).label), "from_status": event.from_status or None,
-               "to_status": event.to_status, "amount": event.amount, "reason": event.reason}
+               "to_status": event.to_status, "amount": event.amount, "reason": event.reason,
+               "from_status_display": _status_label(event.from_status),
+               "to_status_display": _status_label(event.to_status)}
         if show_actors:
             row["actor_user"] = str(event.actor) if event.actor else None
         rows.append(row)
