@@ -38,6 +38,8 @@ VARIABLES: dict[str, str] = {
     "NNIN_SECRET": ("Secret (at least 32 characters) for encrypting and hashing the national identity number; "
                     "required when BANKID_STORE_NNIN is 1."),
     "SEARCH_PAGE_SIZE": "Results per page of search (default 25, at most 100).",
+    "MAP_CELLS_REFRESH_MINUTES": ("Minutes between rebuilds of the map's pre-aggregated cells by Celery beat "
+                                  "(0: off; the map then counts from the properties on each request)."),
     "VALUATION_MODEL_DIR": "Directory of trained valuation model files (default var/models in the project).",
     "VALUATION_ESTIMATE_BATCH": "Properties valued per batch when writing estimates (default 50000).",
     "VALUATION_ESTIMATE_WORKERS": "Database connections writing estimates at once on PostgreSQL (default 2).",

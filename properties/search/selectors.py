@@ -8,11 +8,11 @@ from typing import Any, cast
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, F, Min, Q
+from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.db.models.functions import Floor
 from django.utils.translation import gettext as _
 
-from ..models import Property
+from ..models import MapCell, Property
 from . import params as table
 from .forms import filterset_class, validation_error
 
@@ -140,6 +140,10 @@ MAP_MAX_ZOOM = 20
 STREET_ZOOM = 15  # from this zoom on, the map shows each property (up to MAP_MAX_POINTS in the view)
 MAP_MAX_POINTS = 500
 CELLS_PER_TILE = 4  # a 256-pixel map tile holds 4 × 4 cells: a cluster is about 64 pixels across
+# Web Mercator stretches latitude: at Norway's middle (65° N) a square on screen spans cos(65°) as many
+# degrees north-south as east-west. One fixed factor keeps the grid the same for every view.
+CELL_LAT_FACTOR = math.cos(math.radians(65))
+PRE_AGGREGATED = frozenset({"category"})  # the filters the pre-aggregated cells (MapCell) can answer
 POINT_FIELDS = ("id", "lat", "lon", "address", "external_id", "municipality_name", "category", "usable_area",
                 "rooms", "estimate")
 
@@ -153,6 +157,12 @@ class MapCells:
     clusters: list[dict]  # {"lat", "lon", "count"[, "id" when the cell holds one property]}
     points: list[dict] | None  # at street level: each property in the view, for a popup card
     truncated: bool
+
+
+def cell_size(zoom: int) -> tuple[float, float]:
+    """A grid cell's width and height in degrees at this zoom level; each level halves both."""
+    width = 360.0 / (2 ** zoom) / CELLS_PER_TILE
+    return width, width * CELL_LAT_FACTOR
 
 
 def _view(raw: str | None) -> tuple[float, float, float, float]:
@@ -191,12 +201,15 @@ def properties_map_cells(*, params: Mapping[str, str], zoom: str | None, view: s
     level = _zoom(zoom)
     min_lon, min_lat, max_lon, max_lat = _view(view)
     filters = {k: v for k, v in params.items() if k not in ("sort", "cursor", "count")}
-    queryset = properties_filters_validate(filters).qs.filter(
+    filterset = properties_filters_validate(filters)
+    cell_lon, cell_lat = cell_size(level)
+    given = {k for k, v in filterset.form.cleaned_data.items() if k != "sort" and v not in (None, "", [])}
+    if level < STREET_ZOOM and given <= PRE_AGGREGATED and MapCell.objects.filter(zoom=level).exists():
+        return _cells_pre_aggregated(level, (min_lon, min_lat, max_lon, max_lat),
+                                     filterset.form.cleaned_data.get("category") or [])
+    queryset = filterset.qs.filter(
         lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon, lat__isnull=False,
         lon__isnull=False).order_by()
-    cell_lon = 360.0 / (2 ** level) / CELLS_PER_TILE
-    # Web Mercator stretches latitude: a square on screen spans cos(latitude) as many degrees north-south.
-    cell_lat = cell_lon * max(math.cos(math.radians((min_lat + max_lat) / 2)), 0.05)
     if level >= STREET_ZOOM:
         rows = list(queryset.order_by("id").values(*POINT_FIELDS)[: MAP_MAX_POINTS + 1])
         truncated = len(rows) > MAP_MAX_POINTS
@@ -215,6 +228,32 @@ def properties_map_cells(*, params: Mapping[str, str], zoom: str | None, view: s
         total += c["count"]
         cluster = {"lat": round(c["lat"], 6), "lon": round(c["lon"], 6), "count": c["count"]}
         if c["count"] == 1:
+            cluster["id"] = c["first"]
+        clusters.append(cluster)
+    return MapCells(level, cell_lon, cell_lat, total, clusters, None, False)
+
+
+def _cells_pre_aggregated(level: int, view: tuple[float, float, float, float], categories: list[str]) -> MapCells:
+    """The cells that meet the view, summed over the asked categories, from the MapCell table.
+
+    Whole cells are counted (a cell on the view's edge holds some properties just outside it), so the
+    clusters do not change as the map pans. Properties changed since the last rebuild are not in yet.
+    """
+    min_lon, min_lat, max_lon, max_lat = view
+    cell_lon, cell_lat = cell_size(level)
+    rows = MapCell.objects.filter(
+        zoom=level, gx__gte=math.floor(min_lon / cell_lon), gx__lte=math.floor(max_lon / cell_lon),
+        gy__gte=math.floor(min_lat / cell_lat), gy__lte=math.floor(max_lat / cell_lat))
+    if categories:
+        rows = rows.filter(category__in=categories)
+    summed = rows.values("gx", "gy").annotate(
+        n=Sum("count"), lat_total=Sum("lat_sum"), lon_total=Sum("lon_sum"), first=Min("first_id")).order_by()
+    clusters, total = [], 0
+    for c in summed:
+        total += c["n"]
+        cluster = {"lat": round(c["lat_total"] / c["n"], 6), "lon": round(c["lon_total"] / c["n"], 6),
+                   "count": c["n"]}
+        if c["n"] == 1:
             cluster["id"] = c["first"]
         clusters.append(cluster)
     return MapCells(level, cell_lon, cell_lat, total, clusters, None, False)

@@ -65,5 +65,51 @@ def test_bad_map_requests_get_a_stable_code(client, db, params, code):
 
 
 def test_the_map_answers_in_a_fixed_number_of_queries(client, catalogue, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # are the cells built (no); the properties, grouped
         cells(client, zoom=5, view=NORWAY, category="cabin")
+
+
+def _sorted(clusters):
+    return sorted((c["count"], round(c["lat"], 4), round(c["lon"], 4), c.get("id")) for c in clusters)
+
+
+@pytest.mark.parametrize("params", [{}, {"category": "cabin"}, {"category": "residential,commercial"}])
+@pytest.mark.parametrize("zoom", [4, 7, 10])
+def test_the_pre_aggregated_cells_answer_as_counting_the_properties_does(client, catalogue, params, zoom):
+    from properties.search.services import map_cells_rebuild
+
+    counted = cells(client, zoom=zoom, view=NORWAY, **params).json()
+    assert map_cells_rebuild() > 0
+    pre = cells(client, zoom=zoom, view=NORWAY, **params).json()
+    assert pre["total"] == counted["total"] > 0
+    assert _sorted(pre["clusters"]) == _sorted(counted["clusters"])
+
+
+def test_the_pre_aggregated_cells_answer_national_views_in_two_small_queries(client, catalogue,
+                                                                           django_assert_num_queries):
+    from properties.models import MapCell
+    from properties.search.services import map_cells_rebuild
+
+    map_cells_rebuild()
+    assert MapCell.objects.filter(zoom=5).count() <= 7 * 4  # seven towns × four categories, whatever the size
+    with django_assert_num_queries(2):  # is the table built; the cells in the view
+        body = cells(client, zoom=5, view=NORWAY, category="cabin").json()
+    assert body["total"] == Property.objects.filter(category="cabin").count()
+
+
+def test_filters_the_cells_cannot_answer_count_the_properties(client, catalogue):
+    from properties.search.services import map_cells_rebuild
+
+    map_cells_rebuild()
+    Property.objects.filter(usable_area__gte=100).update(usable_area=99)  # changed after the rebuild
+    body = cells(client, zoom=5, view=NORWAY, area_min="100").json()
+    assert body["total"] == 0
+
+
+def test_the_scheduled_task_rebuilds_the_cells(db, catalogue, settings):
+    from properties import tasks
+    from properties.models import MapCell
+
+    assert "map-cells-rebuild" in tasks.SCHEDULE and settings.MAP_CELLS_SCHEDULED
+    assert tasks.map_cells_rebuild_task() == MapCell.objects.count() > 0
+    assert sum(MapCell.objects.filter(zoom=0).values_list("count", flat=True)) == 300
