@@ -34,6 +34,7 @@ PAGE_MESSAGES = {
     "bbox_too_large": _("The map area is too large; zoom in and search in it again."),
     "invalid_cursor": _("This page link is not valid any more; start the search again."),
 }
+HOME_QUERY = QueryDict("category=residential&sort=newest")
 RADII_KM = ("1", "2", "5", "10", "25", "50", "100")
 
 
@@ -66,7 +67,9 @@ def _markers(properties) -> list[dict]:
 
 @require_GET
 def search(request):
-    params = search_params_normalise(request.GET)
+    # The first screen shows homes a buyer would look at (the newest), not the priciest office blocks;
+    # the form shows the filter, and "Clear" or any search of one's own replaces it.
+    params = search_params_normalise(request.GET or HOME_QUERY)
     query = QueryDict(mutable=True)
     query.update(params)
     page, errors = None, []

@@ -97,5 +97,5 @@ def test_the_search_page_always_shows_the_count_and_history_records_it(client):
 def test_more_than_the_cap_reads_more_than_the_cap(client, monkeypatch):
     make_catalogue(12, seed=4)
     monkeypatch.setattr(search_selectors, "COUNT_CAP", 10)
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    html = client.get("/", {"sort": "-estimate"}, HTTP_ACCEPT_LANGUAGE="en").text
     assert "more than 10 properties" in html

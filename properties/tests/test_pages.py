@@ -9,7 +9,7 @@ from properties.tests.factories import make_catalogue
 @pytest.mark.django_db(transaction=True)
 def test_search_page_filters_by_municipality_and_updates_list_and_map(page, live_server):
     make_catalogue(120, seed=3)
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/?sort=-estimate")  # every category (the first screen shows homes)
     page.wait_for_selector("#result-list .result")
     before = page.locator("#result-list .result").count()
     assert before > 0
@@ -48,7 +48,7 @@ def test_search_page_shows_a_readable_error_for_bad_filters(client):
 def test_search_page_pages_with_next_links(client, settings):
     settings.SEARCH_PAGE_SIZE = 10
     make_catalogue(25, seed=4)
-    first = client.get("/")
+    first = client.get("/", {"sort": "-estimate"})
     assert first.status_code == 200
     assert first.text.count('class="result"') == 10
     next_link = first.context["next_query"]
@@ -120,3 +120,16 @@ def test_result_cards_show_the_price_per_square_metre(client):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
     per_m2 = f"{round(prop.estimate / prop.usable_area):,} kr/m²"
     assert per_m2 in html
+
+
+@pytest.mark.django_db
+def test_the_first_screen_shows_homes_newest_first_not_office_blocks(client):
+    make_catalogue(60, seed=6)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    shown = html.context["page"].results
+    assert shown and {p.category for p in shown} == {"residential"}
+    years = [p.year_built for p in shown if p.year_built]
+    assert years == sorted(years, reverse=True)
+    assert '<option value="residential" selected>' in html.text  # the filter is on the form, not hidden
+    everything = client.get("/", {"sort": "-estimate"}).context["page"].results
+    assert {p.category for p in everything} != {"residential"}
