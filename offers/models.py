@@ -147,7 +147,8 @@ class Offer(models.Model):
                    models.Index(fields=["buyer", "-updated_at"], name="offer_buyer_updated")]
 
     def __str__(self) -> str:
-        return f"Offer #{self.pk} on {self.property_id}: {self.amount} NOK ({self.status})"
+        amount = f"{self.amount:,}".replace(",", "\u00a0")  # 7 500 000 NOK, grouped as Norwegians write it
+        return f"Offer #{self.pk} on {self.property_id}: {amount} NOK ({self.status})"
 
     @builtins.property  # `property` is the FK field here
     def is_live(self) -> bool:
