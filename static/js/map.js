@@ -25,7 +25,7 @@
     message.id = "map-tiles-failed";
     message.setAttribute("role", "status");
     message.textContent = element.dataset.tilesFailed || "The map tiles could not be loaded.";
-    element.parentNode.appendChild(message);
+    element.appendChild(message);
   });
   tiles.on("tileload", function () {
     if (message) { message.remove(); message = null; }
