@@ -8,8 +8,14 @@ from typing import ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from epty.errors import ApplicationError
 
@@ -80,7 +86,7 @@ class ModerationPermissionMixin(admin.ModelAdmin):
 
 class OfferEventInline(admin.TabularInline):
     model = OfferEvent
-    fields = ("created_at", "kind", "from_status", "to_status", "amount", "actor_role", "actor", "reason")
+    fields = ("created_at", "kind", "from_status", "to_status", "amount_display", "actor_role", "actor", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -94,18 +100,23 @@ class OfferEventInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) or selectors.can_moderate(request.user)
 
+    @admin.display(description="amount")
+    def amount_display(self, obj) -> str:
+        return f"{intcomma(obj.amount)} kr" if obj.amount is not None else "–"
+
 
 @admin.register(Offer)
 class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
-    list_display = ["id", "property", "amount", "status", "is_anonymous", "buyer", "owner_count", "valid_until",
-                    "created_at"]
+    list_display = ["id", "property", "amount_display", "status", "is_anonymous", "buyer", "owner_count",
+                    "valid_until", "created_at"]
     list_filter = ["status", "is_anonymous", "created_at", "valid_until"]
     search_fields = ["=id", "property__external_id", "property__address", "buyer__name", "buyer__username",
                      "message"]
     list_select_related = ["property", "buyer"]
-    readonly_fields = ("property", "buyer", "amount", "message", "is_anonymous", "reveal_identity_on_accept",
+    readonly_fields = ("property", "buyer", "amount_display", "message", "is_anonymous", "reveal_identity_on_accept",
                        "status", "status_reason", "valid_until", "approved_at", "decided_at", "created_at",
-                       "updated_at", "owner_count")
+                       "updated_at", "owner_count", "buyer_other_offers", "property_other_offers")
+    change_form_template = "admin/offers/offer/change_form.html"
     fields = readonly_fields
     inlines = [OfferEventInline]
     actions = ["approve_selected", "reject_selected"]
@@ -114,6 +125,67 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     @admin.display(description="verified owners")
     def owner_count(self, obj) -> int:
         return len(selectors.owner_ids(property_id=obj.property_id))
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj) -> str:
+        return f"{intcomma(obj.amount)} kr"
+
+    def _offer_rows(self, offers) -> str:
+        rows = format_html_join(
+            "", '<tr><td><a href="{}">#{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            ((reverse("admin:offers_offer_change", args=[o.pk]), o.pk, o.property, f"{intcomma(o.amount)} kr",
+              o.get_status_display(), o.created_at.date()) for o in offers))
+        if not rows:
+            return _("None")
+        return format_html('<table class="other-offers"><tbody>{}</tbody></table>', rows)
+
+    @admin.display(description="the buyer's other offers")
+    def buyer_other_offers(self, obj) -> str:
+        return self._offer_rows(Offer.objects.filter(buyer_id=obj.buyer_id).exclude(pk=obj.pk)
+                                .select_related("property").order_by("-created_at")[:20])
+
+    @admin.display(description="other offers on this property")
+    def property_other_offers(self, obj) -> str:
+        return self._offer_rows(Offer.objects.filter(property_id=obj.property_id).exclude(pk=obj.pk)
+                                .select_related("property").order_by("-created_at")[:20])
+
+    def get_urls(self):
+        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}"
+        return [
+            path("<int:object_id>/approve/", self.admin_site.admin_view(self.approve_view), name=f"{prefix}_approve"),
+            path("<int:object_id>/reject/", self.admin_site.admin_view(self.reject_view), name=f"{prefix}_reject"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        offer = Offer.objects.filter(pk=object_id).first()
+        extra = {"can_moderate_this": bool(offer and offer.status == OfferStatus.PENDING
+                                           and self.has_moderate_permission(request))}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def _moderate(self, request, object_id: int, fn, verb: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        offer = get_object_or_404(Offer, pk=object_id)
+        if not self.has_moderate_permission(request):
+            self.message_user(request, "You may not moderate offers.", messages.ERROR)
+        else:
+            try:
+                fn(offer)
+            except (ApplicationError, ValidationError) as exc:
+                self.message_user(request, f"Not changed: {_error_text(exc)}", messages.WARNING)
+            else:
+                self.message_user(request, f"{verb}: #{offer.pk}.", messages.SUCCESS)
+        return redirect("admin:offers_offer_change", offer.pk)
+
+    def approve_view(self, request, object_id: int):
+        return self._moderate(request, object_id,
+                              lambda offer: services.offer_approve(offer=offer, moderator=request.user), "Approved")
+
+    def reject_view(self, request, object_id: int):
+        reason = request.POST.get("reason", "")
+        return self._moderate(request, object_id, lambda offer: services.offer_reject(
+            offer=offer, moderator=request.user, reason=reason), "Rejected")
 
     @admin.action(description="Approve the selected offers", permissions=["moderate"])
     def approve_selected(self, request, queryset):

@@ -88,6 +88,8 @@ class OwnershipClaim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ownership claim")
+        verbose_name_plural = _("ownership claims")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["property", "user"], condition=~models.Q(status="rejected"),
@@ -134,6 +136,8 @@ class Offer(models.Model):
     objects = OfferQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
         ordering = ["-updated_at", "-id"]
         permissions = [("moderate", "Can moderate offers and ownership claims")]
         constraints = [
@@ -149,7 +153,8 @@ class Offer(models.Model):
                    models.Index(fields=["buyer", "-updated_at"], name="offer_buyer_updated")]
 
     def __str__(self) -> str:
-        return f"Offer #{self.pk} on {self.property_id}: {self.amount} NOK ({self.status})"
+        amount = f"{self.amount:,}".replace(",", "\u00a0")  # 7 500 000 NOK, grouped as Norwegians write it
+        return f"Offer #{self.pk} on {self.property_id}: {amount} NOK ({self.status})"
 
     @builtins.property  # `property` is the FK field here
     def is_live(self) -> bool:
@@ -189,6 +194,8 @@ class OfferEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("offer event")
+        verbose_name_plural = _("offer events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["offer", "created_at"], name="offerevent_offer_created")]
 
@@ -201,8 +208,8 @@ class PendingOffer(Offer):
 
     class Meta:
         proxy = True
-        verbose_name = "offer waiting for moderation"
-        verbose_name_plural = "offers waiting for moderation"
+        verbose_name = _("offer waiting for moderation")
+        verbose_name_plural = _("offers waiting for moderation")
 
 
 class PendingClaim(OwnershipClaim):
@@ -210,5 +217,5 @@ class PendingClaim(OwnershipClaim):
 
     class Meta:
         proxy = True
-        verbose_name = "claim waiting for verification"
-        verbose_name_plural = "claims waiting for verification"
+        verbose_name = _("claim waiting for verification")
+        verbose_name_plural = _("claims waiting for verification")

@@ -16,7 +16,7 @@ from django.http import Http404
 from epty.numbers import whole_number
 
 from .errors import PropertyNotFound
-from .models import VERIFIED_BUYER, Actor, ClaimStatus, Offer, OfferEvent, OwnershipClaim
+from .models import VERIFIED_BUYER, Actor, ClaimStatus, Offer, OfferEvent, OfferStatus, OwnershipClaim
 
 if TYPE_CHECKING:
     from properties.models import Property
@@ -47,6 +47,12 @@ def owner_ids(*, property_id: int) -> list[int]:
 def is_verified_owner(*, user, property_id: int) -> bool:
     return bool(user and user.is_authenticated) and OwnershipClaim.objects.filter(
         property_id=property_id, user=user, status=ClaimStatus.VERIFIED).exists()
+
+
+def owns_any_property(*, user) -> bool:
+    """Whether the user is a verified owner of at least one property (and so may receive offers)."""
+    return bool(user and user.is_authenticated) and OwnershipClaim.objects.filter(
+        user=user, status=ClaimStatus.VERIFIED).exists()
 
 
 def moderators() -> QuerySet:
@@ -100,6 +106,11 @@ def buyer_for_owner(offer: Offer) -> BuyerView:
     return BuyerView(display=str(VERIFIED_BUYER))
 
 
+def _status_label(status: str | None) -> str | None:
+    """A status as a person reads it, in the current language (None for none)."""
+    return str(OfferStatus(status).label) if status in OfferStatus.values else status or None
+
+
 def timeline(*, offer: Offer, show_actors: bool = False) -> list[dict]:
     """The offer's history. Parties see roles only; ``show_actors`` (staff) adds the acting user."""
     rows = []
@@ -109,7 +120,9 @@ def timeline(*, offer: Offer, show_actors: bool = False) -> list[dict]:
     for event in events:
         row = {"at": event.created_at, "kind": event.kind, "actor": event.actor_role,
                "actor_display": str(Actor(event.actor_role).label), "from_status": event.from_status or None,
-               "to_status": event.to_status, "amount": event.amount, "reason": event.reason}
+               "to_status": event.to_status, "amount": event.amount, "reason": event.reason,
+               "from_status_display": _status_label(event.from_status),
+               "to_status_display": _status_label(event.to_status)}
         if show_actors:
             row["actor_user"] = str(event.actor) if event.actor else None
         rows.append(row)

@@ -71,7 +71,7 @@ def detail(request, offer_id: int):
     })
 
 
-def _act(request, offer_id: int, action):
+def _act(request, offer_id: int, action, done: str):
     offer, _role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -79,25 +79,30 @@ def _act(request, offer_id: int, action):
         action(offer, reason)
     except (ApplicationError, ValidationError) as exc:
         messages.error(request, exc.message if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
+    else:
+        messages.success(request, done)
     return redirect("offers:detail", offer_id=offer_id)
 
 
 @login_required
 @require_POST
 def withdraw(request, offer_id: int):
-    return _act(request, offer_id, lambda o, r: services.offer_withdraw(offer=o, buyer=request.user, reason=r))
+    return _act(request, offer_id, lambda o, r: services.offer_withdraw(offer=o, buyer=request.user, reason=r),
+                _("Your offer is withdrawn."))
 
 
 @login_required
 @require_POST
 def accept(request, offer_id: int):
-    return _act(request, offer_id, lambda o, r: services.offer_accept(offer=o, owner=request.user))
+    return _act(request, offer_id, lambda o, r: services.offer_accept(offer=o, owner=request.user),
+                _("You have accepted the offer. The buyer is told by e-mail."))
 
 
 @login_required
 @require_POST
 def decline(request, offer_id: int):
-    return _act(request, offer_id, lambda o, r: services.offer_decline(offer=o, owner=request.user, reason=r))
+    return _act(request, offer_id, lambda o, r: services.offer_decline(offer=o, owner=request.user, reason=r),
+                _("You have declined the offer."))
 
 
 @login_required

@@ -140,6 +140,13 @@ class Property(models.Model):
         return f"{self.address or self.external_id}, {self.municipality_name}"
 
     @property
+    def estimate_per_m2(self) -> int | None:
+        """The estimate per square metre of usable area, in whole NOK (None without both)."""
+        if not self.estimate or not self.usable_area:
+            return None
+        return round(self.estimate / self.usable_area)
+
+    @property
     def is_synthetic(self) -> bool:
         """The property itself is generated (not only some of its facts)."""
         return self.source == Source.DEMO
@@ -191,6 +198,34 @@ class PropertySale(models.Model):
 
     def __str__(self) -> str:
         return f"{self.property_id} sold {self.sold_on} for {self.price} NOK"
+
+
+# --- The map's pre-aggregated cells --------------------------------------------------------------
+
+class MapCell(models.Model):
+    """Active properties counted per map grid cell, zoom level and category (rebuilt by map_cells_rebuild).
+
+    The map asks for every match of a search in its view; for a search with no filter but the category
+    this table answers with a few hundred rows at any scale instead of a pass over every property.
+    The grid is fixed per zoom (properties/search/selectors.py: cell_size), so cells never move.
+    """
+
+    zoom = models.PositiveSmallIntegerField()
+    gx = models.IntegerField(help_text="floor(lon / cell width)")
+    gy = models.IntegerField(help_text="floor(lat / cell height)")
+    category = models.CharField(max_length=16, blank=True, help_text="Empty: category unknown.")
+    count = models.PositiveIntegerField()
+    lat_sum = models.FloatField()
+    lon_sum = models.FloatField()
+    first_id = models.BigIntegerField(help_text="The lowest property id in the cell.")
+
+    class Meta:
+        verbose_name = _("map cell")
+        verbose_name_plural = _("map cells")
+        indexes = [models.Index(fields=["zoom", "gx", "gy"], name="mapcell_zoom_cell")]
+
+    def __str__(self) -> str:
+        return f"z{self.zoom} {self.gx},{self.gy} {self.category or '-'}: {self.count}"
 
 
 # --- Matrikkelen sync --------------------------------------------------------------------------

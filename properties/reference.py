@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # Feature tags. The position in this tuple is the tag's bit in Property.feature_mask:
@@ -21,6 +23,16 @@ FEATURES: tuple[str, ...] = (
     "jetty", "ski_in_out", "road_access", "electricity", "water",
 )
 FEATURE_BITS = {name: 1 << i for i, name in enumerate(FEATURES)}
+FEATURE_LABELS = {
+    "waterfront": _("Waterfront"), "sauna": _("Sauna"), "garage": _("Garage"), "balcony": _("Balcony"),
+    "fireplace": _("Fireplace"), "view": _("View"), "jetty": _("Jetty"), "ski_in_out": _("Ski-in/ski-out"),
+    "road_access": _("Road access"), "electricity": _("Electricity"), "water": _("Running water"),
+}
+
+
+def feature_label(tag: str) -> str:
+    """A feature tag as a person reads it, in the current language (unknown tags as they are)."""
+    return str(FEATURE_LABELS.get(tag, tag.replace("_", " ")))
 
 
 def feature_mask(tags) -> int:

@@ -57,8 +57,8 @@ def property_facts(*, prop: Property) -> list[Fact]:
         "usable_area": f"{prop.usable_area} m²" if prop.usable_area is not None else None,
         "plot_area": f"{intcomma(prop.plot_area)} m²" if prop.plot_area is not None else None,
         "rooms": prop.rooms, "bedrooms": prop.bedrooms, "floors": prop.floors, "year_built": prop.year_built,
-        "features": (", ".join(t.replace("_", " ") for t in prop.features) or _("none")) if prop.features_known
-        else (", ".join(t.replace("_", " ") for t in prop.features) or None),
+        "features": (", ".join(reference.feature_label(t) for t in prop.features) or _("none")) if prop.features_known
+        else (", ".join(reference.feature_label(t) for t in prop.features) or None),
     }
     facts = []
     for name, value in values.items():

@@ -15,6 +15,12 @@ SCHEDULE = {
         "schedule": lambda s: s.MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0,
         "options": lambda s: {"expires": s.MATRIKKEL_SYNC_INTERVAL_MINUTES * 60.0},
     },
+    "map-cells-rebuild": {
+        "task": "properties.tasks.map_cells_rebuild",
+        "switch": "MAP_CELLS_SCHEDULED",
+        "schedule": lambda s: s.MAP_CELLS_REFRESH_MINUTES * 60.0,
+        "options": lambda s: {"expires": s.MAP_CELLS_REFRESH_MINUTES * 60.0},
+    },
     "matrikkel-open-data-refresh": {
         "task": "properties.tasks.matrikkel_open_data_refresh",
         "switch": "MATRIKKEL_OPEN_DATA_SCHEDULED",
@@ -50,3 +56,11 @@ def matrikkel_open_data_refresh() -> list[int]:
 
     municipalities: list[str | None] = list(settings.MATRIKKEL_OPEN_DATA_MUNICIPALITIES) or [None]  # None: national
     return [matrikkel_open_data_sync(municipality=m).pk for m in municipalities]
+
+
+@shared_task(name="properties.tasks.map_cells_rebuild", ignore_result=True)
+def map_cells_rebuild_task() -> int:
+    """Recount the map's cells (beat, every MAP_CELLS_REFRESH_MINUTES). Safe to run twice: it replaces them."""
+    from .search.services import map_cells_rebuild
+
+    return map_cells_rebuild()

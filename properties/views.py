@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import reference
@@ -22,6 +23,41 @@ LAID_OUT = {"q", "municipality", "county", "category", "building_type", "estimat
             "sort"}
 
 
+# What a search error means to a person on the page, by its stable code (the API keeps the precise
+# parameter-level message); codes not listed show the parameter's own message.
+PAGE_MESSAGES = {
+    "distance_needs_point": _("To sort by distance, choose a place first: “Near me” or an address."),
+    "radius_needs_point": _("Choose a place to search around first: “Near me” or an address."),
+    "point_needs_radius": _("Choose how far from the place to search."),
+    "invalid_point": _("That place could not be read; choose it again."),
+    "invalid_bbox": _("The map area could not be read; move the map and search in it again."),
+    "bbox_too_large": _("The map area is too large; zoom in and search in it again."),
+    "invalid_cursor": _("This page link is not valid any more; start the search again."),
+}
+HOME_QUERY = QueryDict("category=residential&sort=newest")
+RADII_KM = ("1", "2", "5", "10", "25", "50", "100")
+
+
+def _page_errors(exc: ValidationError, params) -> list[dict]:
+    """The search's errors in plain words, each under its field's label, with "did you mean" for places."""
+    labels = {p.name: p.label for p in search_params.form_params()}
+    errors = []
+    for field, errs in exc.error_dict.items():
+        for e in errs:
+            text = PAGE_MESSAGES.get(e.code or "") or (e.message % e.params if e.params else e.message)
+            suggestions: list[dict] = []
+            if e.code == "unknown_municipality":
+                for item in params.get("municipality", "").split(","):
+                    if item.strip() and not reference.municipality_numbers_for(item.strip()):
+                        for name in search_params.municipality_suggestions(item.strip()):
+                            corrected = params.copy()
+                            corrected["municipality"] = params["municipality"].replace(item, name)
+                            suggestions.append({"name": name, "query": corrected.urlencode()})
+            errors.append({"field": field, "label": labels.get(field, ""), "message": str(text), "code": e.code,
+                           "suggestions": suggestions})
+    return errors
+
+
 def _markers(properties) -> list[dict]:
     return [
         {"id": p.id, "lat": p.lat, "lon": p.lon, "title": str(p), "estimate": p.estimate}
@@ -31,16 +67,17 @@ def _markers(properties) -> list[dict]:
 
 @require_GET
 def search(request):
-    params = search_params_normalise(request.GET)
-    params.pop("count", None)  # the page shows no count, so it never pays for one (the API's are throttled)
-    page, errors = None, {}
-    try:
-        page = search_run(query=params, user=request.user, via="page", page_size=settings.SEARCH_PAGE_SIZE)
-    except ValidationError as exc:
-        # Iterating a ValidationError formats each message with its params once; the text may quote the user's %.
-        errors = {field: [message for error in errs for message in error] for field, errs in exc.error_dict.items()}
+    # The first screen shows homes a buyer would look at (the newest), not the priciest office blocks;
+    # the form shows the filter, and "Clear" or any search of one's own replaces it.
+    params = search_params_normalise(request.GET or HOME_QUERY)
     query = QueryDict(mutable=True)
     query.update(params)
+    page, errors = None, []
+    try:
+        page = search_run(query=params, user=request.user, via="page", page_size=settings.SEARCH_PAGE_SIZE,
+                          with_count=True)
+    except ValidationError as exc:
+        errors = _page_errors(exc, query)
     next_query = None
     if page and page.next_cursor:
         following = query.copy()
@@ -59,7 +96,8 @@ def search(request):
         "is_first_page": not params.get("cursor"),
         "markers": _markers(page.results) if page else [],
         "categories": Category.choices,
-        "features": reference.FEATURES,
+        "features": [(tag, reference.feature_label(tag)) for tag in reference.FEATURES],
+        "radii": RADII_KM,
         "selected_features": set(params.get("features", "").split(",")),
         "sorts": list(search_params.SORTS),
         "counties": reference.counties().values(),

@@ -10,10 +10,9 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from epty.errors import ApplicationError
-from epty.throttles import ScopedWriteThrottle
 from epty.api.errors import ErrorSerializer
 from epty.api.pagination import ordered_by, page_parameters
+from epty.throttles import ScopedWriteThrottle
 
 from .. import ratelimit, selectors, services
 from ..errors import LoginUnavailable
@@ -24,9 +23,9 @@ from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateInputSerializer,
     ApiTokenOutputSerializer,
+    ApiTokenPageSerializer,
     MeEmailChangeInputSerializer,
     MeEmailChangeOutputSerializer,
-    ApiTokenPageSerializer,
     MeOutputSerializer,
     MeUpdateInputSerializer,
 )

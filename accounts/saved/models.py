@@ -22,6 +22,8 @@ class Collection(models.Model):
 
     class Meta:
         db_table = "accounts_collection"
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
         ordering = ["-is_default", "name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "name"], name="collection_unique_name_per_user"),
@@ -44,6 +46,8 @@ class SavedProperty(models.Model):
 
     class Meta:
         db_table = "accounts_savedproperty"
+        verbose_name = _("saved property")
+        verbose_name_plural = _("saved properties")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["collection", "property"], name="savedproperty_unique")]
         indexes = [models.Index(fields=["property", "collection"], name="savedproperty_property")]
@@ -78,6 +82,8 @@ class SavedSearch(models.Model):
 
     class Meta:
         db_table = "accounts_savedsearch"
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["frequency", "last_notified"], name="savedsearch_due")]
 
@@ -104,6 +110,8 @@ class SavedSearchHit(models.Model):
 
     class Meta:
         db_table = "accounts_savedsearchhit"
+        verbose_name = _("saved search match")
+        verbose_name_plural = _("saved search matches")
         constraints = [models.UniqueConstraint(fields=["saved_search", "property"], name="savedsearchhit_unique")]
         indexes = [models.Index(fields=["property"], name="savedsearchhit_property")]
 
@@ -126,6 +134,8 @@ class SearchHistoryEntry(models.Model):
 
     class Meta:
         db_table = "accounts_searchhistoryentry"
+        verbose_name = _("search history entry")
+        verbose_name_plural = _("search history entries")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="searchhistory_user_time")]
 

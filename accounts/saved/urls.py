@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("collections/", views.collections, name="collections"),
+    path("favourites/", views.favourites, name="favourites"),
     path("collections/<int:collection_id>/", views.collection, name="collection"),
     path("collections/<int:collection_id>/delete/", views.collection_delete, name="collection-delete"),
     path("collections/heart/<int:property_id>/", views.heart, name="heart"),

@@ -55,6 +55,12 @@ def collections(request):
 
 
 @login_required
+def favourites(request):
+    """The header's "Favourites": the user's default collection, created on first use."""
+    return redirect("accounts:collection", services.collection_default_get(user=request.user).pk)
+
+
+@login_required
 def collection(request, collection_id: int):
     current = services.owned(selectors.collections_for(user=request.user), pk=collection_id)
     form = CollectionForm(request.POST or None, initial={"name": current.name})

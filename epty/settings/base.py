@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["epty.template_numbers"],  # `|dot`: numbers for machines (SVG, data attributes)
         },
     },
 ]
@@ -244,6 +245,10 @@ CONTENT_SECURITY_POLICY = {
 SEARCH_PAGE_SIZE = min(env_int("SEARCH_PAGE_SIZE", 25), 100)
 SEARCH_MAX_RADIUS_KM = 100
 SEARCH_MAX_BBOX_DEGREES = 20.0
+# The map's pre-aggregated cells are rebuilt by Celery beat this often (0: never; the map then counts
+# from the properties on each request, which is fine for small catalogues).
+MAP_CELLS_REFRESH_MINUTES = env_int("MAP_CELLS_REFRESH_MINUTES", 15)
+MAP_CELLS_SCHEDULED = MAP_CELLS_REFRESH_MINUTES > 0
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING: dict[str, Any] = {

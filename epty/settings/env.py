@@ -48,6 +48,8 @@ VARIABLES: dict[str, str] = {
                       "(default 30/hour)."),
     "EMAIL_CONFIRM_DAILY_LIMIT": "Confirmation e-mails one user may ask for in 24 hours (default 5).",
     "SEARCH_PAGE_SIZE": "Results per page of search (default 25, at most 100).",
+    "MAP_CELLS_REFRESH_MINUTES": ("Minutes between rebuilds of the map's pre-aggregated cells by Celery beat "
+                                  "(0: off; the map then counts from the properties on each request)."),
     "VALUATION_MODEL_DIR": ("Where earlier versions wrote valuation model files (default var/models); models are "
                             "stored in the database now, and files found here are imported once."),
     "VALUATION_ESTIMATE_BATCH": "Properties valued per batch when writing estimates (default 50000).",

@@ -10,6 +10,7 @@ from epty.celery import app, beat_schedule, schedule_declarations
 EXPECTED = {
     "matrikkel-sync-incremental": ("properties.tasks.matrikkel_sync_incremental", "MATRIKKEL_SYNC_SCHEDULED"),
     "matrikkel-open-data-refresh": ("properties.tasks.matrikkel_open_data_refresh", "MATRIKKEL_OPEN_DATA_SCHEDULED"),
+    "map-cells-rebuild": ("properties.tasks.map_cells_rebuild", "MAP_CELLS_SCHEDULED"),
     "saved.saved_search_alerts_run": ("accounts.saved.tasks.saved_search_alerts_run", "ALERTS_SCHEDULED"),
     "saved.search_history_purge": ("accounts.saved.tasks.search_history_purge", "SEARCH_HISTORY_PURGE_SCHEDULED"),
     "mail.outbox_send": ("epty.mail.tasks.outbox_send", "MAIL_OUTBOX_SEND_SCHEDULED"),

@@ -1,4 +1,5 @@
-"""{% offer_box property as offer_box %}: the offer section's data for the property page."""
+"""{% offer_box property as offer_box %}: the offer section's data for the property page;
+{% user_owns_property as is_owner %}: whether the header offers "Offers received"."""
 from __future__ import annotations
 
 from django import template
@@ -22,3 +23,8 @@ def offer_box(context, prop):
         if data["is_owner"]:
             data["received_count"] = selectors.offers_for_owner(user=user).filter(property=prop).count()
     return data
+
+
+@register.simple_tag(takes_context=True)
+def user_owns_property(context) -> bool:
+    return selectors.owns_any_property(user=context.get("user"))

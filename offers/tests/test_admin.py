@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 
 from offers.models import ClaimStatus, Offer, OwnershipClaim
 
-from .factories import BuyerFactory, offer_in_state
+from .factories import BuyerFactory, PropertyFactory, offer_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +101,48 @@ def test_a_moderator_verifies_and_rejects_claims_in_bulk(client, prop, mod):
     statuses = [OwnershipClaim.objects.get(pk=c.pk).status for c in claims]
     assert statuses == [ClaimStatus.VERIFIED, ClaimStatus.REJECTED, ClaimStatus.REJECTED]
     assert OwnershipClaim.objects.get(pk=claims[0].pk).decided_by == mod
+
+
+def test_the_offer_page_formats_the_amount_and_shows_the_buyers_and_the_propertys_other_offers(
+        client, prop, mod, buyer):
+    offer = offer_in_state(prop=prop, buyer=buyer, status="pending", amount=7_500_000)
+    earlier = offer_in_state(prop=PropertyFactory(address="Annen vei 2"), buyer=buyer, status="declined",
+                             amount=4_100_000)
+    rival = offer_in_state(prop=prop, buyer=BuyerFactory(), status="approved", amount=7_900_000)
+    client.force_login(mod)
+    html = client.get(f"/admin/offers/offer/{offer.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert "7,500,000 kr" in html and "7500000" not in html
+    buyers = html[html.index("field-buyer_other_offers"):html.index("field-property_other_offers")]
+    assert f"/admin/offers/offer/{earlier.pk}/change/" in buyers and "4,100,000 kr" in buyers
+    others = html[html.index("field-property_other_offers"):]
+    assert f"/admin/offers/offer/{rival.pk}/change/" in others and "7,900,000 kr" in others
+    listing = client.get("/admin/offers/offer/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert "7,500,000 kr" in listing
+
+
+def test_a_moderator_approves_and_rejects_from_the_offers_own_page(client, prop, mod, buyer):
+    first = offer_in_state(prop=prop, buyer=buyer, status="pending")
+    second = offer_in_state(prop=PropertyFactory(), buyer=buyer, status="pending")
+    client.force_login(mod)
+    page = client.get(f"/admin/offers/offer/{first.pk}/change/").text
+    assert 'id="offer-approve"' in page and 'id="offer-reject"' in page
+    response = client.post(f"/admin/offers/offer/{first.pk}/approve/", follow=True)
+    assert "Approved: #" in response.text
+    assert Offer.objects.get(pk=first.pk).status == "approved"
+    assert 'id="offer-approve"' not in response.text  # no longer waiting
+    response = client.post(f"/admin/offers/offer/{second.pk}/reject/", {"reason": ""}, follow=True)
+    assert Offer.objects.get(pk=second.pk).status == "pending" and "Not changed" in response.text
+    client.post(f"/admin/offers/offer/{second.pk}/reject/", {"reason": "Amount looks mistyped"})
+    second.refresh_from_db()
+    assert second.status == "rejected" and second.status_reason == "Amount looks mistyped"
+    assert client.get(f"/admin/offers/offer/{second.pk}/approve/").status_code == 405
+
+
+def test_staff_without_the_permission_get_no_buttons_and_cannot_post(client, prop, staff_without_permission):
+    offer = offer_in_state(prop=prop, buyer=BuyerFactory(), status="pending")
+    staff_without_permission.user_permissions.add(Permission.objects.get(codename="view_offer"))
+    client.force_login(staff_without_permission)
+    assert 'id="offer-approve"' not in client.get(f"/admin/offers/offer/{offer.pk}/change/").text
+    client.post(f"/admin/offers/offer/{offer.pk}/approve/")
+    offer.refresh_from_db()
+    assert offer.status == "pending"

@@ -76,8 +76,11 @@ def test_anonymous_offer_from_submit_through_moderation_to_acceptance(browser, l
     assert row.locator(".buyer").inner_text() == "verified buyer"
     assert "Ola" not in owner_page.content() and "Nordmann" not in owner_page.content()
     row.locator("a").click()
+    dialogs = []
+    owner_page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     owner_page.click("#offer-accept")
     owner_page.wait_for_selector("#offer-status[data-status=accepted]")
+    assert dialogs and dialogs[0].startswith("Accept this offer?")  # asked once more before accepting
     assert "Nordmann" not in owner_page.content()
 
     # The buyer sees it accepted.

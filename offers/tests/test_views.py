@@ -97,3 +97,13 @@ def test_deleting_the_buyer_anonymises_offers_but_keeps_amounts_and_history(prop
     assert live.buyer is None and live.message == "" and live.status == OfferStatus.WITHDRAWN
     assert [e.amount for e in live.events.all()] == [3_000_000, 3_000_000]
     assert live.events.last().reason == "account deleted"
+
+
+def test_the_timeline_names_statuses_in_the_readers_language(client, prop, buyer):
+    offer = offer_in_state(prop=prop, buyer=buyer, status="approved")
+    login(client, buyer)
+    nb = client.get(f"/offers/{offer.pk}/", HTTP_ACCEPT_LANGUAGE="nb").text
+    timeline = nb[nb.index('id="offer-timeline"'):]
+    assert 'data-status="approved">Godkjent, sendt til eieren</span>' in timeline
+    en = client.get(f"/offers/{offer.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert 'data-status="approved">Approved, with the owner</span>' in en

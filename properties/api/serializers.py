@@ -44,6 +44,38 @@ class PropertySearchPageSerializer(serializers.Serializer):
     results = PropertySummarySerializer(many=True)
 
 
+class MapPointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    title = serializers.CharField(help_text="The address, or the matrikkel number without one.")
+    municipality_name = serializers.CharField()
+    category = serializers.CharField(allow_null=True, help_text="residential, cabin or commercial (null: unknown).")
+    category_label = serializers.CharField(allow_null=True, help_text="The category in the request's language.")
+    usable_area = serializers.IntegerField(allow_null=True, help_text="m²")
+    rooms = serializers.IntegerField(allow_null=True)
+    estimate = serializers.IntegerField(allow_null=True, help_text="NOK")
+    estimate_per_m2 = serializers.IntegerField(allow_null=True, help_text="NOK per m² of usable area")
+
+
+class MapClusterSerializer(serializers.Serializer):
+    lat = serializers.FloatField(help_text="Mean position of the cell's properties.")
+    lon = serializers.FloatField()
+    count = serializers.IntegerField()
+    id = serializers.IntegerField(required=False, help_text="The property, when the cell holds exactly one.")
+
+
+class MapCellsSerializer(serializers.Serializer):
+    zoom = serializers.IntegerField()
+    cell_lon = serializers.FloatField(help_text="Cell width in degrees of longitude.")
+    cell_lat = serializers.FloatField(help_text="Cell height in degrees of latitude.")
+    total = serializers.IntegerField(help_text="Matches inside the view (at street level: points returned).")
+    clusters = MapClusterSerializer(many=True)
+    points = MapPointSerializer(many=True, allow_null=True,
+                                help_text="At street level (zoom 15 and closer): each property in the view.")
+    truncated = serializers.BooleanField(help_text="More than 500 properties at street level: zoom in for all.")
+
+
 class AddressSuggestionSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The address as Kartverket writes it (adressetekst).")
     postcode = serializers.CharField()

@@ -13,12 +13,14 @@ from epty.api.schema import ApiAutoSchema
 from ..errors import UpstreamUnavailableError
 from ..matrikkelen.interface import MatrikkelError
 from ..matrikkelen.lookups import address_suggestions
-from ..models import Property
+from ..models import Category, Property
 from ..search import params as search_params
 from ..search.querystring import search_params_normalise
+from ..search.selectors import MAP_MAX_ZOOM, properties_map_cells
 from ..search.services import search_run
 from .serializers import (
     AddressSuggestionsSerializer,
+    MapCellsSerializer,
     PropertyDetailSerializer,
     PropertySearchPageSerializer,
     PropertySummarySerializer,
@@ -61,6 +63,36 @@ class PropertyListApi(APIView):
         page = search_run(query=request.query_params, user=request.user, via="api", page_size=settings.SEARCH_PAGE_SIZE)
         return page_response(request=request, results=PropertySummarySerializer(page.results, many=True).data,
                              next_cursor=page.next_cursor, count=page.count, count_is_exact=page.count_is_exact)
+
+
+class PropertyMapCellsApi(APIView):
+    """Every match of a search inside a map view, as clusters in grid cells (or single properties up close)."""
+
+    schema = PropertySearchSchema()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("zoom", OpenApiTypes.INT, required=True,
+                             description=f"The map's zoom level (0–{MAP_MAX_ZOOM}); cells are about 64 pixels wide."),
+            OpenApiParameter("view", OpenApiTypes.STR, required=True,
+                             description="The map view min_lon,min_lat,max_lon,max_lat (WGS84)."),
+        ],
+        responses=MapCellsSerializer, summary="Search results on a map, aggregated", tags=["properties"],
+        operation_id="properties_map_cells")
+    def get(self, request):
+        params = {k: v for k, v in request.query_params.items() if k not in ("zoom", "view")}
+        cells = properties_map_cells(params=params, zoom=request.query_params.get("zoom"),
+                                     view=request.query_params.get("view"))
+        points = None
+        if cells.points is not None:
+            labels = dict(Category.choices)
+            points = [{**p, "title": p["address"] or p["external_id"],
+                       "category_label": labels.get(p["category"]) if p["category"] else None,
+                       "estimate_per_m2": round(p["estimate"] / p["usable_area"])
+                       if p["estimate"] and p["usable_area"] else None} for p in cells.points]
+        return Response(MapCellsSerializer({
+            "zoom": cells.zoom, "cell_lon": cells.cell_lon, "cell_lat": cells.cell_lat, "total": cells.total,
+            "clusters": cells.clusters, "points": points, "truncated": cells.truncated}).data)
 
 
 class PropertyDetailApi(RetrieveAPIView):

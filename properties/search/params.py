@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from epty.numbers import whole_number as ascii_whole_number
 
-from .. import reference
+from .. import reference, regions
 from ..geo import EARTH_RADIUS_KM, haversine_km
 from ..models import Category
 
@@ -125,15 +125,22 @@ def _floats(value: str, count: int, code: str, message: StrOrPromise) -> list[fl
     return numbers
 
 
+def municipality_suggestions(value: str) -> list[str]:
+    """Municipality names close to a misspelt one: the places' own "did you mean", without county names."""
+    return [name for name in regions.suggestions(value) if reference.municipality_numbers_for(name)]
+
+
 def _municipalities(raw: str) -> list[str]:
     numbers, unknown = set(), []
     for item in _split(raw):
         found = reference.municipality_numbers_for(item)
         numbers.update(found) if found else unknown.append(item)
     if unknown:
-        raise ValidationError(
-            _("Unknown municipality: %(v)s.") % {"v": ", ".join(unknown)}, code="unknown_municipality"
-        )
+        message = _("Unknown municipality: %(v)s.") % {"v": ", ".join(unknown)}
+        hints = [name for item in unknown for name in municipality_suggestions(item)]
+        if hints:  # the same "did you mean" as market trends and the recommender
+            message += " " + _("Did you mean %(hints)s?") % {"hints": ", ".join(hints)}
+        raise ValidationError(message, code="unknown_municipality")
     return sorted(numbers)
 
 

@@ -1,16 +1,18 @@
 """Reads: search with keyset (cursor) pagination, and validation of a search's parameters."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import Avg, Count, F, Min, Q, Sum
+from django.db.models.functions import Floor
 from django.utils.translation import gettext as _
 
-from ..models import Property
+from ..models import MapCell, Property
 from . import params as table
 from .forms import filterset_class, validation_error
 
@@ -131,3 +133,127 @@ def properties_search(*, params: Mapping[str, str], cursor: str | None = None, p
         filters=cleaned,
         sort=sort,
     )
+
+
+# --- the map: every match of a search, aggregated into grid cells ---------------------------------------
+MAP_MAX_ZOOM = 20
+STREET_ZOOM = 15  # from this zoom on, the map shows each property (up to MAP_MAX_POINTS in the view)
+MAP_MAX_POINTS = 500
+CELLS_PER_TILE = 4  # a 256-pixel map tile holds 4 × 4 cells: a cluster is about 64 pixels across
+# Web Mercator stretches latitude: at Norway's middle (65° N) a square on screen spans cos(65°) as many
+# degrees north-south as east-west. One fixed factor keeps the grid the same for every view.
+CELL_LAT_FACTOR = math.cos(math.radians(65))
+PRE_AGGREGATED = frozenset({"category"})  # the filters the pre-aggregated cells (MapCell) can answer
+POINT_FIELDS = ("id", "lat", "lon", "address", "external_id", "municipality_name", "category", "usable_area",
+                "rooms", "estimate")
+
+
+@dataclass
+class MapCells:
+    zoom: int
+    cell_lon: float
+    cell_lat: float
+    total: int
+    clusters: list[dict]  # {"lat", "lon", "count"[, "id" when the cell holds one property]}
+    points: list[dict] | None  # at street level: each property in the view, for a popup card
+    truncated: bool
+
+
+def cell_size(zoom: int) -> tuple[float, float]:
+    """A grid cell's width and height in degrees at this zoom level; each level halves both."""
+    width = 360.0 / (2 ** zoom) / CELLS_PER_TILE
+    return width, width * CELL_LAT_FACTOR
+
+
+def _view(raw: str | None) -> tuple[float, float, float, float]:
+    message = _("The map view must be min_lon,min_lat,max_lon,max_lat in WGS84 degrees.")
+    if not raw:
+        raise ValidationError({"view": ValidationError(message, code="invalid_view")})
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise ValidationError({"view": ValidationError(message, code="invalid_view")}) from None
+    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+        raise ValidationError({"view": ValidationError(message, code="invalid_view")})
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def _zoom(raw: str | None) -> int:
+    try:
+        zoom = int(raw or "")
+    except ValueError:
+        zoom = -1
+    if not 0 <= zoom <= MAP_MAX_ZOOM:
+        raise ValidationError({"zoom": ValidationError(
+            _("The zoom must be a whole number from 0 to %(max)d.") % {"max": MAP_MAX_ZOOM}, code="invalid_zoom")})
+    return zoom
+
+
+def properties_map_cells(*, params: Mapping[str, str], zoom: str | None, view: str | None) -> MapCells:
+    """Every property matching the search's filters inside the map view, as grid cells sized for the zoom.
+
+    The filters are the search's own (the same validation and SQL; sort and paging do not matter
+    here). Each cell has its count and a representative point (the mean position of what it holds),
+    so a cluster sits where its properties are. Cells are aligned to a fixed grid per zoom level, so
+    panning does not move them. At STREET_ZOOM and closer, each property comes with what its popup
+    card shows (up to MAP_MAX_POINTS).
+    """
+    level = _zoom(zoom)
+    min_lon, min_lat, max_lon, max_lat = _view(view)
+    filters = {k: v for k, v in params.items() if k not in ("sort", "cursor", "count")}
+    filterset = properties_filters_validate(filters)
+    cell_lon, cell_lat = cell_size(level)
+    given = {k for k, v in filterset.form.cleaned_data.items() if k != "sort" and v not in (None, "", [])}
+    if level < STREET_ZOOM and given <= PRE_AGGREGATED and MapCell.objects.filter(zoom=level).exists():
+        return _cells_pre_aggregated(level, (min_lon, min_lat, max_lon, max_lat),
+                                     filterset.form.cleaned_data.get("category") or [])
+    queryset = filterset.qs.filter(
+        lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon, lat__isnull=False,
+        lon__isnull=False).order_by()
+    if level >= STREET_ZOOM:
+        rows = list(queryset.order_by("id").values(*POINT_FIELDS)[: MAP_MAX_POINTS + 1])
+        truncated = len(rows) > MAP_MAX_POINTS
+        rows = rows[:MAP_MAX_POINTS]
+        clusters = [{"lat": r["lat"], "lon": r["lon"], "count": 1, "id": r["id"]} for r in rows]
+        return MapCells(level, cell_lon, cell_lat, len(rows), clusters, rows, truncated)
+    cells = (
+        queryset.annotate(gx=Floor(F("lon") / cell_lon), gy=Floor(F("lat") / cell_lat))
+        .values("gx", "gy")
+        .annotate(count=Count("id"), lat=Avg("lat"), lon=Avg("lon"), first=Min("id"))
+        .order_by()
+    )
+    clusters = []
+    total = 0
+    for c in cells:
+        total += c["count"]
+        cluster = {"lat": round(c["lat"], 6), "lon": round(c["lon"], 6), "count": c["count"]}
+        if c["count"] == 1:
+            cluster["id"] = c["first"]
+        clusters.append(cluster)
+    return MapCells(level, cell_lon, cell_lat, total, clusters, None, False)
+
+
+def _cells_pre_aggregated(level: int, view: tuple[float, float, float, float], categories: list[str]) -> MapCells:
+    """The cells that meet the view, summed over the asked categories, from the MapCell table.
+
+    Whole cells are counted (a cell on the view's edge holds some properties just outside it), so the
+    clusters do not change as the map pans. Properties changed since the last rebuild are not in yet.
+    """
+    min_lon, min_lat, max_lon, max_lat = view
+    cell_lon, cell_lat = cell_size(level)
+    rows = MapCell.objects.filter(
+        zoom=level, gx__gte=math.floor(min_lon / cell_lon), gx__lte=math.floor(max_lon / cell_lon),
+        gy__gte=math.floor(min_lat / cell_lat), gy__lte=math.floor(max_lat / cell_lat))
+    if categories:
+        rows = rows.filter(category__in=categories)
+    summed = rows.values("gx", "gy").annotate(
+        n=Sum("count"), lat_total=Sum("lat_sum"), lon_total=Sum("lon_sum"), first=Min("first_id")).order_by()
+    clusters, total = [], 0
+    for c in summed:
+        total += c["n"]
+        cluster = {"lat": round(c["lat_total"] / c["n"], 6), "lon": round(c["lon_total"] / c["n"], 6),
+                   "count": c["n"]}
+        if c["n"] == 1:
+            cluster["id"] = c["first"]
+        clusters.append(cluster)
+    return MapCells(level, cell_lon, cell_lat, total, clusters, None, False)

@@ -47,7 +47,7 @@ def test_synthetic_facts_are_marked_one_by_one(client, elverum):
     facts = _facts(client.get(reverse("properties:detail", args=[elverum.pk])))
 
     assert facts["usable_area"] == ("131 m² Synthetic", FactSource.DEMO)
-    assert facts["features"] == ("sauna Synthetic", FactSource.DEMO)
+    assert facts["features"] == ("Sauna Synthetic", FactSource.DEMO)  # the tag as a person reads it
     assert facts["address"][1] == FactSource.OPEN_REGISTER and "Synthetic" not in facts["address"][0]
     assert facts["rooms"][0].startswith("Unknown")
 

@@ -10,6 +10,8 @@ import numpy as np
 from django.conf import settings
 from django.db.models import F, Window
 from django.db.models.functions import Mod, RowNumber
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from properties.geo import haversine_km
 from properties.models import Property, PropertySale
@@ -131,8 +133,9 @@ def comparable_sales(*, prop: Property, limit: int = 5, today: date | None = Non
 
 # --- one property's valuation ------------------------------------------------------------------
 
-GROUP_LABELS = {"location": "Location", "size": "Size", "type": "Building type", "age": "Age",
-                "features": "Features", "other": "Other facts"}
+GROUP_LABELS = {"location": gettext_lazy("Location"), "size": gettext_lazy("Size"),
+                "type": gettext_lazy("Building type"), "age": gettext_lazy("Age"),
+                "features": gettext_lazy("Features"), "other": gettext_lazy("Other facts")}
 
 
 @dataclass
@@ -166,22 +169,20 @@ def _group_detail(group: str, prop: Property) -> str:
     if group == "location":
         return prop.municipality_name
     if group == "size":
-        return f"{prop.usable_area} m²" if prop.usable_area else "unknown area"
+        return f"{prop.usable_area} m²" if prop.usable_area else _("unknown area")
     if group == "type":
         bt = reference.building_types().get(prop.building_type_code) if prop.building_type_code else None
         if bt:
             return bt.name
         return str(prop.building_type_code) if prop.building_type_code else prop.category or "unknown type"
     if group == "age":
-        return f"built {prop.year_built}" if prop.year_built else "year built unknown"
+        return _("built %(year)s") % {"year": prop.year_built} if prop.year_built else _("year built unknown")
     if group == "features":
-        tags = [t.replace("_", " ") for t in (prop.features or [])]
-        missing = [
-            t.replace("_", " ") for t in ("road_access", "electricity", "water") if t not in (prop.features or [])
-        ]
-        present = [t for t in tags if t not in ("road access", "electricity", "water")]
-        parts = present[:4] + [f"no {m}" for m in missing]
-        return ", ".join(parts) if parts else "standard"
+        basics = ("road_access", "electricity", "water")
+        present = [reference.feature_label(t) for t in (prop.features or []) if t not in basics]
+        missing = [reference.feature_label(t).lower() for t in basics if t not in (prop.features or [])]
+        parts = present[:4] + [_("no %(feature)s") % {"feature": m} for m in missing]
+        return ", ".join(parts) if parts else _("standard")
     return ""
 
 
@@ -189,7 +190,8 @@ def _explain(prop: Property, version: ValuationModelVersion) -> tuple[int, list[
     from django.core.cache import cache
 
     stamp = prop.updated_at.timestamp() if prop.updated_at else 0
-    key = f"valuation:factors:{version.artifact_sha256[:16]}:{prop.pk}:{stamp}"
+    # The factors' texts are in the reader's language: one cached copy per language.
+    key = f"valuation:factors:{version.artifact_sha256[:16]}:{prop.pk}:{stamp}:{get_language()}"
     cached = cache.get(key)  # plain data, no pickled classes: moving this module never breaks a read
     if cached is not None:
         typical, rows = cached
@@ -202,7 +204,7 @@ def _explain(prop: Property, version: ValuationModelVersion) -> tuple[int, list[
         pct = round((math.exp(value) - 1) * 100, 1)
         if abs(pct) < 0.5:
             continue
-        label = GROUP_LABELS.get(group, group)
+        label = str(GROUP_LABELS.get(group, group))
         detail = _group_detail(group, prop)
         title = f"{label} ({detail})" if detail else label
         factors.append(Factor(group=group, label=title, effect_percent=pct, text=f"{title}: {pct:+.0f}%"))
