@@ -48,8 +48,8 @@ def holdout_split(frame: Frame, *, share: float | None = None) -> tuple[Frame, F
 
 
 def valuation_score(*, model: Valuer, test: Frame) -> dict:
-    """Value the hold-out sales as new sales (index of the quarter before each sale) and measure."""
-    model.index_extend(test)
+    """Value the hold-out sales as new sales (only the sales before each one's date) and measure."""
+    model.sales_extend(test)
     est, low, high = model.predict(test, lag=True)
     county = test.text["county"]
     category = test.text["category"]
@@ -88,7 +88,8 @@ def valuation_evaluate(*, frame: Frame, seed: int = 0, progress: Progress = None
 def feature_names(model: Valuer) -> list[str]:
     base = ["category", "building_type", "usable_area", "plot_area", "age (year built)", "rooms", "bedrooms", "floors",
             "latitude", "longitude", "location level: county", "location level: municipality",
-            "location level: grid cell", "hedonic baseline", "market index (sale quarter)"]
+            "location level: grid cell", "hedonic baseline", "comparable sales: log price per m²",
+            "comparable sales: spread", "comparable sales: residual", "comparable sales: distance"]
     tags = [f"feature: {t}" for t in (TAGS if model.has_tags else ())]
     return base + tags + [f"extra: {n}" for n in model.extra_num_names + model.extra_text_names]
 
@@ -144,12 +145,8 @@ def valuation_compare(*, candidate: ValuationModelVersion, baseline: ValuationMo
 
 
 def _fresh_copy(model: Valuer) -> Valuer:
-    """Scoring extends the market index; keep the cached model untouched."""
-    import copy
-
-    clone = copy.copy(model)
-    clone.index = dict(model.index)
-    return clone
+    """Scoring extends the market index and the comparable sales; keep the cached model untouched."""
+    return model.scoring_copy()
 
 
 def is_not_worse(*, candidate: dict, baseline: dict, mdape_tolerance: float = 0.1) -> bool:
