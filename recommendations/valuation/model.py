@@ -50,6 +50,9 @@ MAX_INDEX_AREAS = 12
 MAX_CATEGORIES = 200
 MIN_CALIBRATION_ROWS = 300
 MAX_BOOSTING_ROWS = 150_000  # the boosting step learns corrections to a strong baseline: a sample suffices
+# The layout of a fitted Valuer: 2 = monthly index with nowcast and comparable-sales features. A file of another
+# layout cannot be used by this code (see Valuer.check_format).
+MODEL_FORMAT = 2
 MAX_OFFSET = 0.05  # the calibration slice may move every estimate by at most 5 %
 GROUPS = ("location", "size", "type", "age", "features", "other")
 
@@ -66,6 +69,10 @@ def _quarter(day: np.ndarray) -> np.ndarray:
 
 def quarter_label(q: int) -> str:
     return f"{q // 4}Q{q % 4 + 1}"
+
+
+class ModelFormatError(ValueError):
+    """A model file from code with another model layout."""
 
 
 class Vocab:
@@ -303,6 +310,7 @@ class Valuer:
 
     def fit(self, f: Frame) -> Valuer:
         started = time.monotonic()
+        self.format = MODEL_FORMAT
         order = np.argsort(f.sold_day, kind="stable")
         f = f.take(order)
         if f.n < 50:
@@ -485,7 +493,15 @@ class Valuer:
 
     # --- prediction ---------------------------------------------------------------------------
 
+    def check_format(self) -> None:
+        """Refuse a model file written by code with another model layout, before it fails half-way."""
+        found = getattr(self, "format", 1)
+        if found != MODEL_FORMAT:
+            raise ModelFormatError(f"This model file has layout {found}; this code reads layout {MODEL_FORMAT}. "
+                                   "Train a new version (manage.py train_valuation).")
+
     def _predict_encoded(self, e: Encoded, *, lag: bool, at_today: bool) -> np.ndarray:
+        self.check_format()
         levels = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
         base = self._baseline(e)
         if at_today:

@@ -4,6 +4,7 @@ import pytest
 
 from recommendations.valuation.model import Valuer, out_of_fold_levels
 from recommendations.valuation.services import holdout_split, valuation_evaluate
+from recommendations.valuation.tests.conftest import small
 
 
 def test_location_level_of_a_training_sale_never_uses_its_own_price():
@@ -80,3 +81,12 @@ def test_explanation_adds_up_to_the_difference_from_a_typical_property(demo_sale
     reference = phi.pop("_reference")
     assert sum(phi.values()) + reference == pytest.approx(model.predict_log(row, at_today=True)[0], abs=1e-6)
     assert set(phi) >= {"location", "size", "type", "age", "features"}
+
+
+def test_a_model_file_of_the_earlier_layout_is_refused_with_what_to_do(demo_sales):
+    from recommendations.valuation.model import ModelFormatError
+
+    model = Valuer(max_iter=30, tune=False).fit(small(demo_sales, 2000))
+    del model.format  # as unpickled from a file written before the monthly index existed
+    with pytest.raises(ModelFormatError, match="train_valuation"):
+        model.predict_log(small(demo_sales, 5), at_today=True)
