@@ -1,6 +1,7 @@
 """Reads for valuation: sales and properties as model frames, the active version, comparable sales."""
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,8 +16,10 @@ from properties.models import Property, PropertySale
 
 from .artifacts import valuation_model_for
 from .frame import PROPERTY_COLUMNS, Frame, concat, day_number, from_property_rows
+from .model import ModelFormatError
 from .models import PropertyEstimateHistory, ValuationModelVersion
 
+logger = logging.getLogger(__name__)
 COMPARABLE_CANDIDATES = 500  # nearest recent sales ranked per request
 SALE_PROPERTY_COLUMNS = tuple(f"property__{c}" if c != "id" else "property_id" for c in PROPERTY_COLUMNS)
 
@@ -277,7 +280,10 @@ def property_valuation(*, prop: Property) -> PropertyValuation:
     used = None
     if version is not None and prop.estimate_source == version.label:
         model_version = version.version
-        typical, factors, used = _explain(prop, version)
+        try:
+            typical, factors, used = _explain(prop, version)
+        except ModelFormatError:  # a file of an earlier model layout: the stored estimate, without its factors
+            logger.warning("valuation model %s has an earlier layout; retrain it", version.label)
         accuracy = valuation_accuracy_for(version=version, category=prop.category or "",
                                           county_number=prop.county_number, county_name=prop.county_name)
     return PropertyValuation(

@@ -76,3 +76,14 @@ def test_the_shared_cache_holds_factors_as_plain_data_so_moving_code_never_break
     cached = cache.get(f"valuation:factors:{active.artifact_sha256[:16]}:{prop.pk}:{prop.updated_at.timestamp()}")
     assert cached is not None and b"recommendations" not in pickle.dumps(cached)  # no class of ours in Redis
     assert client.get(f"/api/v1/properties/{prop.pk}/valuation").json()["factors"] == first["factors"]  # from cache
+
+
+def test_a_model_of_an_earlier_layout_still_answers_with_the_stored_estimate(client, active):
+    from recommendations.valuation.artifacts import valuation_model_for
+
+    del valuation_model_for(version=active).format  # as if the file predated the current model layout
+    prop = Property.objects.filter(category="residential").order_by("id").first()
+    response = client.get(f"/api/v1/properties/{prop.pk}/valuation")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["estimate"] == prop.estimate and body["factors"] == [] and body["accuracy"] is None
