@@ -229,7 +229,7 @@ def _group_detail(group: str, prop: Property) -> str:
         return f"{prop.usable_area} m²" if prop.usable_area else "unknown area"
     if group == "type":
         bt = reference.building_types().get(prop.building_type_code) if prop.building_type_code else None
-        return bt.name if bt else (str(prop.building_type_code) if prop.building_type_code else prop.category)
+        return bt.name if bt else (str(prop.building_type_code) if prop.building_type_code else prop.category or "")
     if group == "age":
         return f"built {prop.year_built}" if prop.year_built else "year built unknown"
     if group == "features":

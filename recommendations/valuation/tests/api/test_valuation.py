@@ -86,4 +86,4 @@ def test_a_model_of_an_earlier_layout_still_answers_with_the_stored_estimate(cli
     response = client.get(f"/api/v1/properties/{prop.pk}/valuation")
     assert response.status_code == 200
     body = response.json()
-    assert body["estimate"] == prop.estimate and body["factors"] == [] and body["accuracy"] is None
+    assert body["estimate"] == prop.estimate and body["factors"] == [] and body["comparables_used"] is None
