@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-
 from django.db import connection, transaction
 
 from ..models import MapCell, Property

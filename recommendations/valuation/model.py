@@ -11,13 +11,19 @@ Fitting, in order (all from the sales handed to :meth:`Valuer.fit`, nothing else
    grid cell, each shrunk toward the coarser level. For training rows it is computed
    out-of-fold (5 folds), so a sale never sees its own price; for any other row it uses the
    training sales only.
-4. **Market index**: per quarter (and per large municipality), the mean of log price minus
-   baseline minus location level. Prices are deflated by it, and an estimate is the deflated
-   value times the index of the valuation quarter. Quarters after the training data are
-   added from later sales (:meth:`Valuer.index_extend`); a sale is valued with the index of
-   the quarter *before* its own (only sales known before it), never its own.
-5. ``HistGradientBoostingRegressor`` on what the baseline leaves unexplained.
-6. Interval: 10th/90th percentiles of the log errors on the calibration slice (per category
+4. **Market index** (:mod:`.index`): monthly (quarterly where sparse), national and per large
+   municipality (shrunk toward the national series), from log price minus baseline minus
+   location level. Prices are deflated by it; an estimate is the deflated value times the
+   index of the valuation day, a *nowcast* from the sales before that day (the months before
+   and the current month so far). Later sales are added with :meth:`Valuer.sales_extend`; a
+   sale is valued with only the sales before its date.
+5. **Comparable sales** (:mod:`.neighbours`): the k nearest earlier sales of the same category
+   give time-adjusted log price per m², its spread, the neighbours' residual and distance;
+   training rows see only sales before their own date.
+6. ``HistGradientBoostingRegressor`` on what the baseline leaves unexplained, with the
+   comparable-sales features; its settings chosen by time-ordered cross-validation on the
+   training part (:func:`tune_boosting`).
+7. Interval: 10th/90th percentiles of the log errors on the calibration slice (per category
    where there are enough), added to the estimate (split conformal).
 """
 from __future__ import annotations
@@ -33,6 +39,8 @@ from scipy.sparse.linalg import lsqr
 from threadpoolctl import threadpool_limits
 
 from .frame import Frame
+from .index import MarketIndex
+from .neighbours import Comparables
 
 AGE_EDGES = np.array([0, 5, 10, 20, 30, 40, 50, 60, 80, 100, 130])
 LEVEL_SHRINK = {"county": 30.0, "municipality": 20.0, "cell": 10.0}
@@ -42,6 +50,10 @@ MAX_INDEX_AREAS = 12
 MAX_CATEGORIES = 200
 MIN_CALIBRATION_ROWS = 300
 MAX_BOOSTING_ROWS = 150_000  # the boosting step learns corrections to a strong baseline: a sample suffices
+# The layout of a fitted Valuer: 2 = monthly index with nowcast and comparable-sales features. A file of another
+# layout cannot be used by this code (see Valuer.check_format).
+MODEL_FORMAT = 2
+MAX_OFFSET = 0.05  # the calibration slice may move every estimate by at most 5 %
 GROUPS = ("location", "size", "type", "age", "features", "other")
 
 
@@ -57,6 +69,10 @@ def _quarter(day: np.ndarray) -> np.ndarray:
 
 def quarter_label(q: int) -> str:
     return f"{q // 4}Q{q % 4 + 1}"
+
+
+class ModelFormatError(ValueError):
+    """A model file from code with another model layout."""
 
 
 class Vocab:
@@ -146,10 +162,12 @@ class Encoded:
     tags: np.ndarray
     extra: np.ndarray  # (n, k) floats; categorical extras as codes
     quarter: np.ndarray
+    day: np.ndarray  # sale day number (NaN: a property valued today)
+    comps: np.ndarray | None = None  # (n, 4) comparable-sales features, filled when valuing
 
     def take(self, idx) -> Encoded:
-        taken: dict[str, Any] = {k: (v[idx] if not isinstance(v, dict) else {a: b[idx] for a, b in v.items()})
-                                 for k, v in self.__dict__.items()}
+        taken: dict[str, Any] = {k: (v if v is None else v[idx] if not isinstance(v, dict)
+                                     else {a: b[idx] for a, b in v.items()}) for k, v in self.__dict__.items()}
         return Encoded(**taken)
 
 
@@ -157,8 +175,9 @@ class Valuer:
     """A fitted valuation model. Pickled with joblib as the version's artifact."""
 
     def __init__(self, *, seed: int = 0, calibration_share: float = 0.15, max_iter: int = 400,
-                 learning_rate: float = 0.15, progress: Callable[[str], None] | None = None):
+                 learning_rate: float = 0.15, tune: bool = True, progress: Callable[[str], None] | None = None):
         self.seed = seed
+        self.tune = tune
         self.calibration_share = calibration_share
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -234,7 +253,7 @@ class Valuer:
             num={k: f.num[k].astype(float) for k in ("rooms", "bedrooms", "floors", "year_built", "lat", "lon")},
             tags=(f.tags.astype(float) if (self.has_tags and f.tags is not None) else np.zeros((f.n, 0))),
             extra=np.stack(extra, axis=1) if extra else np.zeros((f.n, 0)),
-            quarter=_quarter(f.sold_day),
+            quarter=_quarter(f.sold_day), day=f.sold_day.astype(float),
         )
 
     # --- hedonic design -----------------------------------------------------------------------
@@ -291,6 +310,7 @@ class Valuer:
 
     def fit(self, f: Frame) -> Valuer:
         started = time.monotonic()
+        self.format = MODEL_FORMAT
         order = np.argsort(f.sold_day, kind="stable")
         f = f.take(order)
         if f.n < 50:
@@ -336,30 +356,43 @@ class Valuer:
         oof = out_of_fold_levels(e.county, e.muni, e.cell, r, folds)
         self.levels = Levels.fit(e.county, e.muni, e.cell, r)
 
-        # 4. Market index from the same baseline.
+        # 4. Market index (monthly, nowcast) from the same baseline.
         full_levels = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
-        self.index: dict[tuple[int, int], float] = {}  # (area, quarter) → log index
-        self._index_add(e, y - base - full_levels[:, 2])
-        deflated = y - self._index_lookup(e.area, e.quarter, lag=False)
+        self.index = MarketIndex(len(self.index_areas))
+        self.index.add(e.area, e.day, y - base - full_levels[:, 2])
+        deflated = y - self.index.value(e.area, e.day, nowcast=False)
 
-        # 5. Gradient boosting on what the baseline leaves.
-        from sklearn.ensemble import HistGradientBoostingRegressor
-
-        self.dead_columns = None
-        M = self._matrix(e, oof, base)
-        target = deflated - base - oof[:, 2]
-        self._say(f"gradient boosting on {fit_f.n:,} sales, {M.shape[1]} features")
-        t0 = time.monotonic()
-        self.gbm = HistGradientBoostingRegressor(
-            loss="squared_error", learning_rate=self.learning_rate, max_iter=self.max_iter, max_leaf_nodes=48,
-            min_samples_leaf=40, l2_regularization=1.0, early_stopping=fit_f.n >= 1000, validation_fraction=0.1,
-            n_iter_no_change=30, categorical_features=self._categorical_mask(M.shape[1]), random_state=self.seed,
-        )
+        # 5. Comparable sales: every reference sale time-adjusted; a training row sees only the sales before it.
         rows = np.arange(fit_f.n)
         if fit_f.n > MAX_BOOSTING_ROWS:
             rows = np.sort(rng.choice(fit_f.n, MAX_BOOSTING_ROWS, replace=False))
+        t0 = time.monotonic()
+        self.comparables = Comparables(self._km_scale(fit_f))
+        self.comparables.add(lat=e.num["lat"], lon=e.num["lon"], day=e.day, cat=e.cat, ppm=deflated - e.log_area,
+                             resid=deflated - base)
+        e_rows = e.take(rows)
+        comps, _ = self.comparables.features(lat=e_rows.num["lat"], lon=e_rows.num["lon"], cat=e_rows.cat,
+                                             day=e_rows.day, today=self.today_day())
+        self.timings["comparables"] = time.monotonic() - t0
+
+        # 6. Gradient boosting on what the baseline leaves.
+        self.dead_columns = None
+        M = self._matrix(e_rows, oof[rows], base[rows], comps)
+        target = (deflated - base - oof[:, 2])[rows]
+        t0 = time.monotonic()
+        if self.tune and len(rows) >= TUNE_MIN_ROWS:
+            self._say(f"choosing boosting settings by time-ordered cross-validation on {len(rows):,} sales")
+            self.boosting_params, self.tuning = tune_boosting(M, target, self._categorical_mask(M.shape[1]),
+                                                              seed=self.seed)
+        else:
+            self.boosting_params, self.tuning = dict(DEFAULT_BOOSTING), []
+        self.timings["tuning"] = time.monotonic() - t0
+        self._say(f"gradient boosting on {len(rows):,} sales, {M.shape[1]} features, {self.boosting_params}")
+        t0 = time.monotonic()
+        self.gbm = _boosting(self.boosting_params, max_iter=self.max_iter, learning_rate=self.learning_rate,
+                             n=len(rows), categorical=self._categorical_mask(M.shape[1]), seed=self.seed)
         with threadpool_limits(limits=_threads(len(rows))):
-            self.gbm.fit(M[rows], target[rows])
+            self.gbm.fit(M, target)
         self.boosting_rows = int(len(rows))
         self.timings["boosting"] = time.monotonic() - t0
         resid = target - self.gbm.predict(M)
@@ -368,12 +401,17 @@ class Valuer:
         mine = self.forest.predict(np.asarray(self.gbm._preprocess_X(check, reset=False), float))
         if not np.allclose(mine, self.gbm.predict(check), atol=1e-9):
             self.forest = None  # never serve different numbers: fall back to sklearn
-        self.reference_rows = self._references(fit_f, e)
+        self.reference_rows = self._references(fit_f, e, rows, comps)
 
-        # 6. Interval: split-conformal on the newest slice, valued as new sales would be.
-        self.index_extend(cal_f)
+        # 7. Interval: split-conformal on the newest slice, valued as new sales would be.
+        # The median error there is the level the model misses on new sales (the index's nowcast against its
+        # in-sample values, out-of-fold against full location levels): removed first, then the interval around it.
+        self.sales_extend(cal_f)
+        self.offset = 0.0
         log_pred = self.predict_log(cal_f, lag=True)
         err = np.log(cal_f.price) - log_pred
+        self.offset = float(np.clip(np.median(err), -MAX_OFFSET, MAX_OFFSET))
+        err = err - self.offset
         self.interval: dict[str | int, tuple[float, float]] = {
             "*": (float(np.quantile(err, 0.10)), float(np.quantile(err, 0.90)))}
         cal_cat = self.cat_vocab.encode(cal_f.text["category"])
@@ -386,11 +424,48 @@ class Valuer:
 
         # Location levels for later valuations use every training sale (the calibration slice too).
         e_cal = self.encode(cal_f)
-        r_cal = np.log(cal_f.price) - self._index_lookup(e_cal.area, e_cal.quarter, lag=False) - self._baseline(e_cal)
+        r_cal = np.log(cal_f.price) - self.index.value(e_cal.area, e_cal.day, nowcast=False) - self._baseline(e_cal)
         self.levels = Levels.fit(np.concatenate([e.county, e_cal.county]), np.concatenate([e.muni, e_cal.muni]),
                                  np.concatenate([e.cell, e_cal.cell]), np.concatenate([r, r_cal]))
         self.timings["total"] = time.monotonic() - started
         return self
+
+    def _km_scale(self, f: Frame) -> tuple[float, float] | None:
+        """Coordinate units per km (north, east) for the comparable-sales distances; None without coordinates."""
+        if not self.has_coordinate:
+            return None
+        if self.cell_size == (0.03, 0.06):  # degrees
+            lat = f.num["lat"]
+            mid = float(np.nanmedian(lat)) if np.isfinite(lat).any() else 60.0
+            return (1 / 111.2, 1 / (111.2 * max(np.cos(np.radians(mid)), 0.1)))
+        return (self.cell_size[0] / 3, self.cell_size[1] / 3)  # projected: a third of a grid cell as "a km"
+
+    def today_day(self) -> float:
+        """Today for valuations: the day after the newest known sale."""
+        return float(self.index.last_day + 1)
+
+    def sales_extend(self, f: Frame) -> None:
+        """Add later sales (after the training data) to the market index and the comparable sales. Valuing a sale
+        then uses only those before its date (see predict_log(lag=True))."""
+        if not f.n:
+            return
+        e = self.encode(f)
+        lv = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
+        base = self._baseline(e)
+        y = np.log(f.price)
+        self.index.add(e.area, e.day, y - base - lv[:, 2])
+        deflated = y - self.index.value(e.area, e.day, nowcast=True)  # each sale's own day: earlier sales only
+        self.comparables.add(lat=e.num["lat"], lon=e.num["lon"], day=e.day, cat=e.cat,
+                             ppm=deflated - e.log_area, resid=deflated - base)
+
+    def scoring_copy(self) -> Valuer:
+        """A copy whose index and comparables can be extended without touching this (cached) model."""
+        import copy
+
+        clone = copy.copy(self)
+        clone.index = self.index.copy()
+        clone.comparables = self.comparables.copy()
+        return clone
 
     def _baseline(self, e: Encoded) -> np.ndarray:
         Xp = self._design(e, with_location=False, with_time=False)
@@ -404,10 +479,10 @@ class Valuer:
             mask[width - k:] = True
         return mask
 
-    def _matrix(self, e: Encoded, levels: np.ndarray, base: np.ndarray) -> np.ndarray:
+    def _matrix(self, e: Encoded, levels: np.ndarray, base: np.ndarray, comps: np.ndarray) -> np.ndarray:
         cols = [e.cat.astype(float), np.minimum(e.btype, 254).astype(float), e.log_area, e.log_plot, e.age,
                 e.num["rooms"], e.num["bedrooms"], e.num["floors"], e.num["lat"], e.num["lon"],
-                levels[:, 0], levels[:, 1], levels[:, 2], base]
+                levels[:, 0], levels[:, 1], levels[:, 2], base] + [comps[:, i] for i in range(comps.shape[1])]
         M = np.column_stack(cols + [e.tags[:, i] for i in range(e.tags.shape[1])])
         M = np.hstack([M, e.extra]) if e.extra.shape[1] else M
         dead = getattr(self, "dead_columns", None)
@@ -416,61 +491,36 @@ class Valuer:
         M[:, dead] = 0.0
         return M
 
-    # --- market index -------------------------------------------------------------------------
-
-    def _index_add(self, e: Encoded, u: np.ndarray) -> None:
-        """Add quarters (not yet in the index) from residuals u = log price − baseline − location."""
-        ok = (e.quarter >= 0) & np.isfinite(u)
-        for q in np.unique(e.quarter[ok]):
-            if (0, int(q)) in self.index:
-                continue
-            sel = ok & (e.quarter == q)
-            if sel.sum() < 5:
-                continue
-            nat = float(np.mean(_trim(u[sel])))
-            self.index[(0, int(q))] = nat
-            for a in range(1, len(self.index_areas) + 1):
-                s = sel & (e.area == a)
-                k = int(s.sum())
-                self.index[(a, int(q))] = nat + (float(np.sum(u[s] - nat)) / (k + INDEX_SHRINK) if k else 0.0)
-
-    def index_extend(self, f: Frame) -> None:
-        """Add the quarters of later sales to the index (valuing those sales uses the quarter before)."""
-        if not f.n:
-            return
-        e = self.encode(f)
-        lv = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
-        self._index_add(e, np.log(f.price) - self._baseline(e) - lv[:, 2])
-
-    def _index_lookup(self, area: np.ndarray, quarter: np.ndarray, *, lag: bool) -> np.ndarray:
-        """Index value; lag=True uses the latest quarter strictly before `quarter` beyond the training data."""
-        known = np.array(sorted({q for a, q in self.index if a == 0}))
-        out = np.zeros(len(area))
-        q = quarter.copy()
-        q[q < 0] = known.max()  # unknown sale date: today's level
-        target = q.copy()
-        if lag:
-            target = np.where(q > self.last_fit_quarter, q - 1, q)
-        pos = np.searchsorted(known, target, side="right") - 1
-        pos = np.clip(pos, 0, len(known) - 1)
-        use = known[pos]
-        for a, qq in set(zip(area.tolist(), use.tolist(), strict=True)):
-            sel = (area == a) & (use == qq)
-            out[sel] = self.index.get((a, qq), self.index.get((0, qq), 0.0))
-        return out
-
-    def today_quarter(self) -> int:
-        """The newest quarter of the index with enough sales behind it."""
-        return max(q for a, q in self.index if a == 0)
-
     # --- prediction ---------------------------------------------------------------------------
 
+    def check_format(self) -> None:
+        """Refuse a model file written by code with another model layout, before it fails half-way."""
+        found = getattr(self, "format", 1)
+        if found != MODEL_FORMAT:
+            raise ModelFormatError(f"This model file has layout {found}; this code reads layout {MODEL_FORMAT}. "
+                                   "Train a new version (manage.py train_valuation).")
+
     def _predict_encoded(self, e: Encoded, *, lag: bool, at_today: bool) -> np.ndarray:
+        self.check_format()
         levels = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
         base = self._baseline(e)
-        quarter = np.full(len(e.cat), self.today_quarter()) if at_today else e.quarter
-        idx = self._index_lookup(e.area, quarter, lag=lag and not at_today)
-        return idx + base + levels[:, 2] + self._boost(self._matrix(e, levels, base))
+        if at_today:
+            idx = self.index.value(e.area, np.full(len(e.cat), self.today_day()), nowcast=True)
+        else:
+            idx = self.index.value(e.area, e.day, nowcast=lag)
+        comps = e.comps if e.comps is not None else self.comparables_for(e, at_today=at_today)[0]
+        offset = getattr(self, "offset", 0.0)
+        return idx + base + levels[:, 2] + offset + self._boost(self._matrix(e, levels, base, comps))
+
+    def comparables_for(self, e: Encoded, *, at_today: bool) -> tuple[np.ndarray, np.ndarray]:
+        """((n, 4) comparable-sales features, (n,) sales used): valuing today every known sale counts, valuing a
+        sale only those before its day."""
+        return self.comparables.features(lat=e.num["lat"], lon=e.num["lon"], cat=e.cat,
+                                         day=None if at_today else e.day, today=self.today_day())
+
+    def comparables_used(self, f: Frame) -> np.ndarray:
+        """How many comparable sales each property's estimate today rests on."""
+        return self.comparables_for(self.encode(f), at_today=True)[1]
 
     def _boost(self, M: np.ndarray) -> np.ndarray:
         if "forest" not in self.__dict__:  # a file written before the flat forest existed
@@ -501,12 +551,13 @@ class Valuer:
 
     # --- explanation --------------------------------------------------------------------------
 
-    def _references(self, f: Frame, e: Encoded) -> dict:
+    def _references(self, f: Frame, e: Encoded, rows: np.ndarray, comps: np.ndarray) -> dict:
         """A typical sold property per category: the starting point of every explanation."""
         refs = {}
         for code in np.unique(e.cat):
             sel = np.flatnonzero(e.cat == code)
             sub = e.take(sel)
+            mine = comps[e.cat[rows] == code]
             med = {name: float(np.nanmedian(v)) if np.isfinite(v).any() else np.nan for name, v in sub.num.items()}
             refs[int(code)] = {
                 "btype": int(np.bincount(sub.btype).argmax()),
@@ -516,6 +567,8 @@ class Valuer:
                 "num": med,
                 "tags": (sub.tags.mean(axis=0) >= 0.5).astype(float) if sub.tags.shape[1] else np.zeros(0),
                 "extra": np.array([np.nanmedian(c) if np.isfinite(c).any() else np.nan for c in sub.extra.T]),
+                "comps": np.array([np.nanmedian(c) if np.isfinite(c).any() else np.nan for c in mine.T])
+                if len(mine) else np.full(comps.shape[1], np.nan),
             }
         return refs
 
@@ -524,6 +577,7 @@ class Valuer:
         of the same category at the national location level: 2^groups model evaluations."""
         assert f.n == 1
         e = self.encode(f)
+        comps = e.comps = self.comparables_for(e, at_today=True)[0]
         ref = self.reference_rows.get(int(e.cat[0])) or next(iter(self.reference_rows.values()))
         groups = [g for g in GROUPS if g != "other" or e.extra.shape[1]]
         G = len(groups)
@@ -531,7 +585,7 @@ class Valuer:
         for mask in range(1 << G):
             x = e.take(np.zeros(1, np.int64))
             x.num = {k: v.copy() for k, v in x.num.items()}
-            x.tags, x.extra = x.tags.copy(), x.extra.copy()
+            x.tags, x.extra, x.comps = x.tags.copy(), x.extra.copy(), comps.copy()
             off = {g for i, g in enumerate(groups) if not (mask >> i) & 1}
             if "location" in off:
                 x.muni[:] = -1
@@ -540,6 +594,7 @@ class Valuer:
                 x.area[:] = 0
                 x.num["lat"][:] = ref["num"]["lat"]
                 x.num["lon"][:] = ref["num"]["lon"]
+                x.comps[:] = ref["comps"]  # the comparable sales describe the place: typical ones when it is off
             if "size" in off:
                 x.log_area[:], x.log_plot[:] = ref["log_area"], ref["log_plot"]
                 for k in ("rooms", "bedrooms", "floors"):
@@ -573,6 +628,56 @@ class Valuer:
             phi[g] = float(total)
         phi["_reference"] = float(values[0])
         return phi
+
+
+DEFAULT_BOOSTING = {"max_leaf_nodes": 48, "min_samples_leaf": 40, "l2_regularization": 1.0}
+# Candidate settings, from few large leaves to many small ones: real files (a few thousand sales, many
+# extras) want more regularisation than the generator's catalogue.
+BOOSTING_GRID = (
+    DEFAULT_BOOSTING,
+    {"max_leaf_nodes": 15, "min_samples_leaf": 20, "l2_regularization": 0.0},
+    {"max_leaf_nodes": 31, "min_samples_leaf": 80, "l2_regularization": 3.0},
+    {"max_leaf_nodes": 96, "min_samples_leaf": 100, "l2_regularization": 1.0},
+)
+TUNE_MIN_ROWS = 1500
+TUNE_MAX_ROWS = 20_000  # tuning fits on a time-ordered sample: it must not break the training-time budget
+TUNE_LEARNING_RATE = 0.3  # candidates are compared at a faster rate (fewer trees); the model then fits at its own
+TUNE_VALIDATION = (0.6, 0.8)  # expanding window: fit on sales before each cut, score on the next fifth
+
+
+def _boosting(params: dict, *, max_iter: int, learning_rate: float, n: int, categorical: np.ndarray, seed: int):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(
+        loss="squared_error", learning_rate=learning_rate, max_iter=max_iter, early_stopping=n >= 1000,
+        validation_fraction=0.1, n_iter_no_change=30, categorical_features=categorical, random_state=seed, **params)
+
+
+def tune_boosting(M: np.ndarray, target: np.ndarray, categorical: np.ndarray, *, seed: int,
+                  grid: tuple[dict, ...] = BOOSTING_GRID, max_iter: int = 200,
+                  learning_rate: float = TUNE_LEARNING_RATE) -> tuple[dict, list[dict]]:
+    """Boosting settings chosen by time-ordered cross-validation: rows are in time order; each candidate is fitted
+    on the rows before a cut and scored (median absolute log error) on the fifth after it, for each cut. Only the
+    rows handed in (the training part) are used. Returns (best settings, one row per candidate)."""
+    n = len(target)
+    keep = np.arange(n)
+    if n > TUNE_MAX_ROWS:
+        keep = np.sort(np.random.default_rng(seed).choice(n, TUNE_MAX_ROWS, replace=False))
+    X, y = M[keep], target[keep]
+    m = len(y)
+    table = []
+    for params in grid:
+        errors = []
+        for cut in TUNE_VALIDATION:
+            a, b = int(m * cut), int(m * (cut + 0.2))
+            model = _boosting(params, max_iter=max_iter, learning_rate=learning_rate, n=a, categorical=categorical,
+                              seed=seed)
+            with threadpool_limits(limits=_threads(a)):
+                model.fit(X[:a], y[:a])
+                errors.append(float(np.median(np.abs(y[a:b] - model.predict(X[a:b])))))
+        table.append({**params, "median_abs_log_error": round(float(np.mean(errors)), 5)})
+    best = min(range(len(grid)), key=lambda i: table[i]["median_abs_log_error"])
+    return dict(grid[best]), table
 
 
 def _threads(n: int) -> int:

@@ -77,3 +77,23 @@ class ValuationArtifact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PropertyEstimateHistory(models.Model):
+    """One version's estimate of one property, kept when later versions replace it (the property page's chart)."""
+
+    # Only the (property, version) unique index: a version writes a row for every property, so each extra
+    # index is a million more entries to maintain; the unique index serves the property page's lookup.
+    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="estimate_history",
+                                 db_index=False)
+    version = models.ForeignKey(ValuationModelVersion, on_delete=models.CASCADE, related_name="estimate_history",
+                                db_index=False)
+    estimate = models.BigIntegerField(help_text="NOK")
+    low = models.BigIntegerField(help_text="NOK, 10th percentile")
+    high = models.BigIntegerField(help_text="NOK, 90th percentile")
+    estimated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["property", "version"], name="estimate_history_once_per_version"),
+        ]

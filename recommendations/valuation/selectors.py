@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -19,7 +19,8 @@ from properties.models import Property, PropertySale
 from .artifacts import valuation_artifact_check, valuation_model_for
 from .errors import ArtifactRejected
 from .frame import PROPERTY_COLUMNS, Frame, concat, day_number, from_property_rows
-from .models import ValuationModelVersion
+from .model import ModelFormatError
+from .models import PropertyEstimateHistory, ValuationModelVersion
 
 logger = logging.getLogger(__name__)
 COMPARABLE_CANDIDATES = 500  # nearest recent sales ranked per request
@@ -161,6 +162,69 @@ class PropertyValuation:
     # The active model wrote the estimate but cannot be loaded in this process (missing, or trained under
     # other library versions): the stored estimate stands, its explanation is unavailable.
     explanation_unavailable: bool = False
+    accuracy: Accuracy | None = None
+    comparables_used: int | None = None  # recorded sales the model's comparable-sales features rest on
+    history: list[HistoryPoint] = field(default_factory=list)
+    sales: list[RecordedSale] = field(default_factory=list)
+
+
+@dataclass
+class Accuracy:
+    """How accurate the active version was on its hold-out for estimates like this one."""
+
+    scope: str  # "category_county", "category" or "all": the narrowest group with enough hold-out sales
+    category: str
+    county_name: str
+    sales: int
+    mdape: float
+    within_10: float  # % of hold-out sales within ±10 %
+    within_20: float
+
+
+@dataclass
+class HistoryPoint:
+    version: int
+    estimated_at: object
+    estimate: int
+    low: int
+    high: int
+
+
+@dataclass
+class RecordedSale:
+    sold_on: date
+    price: int
+
+
+MIN_ACCURACY_SALES = 30  # a group's hold-out figures are shown only when this many sales stand behind them
+
+
+def valuation_accuracy_for(*, version: ValuationModelVersion, category: str, county_number: str,
+                           county_name: str = "") -> Accuracy | None:
+    """The version's hold-out figures for this category in this county, else for the category, else overall."""
+    metrics = version.metrics or {}
+    candidates = (("category_county", (metrics.get("by_category_county") or {}).get(f"{category}|{county_number}")),
+                  ("category", (metrics.get("by_category") or {}).get(category)),
+                  ("all", metrics.get("overall")))
+    for scope, row in candidates:
+        if row and row.get("n", 0) >= MIN_ACCURACY_SALES and row.get("mdape") is not None:
+            return Accuracy(scope=scope, category=category, county_name=county_name, sales=int(row["n"]),
+                            mdape=float(row["mdape"]), within_10=float(row["pe10"]), within_20=float(row["pe20"]))
+    return None
+
+
+def property_estimate_history(*, prop: Property) -> list[HistoryPoint]:
+    """Every version's estimate of the property, oldest first."""
+    rows = (PropertyEstimateHistory.objects.filter(property=prop).select_related("version")
+            .order_by("estimated_at", "version__version"))
+    return [HistoryPoint(version=r.version.version, estimated_at=r.estimated_at, estimate=r.estimate, low=r.low,
+                         high=r.high) for r in rows]
+
+
+def property_recorded_sales(*, prop: Property) -> list[RecordedSale]:
+    return [RecordedSale(sold_on=d, price=p)
+            for d, p in PropertySale.objects.filter(property=prop).order_by("sold_on", "id").values_list("sold_on",
+                                                                                                       "price")]
 
 
 def _group_detail(group: str, prop: Property) -> str:
@@ -186,18 +250,20 @@ def _group_detail(group: str, prop: Property) -> str:
     return ""
 
 
-def _explain(prop: Property, version: ValuationModelVersion) -> tuple[int, list[Factor]]:
+def _explain(prop: Property, version: ValuationModelVersion) -> tuple[int, list[Factor], int]:
     from django.core.cache import cache
 
     stamp = prop.updated_at.timestamp() if prop.updated_at else 0
     # The factors' texts are in the reader's language: one cached copy per language.
     key = f"valuation:factors:{version.artifact_sha256[:16]}:{prop.pk}:{stamp}:{get_language()}"
     cached = cache.get(key)  # plain data, no pickled classes: moving this module never breaks a read
-    if cached is not None:
-        typical, rows = cached
-        return typical, [Factor(*row) for row in rows]
+    if cached is not None and len(cached) == 3:
+        typical, rows, used = cached
+        return typical, [Factor(*row) for row in rows], used
     model = valuation_model_for(version=version)
-    phi = model.explain(property_frame(prop=prop))
+    frame = property_frame(prop=prop)
+    phi = model.explain(frame)
+    used = int(model.comparables_used(frame)[0])
     typical = int(round(math.exp(phi.pop("_reference")), -3))
     factors = []
     for group, value in sorted(phi.items(), key=lambda item: -abs(item[1])):
@@ -208,8 +274,8 @@ def _explain(prop: Property, version: ValuationModelVersion) -> tuple[int, list[
         detail = _group_detail(group, prop)
         title = f"{label} ({detail})" if detail else label
         factors.append(Factor(group=group, label=title, effect_percent=pct, text=f"{title}: {pct:+.0f}%"))
-    cache.set(key, (typical, [(f.group, f.label, f.effect_percent, f.text) for f in factors]), 3600)
-    return typical, factors
+    cache.set(key, (typical, [(f.group, f.label, f.effect_percent, f.text) for f in factors], used), 3600)
+    return typical, factors, used
 
 
 def property_valuation(*, prop: Property) -> PropertyValuation:
@@ -219,19 +285,27 @@ def property_valuation(*, prop: Property) -> PropertyValuation:
     typical = None
     model_version = None
     unavailable = False
+    accuracy = None
+    used = None
     if version is not None and prop.estimate_source == version.label:
         model_version = version.version
         try:
-            typical, factors = _explain(prop, version)
+            typical, factors, used = _explain(prop, version)
         except ArtifactRejected as exc:
             logger.warning("valuation explanation unavailable: version=%s reason=%s", version.version,
                            exc.extra.get("reason"))
             unavailable = True
+        except ModelFormatError:  # a file of an earlier model layout: the stored estimate, without its factors
+            logger.warning("valuation model %s has an earlier layout; retrain it", version.label)
+            unavailable = True
+        accuracy = valuation_accuracy_for(version=version, category=prop.category or "",
+                                          county_number=prop.county_number, county_name=prop.county_name)
     return PropertyValuation(
         property_id=prop.pk, estimate=prop.estimate, low=prop.estimate_low, high=prop.estimate_high,
         source=prop.estimate_source, estimated_at=prop.estimated_at, model_version=model_version,
         typical_value=typical, factors=factors, comparables=comparable_sales(prop=prop),
-        explanation_unavailable=unavailable,
+        explanation_unavailable=unavailable, accuracy=accuracy, comparables_used=used,
+        history=property_estimate_history(prop=prop), sales=property_recorded_sales(prop=prop),
     )
 
 

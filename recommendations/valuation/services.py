@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from properties.models import Property
 from properties.services import property_estimates_set
 
 from . import selectors
@@ -26,7 +27,7 @@ from .errors import NoPreviousVersion, NotEnoughSales
 from .frame import TAGS, Frame
 from .metrics import accuracy, grouped
 from .model import Valuer
-from .models import ValuationModelVersion
+from .models import PropertyEstimateHistory, ValuationModelVersion
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str], None] | None
@@ -48,8 +49,8 @@ def holdout_split(frame: Frame, *, share: float | None = None) -> tuple[Frame, F
 
 
 def valuation_score(*, model: Valuer, test: Frame) -> dict:
-    """Value the hold-out sales as new sales (index of the quarter before each sale) and measure."""
-    model.index_extend(test)
+    """Value the hold-out sales as new sales (only the sales before each one's date) and measure."""
+    model.sales_extend(test)
     est, low, high = model.predict(test, lag=True)
     county = test.text["county"]
     category = test.text["category"]
@@ -57,6 +58,9 @@ def valuation_score(*, model: Valuer, test: Frame) -> dict:
         "overall": accuracy(test.price, est, low, high),
         "by_category": grouped(category, test.price, est, low, high),
         "by_county": grouped(county, test.price, est, low, high),
+        # what the property page says about estimates of this kind here (selectors.valuation_accuracy_for)
+        "by_category_county": grouped(np.array([f"{c}|{k}" for c, k in zip(category, county, strict=True)]),
+                                      test.price, est, low, high),
     }
     if test.true_value is not None and np.isfinite(test.true_value).any():
         out["noise_floor"] = accuracy(test.price, test.true_value)
@@ -88,7 +92,8 @@ def valuation_evaluate(*, frame: Frame, seed: int = 0, progress: Progress = None
 def feature_names(model: Valuer) -> list[str]:
     base = ["category", "building_type", "usable_area", "plot_area", "age (year built)", "rooms", "bedrooms", "floors",
             "latitude", "longitude", "location level: county", "location level: municipality",
-            "location level: grid cell", "hedonic baseline", "market index (sale quarter)"]
+            "location level: grid cell", "hedonic baseline", "comparable sales: log price per m²",
+            "comparable sales: spread", "comparable sales: residual", "comparable sales: distance"]
     tags = [f"feature: {t}" for t in (TAGS if model.has_tags else ())]
     return base + tags + [f"extra: {n}" for n in model.extra_num_names + model.extra_text_names]
 
@@ -144,12 +149,8 @@ def valuation_compare(*, candidate: ValuationModelVersion, baseline: ValuationMo
 
 
 def _fresh_copy(model: Valuer) -> Valuer:
-    """Scoring extends the market index; keep the cached model untouched."""
-    import copy
-
-    clone = copy.copy(model)
-    clone.index = dict(model.index)
-    return clone
+    """Scoring extends the market index and the comparable sales; keep the cached model untouched."""
+    return model.scoring_copy()
 
 
 def is_not_worse(*, candidate: dict, baseline: dict, mdape_tolerance: float = 0.1) -> bool:
@@ -240,9 +241,28 @@ def valuation_estimates_write(*, version_id: int, batch_size: int | None = None,
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="estimates") as pool:
             list(pool.map(write_slice, slices))
+    if ValuationModelVersion.objects.filter(pk=version_id, is_active=True).exists():
+        valuation_estimate_history_record(version=version)
     ValuationModelVersion.objects.filter(pk=version_id).update(estimates_written_at=timezone.now(),
                                                                estimates_written=written)
     return written
+
+
+def valuation_estimate_history_record(*, version: ValuationModelVersion) -> int:
+    """Keep this version's estimate of every property it valued (one row per property and version; a re-run or a
+    rollback to the version updates its rows). One statement inside the database. Returns rows written."""
+    table, properties = PropertyEstimateHistory._meta.db_table, Property._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (property_id, version_id, estimate, low, high, estimated_at) "
+            f"SELECT id, %s, estimate, estimate_low, estimate_high, %s FROM {properties} "
+            "WHERE estimate_source = %s AND estimate IS NOT NULL AND estimate_low IS NOT NULL "
+            "AND estimate_high IS NOT NULL "
+            "ON CONFLICT (property_id, version_id) DO UPDATE SET estimate = excluded.estimate, low = excluded.low, "
+            f"high = excluded.high, estimated_at = excluded.estimated_at WHERE {table}.estimate <> excluded.estimate "
+            f"OR {table}.low <> excluded.low OR {table}.high <> excluded.high",
+            [version.pk, timezone.now(), version.label])
+        return max(cursor.rowcount, 0)
 
 
 def valuation_train_and_maybe_activate(*, activate_if_not_worse: bool = True, progress: Progress = None,

@@ -22,4 +22,37 @@ def property_valuation(prop):
         width = round(abs(f.effect_percent) / biggest * 150, 1)
         bars.append({"factor": f, "width": width, "y": i * 14, "x": 160 if f.effect_percent >= 0 else 160 - width,
                      "positive": f.effect_percent >= 0})
-    return {"valuation": valuation, "chart": chart, "bars": bars, "bars_height": len(bars) * 14}
+    return {"valuation": valuation, "chart": chart, "bars": bars, "bars_height": len(bars) * 14,
+            "history_chart": history_chart(valuation.history, valuation.sales)}
+
+
+def _num(value: float) -> str:
+    """A coordinate for SVG: always a dot, never the locale's decimal comma."""
+    return f"{value:.1f}"
+
+
+def history_chart(history, sales, *, width: int = 320, height: int = 110, pad: int = 8) -> dict | None:
+    """Every version's estimate (a line over its 80 % band) and the recorded sales (dots) on one time axis.
+    Coordinates are strings written with a dot. None when there is nothing to draw."""
+    if not history:
+        return None
+    days = [h.estimated_at.date().toordinal() for h in history] + [s.sold_on.toordinal() for s in sales]
+    values = [v for h in history for v in (h.low, h.high, h.estimate)] + [s.price for s in sales]
+    d0, d1 = min(days), max(days)
+    lo, hi = min(values), max(values)
+    d_span, v_span = max(d1 - d0, 1), max(hi - lo, 1)
+
+    def x(day: int) -> float:
+        return pad + (day - d0) / d_span * (width - 2 * pad) if d1 > d0 else width / 2
+
+    def y(value: float) -> float:
+        return height - pad - (value - lo) / v_span * (height - 2 * pad)
+
+    xs = [x(h.estimated_at.date().toordinal()) for h in history]
+    line = "M" + " L".join(f"{_num(px)} {_num(y(h.estimate))}" for px, h in zip(xs, history, strict=True))
+    band = ("M" + " L".join(f"{_num(px)} {_num(y(h.high))}" for px, h in zip(xs, history, strict=True)) + " L"
+            + " L".join(f"{_num(px)} {_num(y(h.low))}" for px, h in reversed(list(zip(xs, history, strict=True))))
+            + " Z")
+    points = [{"cx": _num(px), "cy": _num(y(h.estimate)), "point": h} for px, h in zip(xs, history, strict=True)]
+    dots = [{"cx": _num(x(s.sold_on.toordinal())), "cy": _num(y(s.price)), "sale": s} for s in sales]
+    return {"width": width, "height": height, "line": line, "band": band, "points": points, "sales": dots}

@@ -74,3 +74,21 @@ def test_a_model_that_cannot_be_loaded_leaves_the_stored_estimate_with_its_expla
     assert api.status_code == 200 and api.json()["explanation_unavailable"] is True and api.json()["factors"] == []
     assert api.json()["estimate"] == prop.estimate
     assert "no: The model" in admin_list
+
+
+def test_property_page_says_how_accurate_and_draws_the_history_with_dots_in_bokmal(client, version):
+    import re
+
+    services.valuation_version_activate(version=version, enqueue=False)
+    services.valuation_estimates_write(version_id=version.pk)
+    prop = Property.objects.filter(sales__isnull=False).order_by("id").first()
+    html = client.get(reverse("properties:detail", args=[prop.pk]), HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "medianfeilen" in html and "Estimatet bygger på" in html and "Estimathistorikk" in html
+    chart = html[html.index('class="valuation-history"'):]
+    chart = chart[:chart.index("</svg>")]
+    numbers = re.findall(r'(?:d|cx|cy)="([^"]*)"', chart)
+    assert numbers and 'class="history-sale"' in chart  # the property's recorded sales are drawn
+    for value in numbers:
+        assert "," not in value and re.fullmatch(r"[MLZ0-9. -]+", value), value
+    english = client.get(reverse("properties:detail", args=[prop.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the median error was" in english and "Estimate history" in english

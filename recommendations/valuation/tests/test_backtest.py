@@ -37,6 +37,8 @@ def test_backtest_on_a_foreign_csv_prints_metrics_as_json(tmp_path, demo_sales):
         "lon=Lengdegrad,category=Type,municipality=Kommune,floor=Etasje,agent=Megler"), stdout=out)
     metrics = json.loads(out.getvalue())
     assert metrics["input"]["used"] == demo_sales.n and metrics["input"]["skipped"] == {"missing_price": 1}
+    skipped_row = metrics["input"]["skipped_rows"][0]  # listed by its line in the file: header, rows, then it
+    assert skipped_row["line"] == demo_sales.n + 2 and skipped_row["code"] == "missing_price"
     assert metrics["input"]["extra_numeric"] == ["floor"] and metrics["input"]["extra_categorical"] == ["agent"]
     overall = metrics["overall"]
     assert overall["n"] == round(demo_sales.n * 0.2)

@@ -181,3 +181,35 @@ def test_estimates_written_by_several_connections_cover_every_property_once_with
     assert estimates() == sequential
     version.refresh_from_db()
     assert version.estimates_written == 1500
+
+
+def test_every_versions_estimate_is_kept_per_property_through_a_rollback(trained, monkeypatch):
+    from recommendations.valuation.models import PropertyEstimateHistory
+
+    services.valuation_version_activate(version=trained, enqueue=False)
+    services.valuation_estimates_write(version_id=trained.pk)
+    first = estimates()
+    monkeypatch.setattr(services, "Valuer", OverpricingValuer)
+    second = services.valuation_train(frame=selectors.sales_frame())
+    services.valuation_version_activate(version=second, enqueue=False)
+    services.valuation_estimates_write(version_id=second.pk)
+    services.valuation_version_rollback(enqueue=False)
+    services.valuation_estimates_write(version_id=trained.pk)
+
+    kept = {(h.property_id, h.version_id): (h.estimate, h.low, h.high) for h in PropertyEstimateHistory.objects.all()}
+    assert len(kept) == 2 * Property.objects.count()
+    assert all(kept[(pk, trained.pk)] == (e, lo, hi) for pk, (e, lo, hi, _src) in first.items())
+    assert all(kept[(pk, second.pk)][0] > kept[(pk, trained.pk)][0] for pk in first)
+    prop = Property.objects.order_by("id").first()
+    assert [p.version for p in selectors.property_estimate_history(prop=prop)] == [1, 2]
+
+
+def test_the_hold_out_figures_are_kept_per_category_and_county_for_the_property_page(trained):
+    rows = trained.metrics["by_category_county"]
+    assert rows and all("|" in key and row["n"] >= 1 for key, row in rows.items())
+    key, row = max(rows.items(), key=lambda item: item[1]["n"])
+    category, county = key.split("|")
+    accuracy = selectors.valuation_accuracy_for(version=trained, category=category, county_number=county)
+    assert accuracy.scope == "category_county" and accuracy.mdape == row["mdape"] and accuracy.sales == row["n"]
+    nowhere = selectors.valuation_accuracy_for(version=trained, category=category, county_number="99")
+    assert nowhere.scope == "category" and nowhere.sales == trained.metrics["by_category"][category]["n"]

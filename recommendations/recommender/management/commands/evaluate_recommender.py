@@ -7,15 +7,24 @@ properties that fit, with probability rising with the loved amenities they have 
 sampling); their saved searches state the type, place and budget (and sometimes an amenity).
 Part of each user's saves is held out; every method sees only the rest plus the searches, and is
 scored on the held-out saves with NDCG@10 and recall@10.
+
+Honest figures: every run reports a 95 % bootstrap interval (users resampled with replacement) for each
+method's NDCG@10 and for the ratio of the recommender to the best baseline (the best one in each resample).
+``--users 100,300,1000 --seeds 1,2,3`` runs every combination and ends with a table that separates the two
+sources of spread: sampling noise (the bootstrap standard error within a run) and what changes between runs
+of the same size (the standard deviation across seeds), per user count. When the seeds' spread is no larger
+than the bootstrap error, the differences between seeds are sampling noise; what changes with the user count
+beyond it is the method (the most-popular baseline, for one, learns from the simulated users themselves).
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 from typing import Any
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from properties import reference
 from properties.models import Property
@@ -40,24 +49,100 @@ def recall_at_k(ranked: list[int], relevant: set[int], k: int = K) -> float:
     return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
 
 
+BASELINES = ("random", "most popular", "filter-only")
+
+
+def bootstrap(per_user: dict[str, np.ndarray], *, samples: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """Means, 95 % percentile intervals and standard errors of each method's per-user NDCG, and of the ratio of the
+    recommender's mean to the best baseline's mean, over `samples` resamples of the users (with replacement)."""
+    rng = np.random.default_rng(seed)
+    n = len(per_user["recommender"])
+    idx = rng.integers(0, n, (samples, n))
+    means = {name: values[idx].mean(axis=1) for name, values in per_user.items()}
+    best = np.max(np.stack([means[b] for b in BASELINES if b in means]), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(best > 0, means["recommender"] / best, np.inf)
+    point_best = max(float(per_user[b].mean()) for b in BASELINES if b in per_user)
+    out: dict[str, Any] = {"users": int(n), "samples": samples, "methods": {}}
+    for name, values in per_user.items():
+        lo, hi = np.quantile(means[name], [0.025, 0.975])
+        out["methods"][name] = {"ndcg": round(float(values.mean()), 4), "low": round(float(lo), 4),
+                                "high": round(float(hi), 4), "se": round(float(means[name].std()), 4)}
+    finite = ratios[np.isfinite(ratios)]
+    lo, hi = np.quantile(finite, [0.025, 0.975]) if len(finite) else (float("inf"), float("inf"))
+    out["ratio"] = {"value": round(float(per_user["recommender"].mean()) / point_best, 3) if point_best else None,
+                    "low": round(float(lo), 3), "high": round(float(hi), 3),
+                    "se": round(float(finite.std()), 3) if len(finite) else None}
+    return out
+
+
+def spread_summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per user count: mean ratio over seeds, the seeds' standard deviation, and the mean bootstrap standard error."""
+    out = []
+    for users in sorted({r["users_asked"] for r in runs}):
+        same = [r for r in runs if r["users_asked"] == users]
+        values = np.array([r["ratio"]["value"] for r in same], float)
+        se = np.array([r["ratio"]["se"] for r in same], float)
+        out.append({"users": users, "runs": len(same), "mean_ratio": round(float(values.mean()), 3),
+                    "between_seeds_sd": round(float(values.std(ddof=1)), 3) if len(same) > 1 else None,
+                    "bootstrap_se": round(float(se.mean()), 3), "lowest_low": min(r["ratio"]["low"] for r in same)})
+    return out
+
+
 class Command(BaseCommand):
     help = "NDCG@10 and recall@10 of the recommender against random, most-popular and filter-only baselines."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--users", type=int, default=300)
-        parser.add_argument("--seed", type=int, default=8)
+        parser.add_argument("--users", default="300", help="Simulated users; a comma-separated list runs each.")
+        parser.add_argument("--seed", "--seeds", dest="seeds", default="8",
+                            help="Seed of the simulated users; a comma-separated list runs each.")
+        parser.add_argument("--bootstrap", type=int, default=2000, help="Bootstrap resamples of the users.")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print every run as JSON.")
         parser.add_argument("--saves", type=int, default=10, help="Saves per simulated user.")
         parser.add_argument("--holdout", type=float, default=0.4, help="Share of each user's saves held out.")
 
-    def handle(self, *, users: int, seed: int, saves: int, holdout: float, **options) -> None:
-        started = time.monotonic()
+    def handle(self, *, users: str, seeds: str, saves: int, holdout: float, bootstrap: int, as_json: bool,
+               **options) -> None:
+        try:
+            user_counts = [int(u) for u in str(users).split(",")]
+            seed_list = [int(s) for s in str(seeds).split(",")]
+        except ValueError:
+            raise CommandError("--users and --seeds take whole numbers, comma-separated.") from None
         rows = list(Property.objects.active().filter(estimate__gt=0).values_list(
             "id", "municipality_number", "county_number", "category", "estimate", "usable_area", "feature_mask"))
         if len(rows) < 1000:
             self.stderr.write("Needs the demo catalogue: python manage.py generate_demo --count 20000")
             return
         if not ComparableLevel.objects.exists():  # a fresh catalogue: the value and momentum signals need them
-            self.stdout.write(f"market trends refreshed first: {market_trends_refresh()}")
+            refreshed = market_trends_refresh()
+            (self.stderr if as_json else self.stdout).write(f"market trends refreshed first: {refreshed}")
+        runs = []
+        for n_users in user_counts:
+            for seed in seed_list:
+                run = self._run(rows, users=n_users, seed=seed, saves=saves, holdout=holdout,
+                                samples=bootstrap, quiet=as_json)
+                run["users_asked"] = n_users
+                runs.append(run)
+        summary = spread_summary(runs)
+        if as_json:
+            self.stdout.write(json.dumps({"runs": runs, "spread": summary}, indent=2))
+            return
+        if len(runs) > 1:
+            self.stdout.write("\nrecommender / best baseline (NDCG@10), 95 % bootstrap interval, per run:")
+            self.stdout.write(f"{'users':>6} {'seed':>5} {'ratio':>6} {'low':>6} {'high':>6}")
+            for r in runs:
+                self.stdout.write(f"{r['users']:>6} {r['seed']:>5} {r['ratio']['value']:>6.2f} "
+                                  f"{r['ratio']['low']:>6.2f} {r['ratio']['high']:>6.2f}")
+            self.stdout.write("\nspread per user count: between seeds (SD) against sampling noise (bootstrap SE)")
+            self.stdout.write(f"{'users':>6} {'mean':>6} {'SD seeds':>9} {'SE boot':>8} {'lowest low':>11}")
+            for row in summary:
+                sd = "–" if row["between_seeds_sd"] is None else f"{row['between_seeds_sd']:.3f}"
+                self.stdout.write(f"{row['users']:>6} {row['mean_ratio']:>6.2f} {sd:>9} {row['bootstrap_se']:>8.3f} "
+                                  f"{row['lowest_low']:>11.2f}")
+
+    def _run(self, rows: list[tuple], *, users: int, seed: int, saves: int, holdout: float, samples: int,
+             quiet: bool) -> dict[str, Any]:
+        started = time.monotonic()
         ids = np.array([r[0] for r in rows])
         muni = np.array([r[1] for r in rows])
         county = np.array([r[2] for r in rows])
@@ -132,19 +217,24 @@ class Command(BaseCommand):
             ):
                 scores[name].append((ndcg_at_k(ranked, s["test"]), recall_at_k(ranked, s["test"])))
 
-        self.stdout.write(f"{len(sims)} simulated users, {len(rows):,} properties, seed {seed}, "
-                          f"{saves} saves each, {holdout:.0%} held out")
-        self.stdout.write(f"{'method':<14} {'NDCG@10':>8} {'recall@10':>10}")
-        table = {}
+        per_user = {name: np.array([v[0] for v in values], float) for name, values in scores.items()}
+        result = bootstrap(per_user, samples=samples, seed=seed)
+        result["seed"] = seed
         for name, values in scores.items():
-            ndcg = float(np.mean([v[0] for v in values])) if values else 0.0
-            recall = float(np.mean([v[1] for v in values])) if values else 0.0
-            table[name] = ndcg
-            self.stdout.write(f"{name:<14} {ndcg:>8.4f} {recall:>10.4f}")
-        best = max(v for k, v in table.items() if k != "recommender")
-        ratio = table["recommender"] / best if best else float("inf")
-        self.stdout.write(f"recommender / best baseline (NDCG@10): {ratio:.2f}x "
-                          f"({'meets' if ratio >= 1.5 else 'below'} the 1.5x target)")
+            result["methods"][name]["recall"] = round(float(np.mean([v[1] for v in values])), 4) if values else 0.0
+        result["p50_ms"] = round(float(np.median(timings)) * 1000, 1) if timings else None
+        if quiet:
+            return result
+        self.stdout.write(f"\n{len(sims)} simulated users, {len(rows):,} properties, seed {seed}, "
+                          f"{saves} saves each, {holdout:.0%} held out")
+        self.stdout.write(f"{'method':<14} {'NDCG@10':>8} {'95 % interval':>17} {'recall@10':>10}")
+        for name, m in result["methods"].items():
+            self.stdout.write(f"{name:<14} {m['ndcg']:>8.4f} {m['low']:>8.4f}–{m['high']:<8.4f} {m['recall']:>10.4f}")
+        ratio = result["ratio"]
+        self.stdout.write(f"recommender / best baseline (NDCG@10): {ratio['value']:.2f}x "
+                          f"(95 % interval {ratio['low']:.2f}–{ratio['high']:.2f}; "
+                          f"{'meets' if ratio['value'] >= 1.5 else 'below'} the 1.5x target)")
         self.stdout.write(
-            f"recommender p50 {np.median(timings) * 1000:.1f} ms per user; total {time.monotonic() - started:.0f} s"
+            f"recommender p50 {result['p50_ms']:.1f} ms per user; total {time.monotonic() - started:.0f} s"
         )
+        return result
