@@ -72,10 +72,12 @@ def test_the_shared_cache_holds_factors_as_plain_data_so_moving_code_never_break
     from django.core.cache import cache
 
     prop = Property.objects.filter(category="residential").order_by("id").first()
-    first = client.get(f"/api/v1/properties/{prop.pk}/valuation").json()
-    cached = cache.get(f"valuation:factors:{active.artifact_sha256[:16]}:{prop.pk}:{prop.updated_at.timestamp()}")
+    url = f"/api/v1/properties/{prop.pk}/valuation"
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    key = f"valuation:factors:{active.artifact_sha256[:16]}:{prop.pk}:{prop.updated_at.timestamp()}:en"
+    cached = cache.get(key)  # one copy per language: the factors' texts are the reader's
     assert cached is not None and b"recommendations" not in pickle.dumps(cached)  # no class of ours in Redis
-    assert client.get(f"/api/v1/properties/{prop.pk}/valuation").json()["factors"] == first["factors"]  # from cache
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["factors"] == first["factors"]  # from cache
 
 
 def test_a_model_of_an_earlier_layout_still_answers_with_the_stored_estimate(client, active):
