@@ -57,6 +57,7 @@ from bench.search import (  # noqa: E402 - the repository root is on sys.path on
     log,
     percentile,
     prepare_database,
+    stop_server,
 )
 
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -142,16 +143,7 @@ class Gunicorn:
         return total / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc in _children:
-            _children.remove(self.proc)
-        self._log.close()
+        stop_server(self.proc, self._log, timeout=20)
 
 
 def property_ids(url: str, count: int = 2000) -> list[int]:

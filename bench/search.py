@@ -102,6 +102,20 @@ def run(cmd: list[str], env: dict, what: str) -> float:
     return time.perf_counter() - started
 
 
+def stop_server(proc: subprocess.Popen, log, *, timeout: float) -> None:
+    """Stop a server the benchmark started (SIGTERM, then kill if it lingers) and close its log."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc in _children:
+        _children.remove(proc)
+    log.close()
+
+
 def _stop_children() -> None:
     while _children:
         proc = _children.pop()
@@ -293,16 +307,7 @@ class Server:
 
     def close(self) -> None:
         self.conn.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc in _children:
-            _children.remove(self.proc)
-        self._log.close()
+        stop_server(self.proc, self._log, timeout=15)
 
 
 def path_of(url: str) -> str:
