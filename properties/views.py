@@ -44,7 +44,7 @@ def _page_errors(exc: ValidationError, params) -> list[dict]:
     errors = []
     for field, errs in exc.error_dict.items():
         for e in errs:
-            text = PAGE_MESSAGES.get(e.code or "") or (e.message % e.params if e.params else e.message)
+            text = PAGE_MESSAGES.get(e.code or "") or next(iter(e))  # iterating formats the message once
             suggestions: list[dict] = []
             if e.code == "unknown_municipality":
                 for item in params.get("municipality", "").split(","):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ValuationModelVersion(models.Model):
@@ -94,6 +95,8 @@ class PropertyEstimateHistory(models.Model):
     estimated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("estimate history entry")
+        verbose_name_plural = _("estimate history entries")
         constraints = [
             models.UniqueConstraint(fields=["property", "version"], name="estimate_history_once_per_version"),
         ]

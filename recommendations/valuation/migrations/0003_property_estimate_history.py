@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
                 ('version', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='estimate_history', to='valuation.valuationmodelversion')),
             ],
             options={
+                'verbose_name': 'estimate history entry',
+                'verbose_name_plural': 'estimate history entries',
                 'constraints': [models.UniqueConstraint(fields=('property', 'version'), name='estimate_history_once_per_version')],
             },
         ),
