@@ -35,8 +35,17 @@ MATRIKKEL_STANDIN_SOURCE = "standins.matrikkel.runtime.standin_source"
 MATRIKKEL_STANDIN_READERS = {"unit": "standins.matrikkel.runtime.standin_source",
                              "rest": "standins.matrikkel.runtime.standin_rest_source"}
 
-# Celery beat polls the change log every MATRIKKEL_SYNC_INTERVAL_MINUTES (production turns it off for
-# the open REST source, which has no change log).
-MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_INTERVAL_MINUTES > 0
-# With the open REST APIs (no change log), beat re-imports the open address register instead.
-MATRIKKEL_OPEN_DATA_SCHEDULED = MATRIKKEL_SOURCE == "rest" and MATRIKKEL_OPEN_DATA_INTERVAL_DAYS > 0
+
+def schedule_switches(source: str, sync_interval_minutes: int, open_data_interval_days: int) -> tuple[bool, bool]:
+    """The one rule for which Matrikkelen job beat runs: (incremental sync, open-register refresh).
+
+    The change log is polled every MATRIKKEL_SYNC_INTERVAL_MINUTES where there is one; Kartverket's open
+    REST APIs have none (an incremental sync would only fail), so with them the open address register is
+    re-imported every MATRIKKEL_OPEN_DATA_INTERVAL_DAYS instead. Zero turns a job off.
+    """
+    return (source != "rest" and sync_interval_minutes > 0,
+            source == "rest" and open_data_interval_days > 0)
+
+
+MATRIKKEL_SYNC_SCHEDULED, MATRIKKEL_OPEN_DATA_SCHEDULED = schedule_switches(
+    MATRIKKEL_SOURCE, MATRIKKEL_SYNC_INTERVAL_MINUTES, MATRIKKEL_OPEN_DATA_INTERVAL_DAYS)

@@ -8,8 +8,9 @@ from .env import env
 from .matrikkelen import (
     MATRIKKEL_OPEN_DATA_INTERVAL_DAYS,
     MATRIKKEL_PASSWORD,
-    MATRIKKEL_SYNC_SCHEDULED,
+    MATRIKKEL_SYNC_INTERVAL_MINUTES,
     MATRIKKEL_USERNAME,
+    schedule_switches,
 )
 
 DEBUG = False
@@ -31,10 +32,9 @@ if MATRIKKEL_SOURCE not in {"soap", "rest"}:
     raise ImproperlyConfigured("MATRIKKEL_SOURCE must be soap or rest in production (the stand-in is for development).")
 if MATRIKKEL_SOURCE == "soap" and not (MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD):
     raise ImproperlyConfigured("MATRIKKEL_SOURCE=soap needs MATRIKKEL_USERNAME and MATRIKKEL_PASSWORD.")
-# The open APIs have no change log: an incremental sync every few minutes would only fail. The open
-# address register is re-imported instead, every MATRIKKEL_OPEN_DATA_INTERVAL_DAYS.
-MATRIKKEL_SYNC_SCHEDULED = MATRIKKEL_SYNC_SCHEDULED and MATRIKKEL_SOURCE != "rest"
-MATRIKKEL_OPEN_DATA_SCHEDULED = MATRIKKEL_SOURCE == "rest" and MATRIKKEL_OPEN_DATA_INTERVAL_DAYS > 0
+# The jobs beat runs follow production's source (its default differs from development's).
+MATRIKKEL_SYNC_SCHEDULED, MATRIKKEL_OPEN_DATA_SCHEDULED = schedule_switches(
+    MATRIKKEL_SOURCE, MATRIKKEL_SYNC_INTERVAL_MINUTES, MATRIKKEL_OPEN_DATA_INTERVAL_DAYS)
 if BANKID_ISSUER and not (BANKID_CLIENT_ID and BANKID_CLIENT_SECRET):
     raise ImproperlyConfigured("BANKID_ISSUER is set: BANKID_CLIENT_ID and BANKID_CLIENT_SECRET are required too.")
 if BANKID_ISSUER and not BANKID_ISSUER.startswith("https://"):

@@ -61,3 +61,31 @@ def test_no_settings_module_imports_base_values_to_change_them():
         assert "CELERY_BEAT_SCHEDULE" not in text, path
         if path.name not in {"base.py", "production.py"}:
             assert "MIDDLEWARE" not in text and "REST_FRAMEWORK" not in text, path
+
+
+@pytest.mark.parametrize(("source", "minutes", "days", "expected"), [
+    ("soap", 10, 7, (True, False)),      # the Matrikkel API has a change log to poll
+    ("standin", 10, 7, (True, False)),
+    ("rest", 10, 7, (False, True)),      # the open APIs have none: the open register is re-imported instead
+    ("soap", 0, 7, (False, False)),      # zero turns a job off
+    ("rest", 10, 0, (False, False)),
+])
+def test_which_matrikkelen_job_runs_follows_the_source(source, minutes, days, expected):
+    from epty.settings.matrikkelen import schedule_switches
+
+    assert schedule_switches(source, minutes, days) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), [("rest", "False True"), ("soap", "True False")])
+def test_production_switches_follow_productions_own_source(source, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "epty.settings.production", "DJANGO_SECRET_KEY": "k" * 64,
+           "DJANGO_ALLOWED_HOSTS": "epty.no", "MATRIKKEL_SOURCE": source, "MATRIKKEL_USERNAME": "u",
+           "MATRIKKEL_PASSWORD": "p"}
+    code = ("import django; from django.conf import settings; django.setup(); "
+            "print(settings.MATRIKKEL_SYNC_SCHEDULED, settings.MATRIKKEL_OPEN_DATA_SCHEDULED)")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == expected, result.stderr

@@ -150,3 +150,21 @@ def test_the_first_screen_shows_homes_newest_first_not_office_blocks(client):
     assert '<option value="residential" selected>' in html.text  # the filter is on the form, not hidden
     everything = client.get("/", {"sort": "-estimate"}).context["page"].results
     assert {p.category for p in everything} != {"residential"}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["search", "property"])
+def test_map_says_in_the_readers_language_when_its_tiles_cannot_load(browser, live_server, where):
+    """The test browser reaches only the test server, so every map tile fails, as when Kartverket is down."""
+    make_catalogue(5, seed=4)
+    prop = Property.objects.order_by("pk").first()
+    assert prop is not None
+    context = browser.new_context(locale="nb-NO")
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
+               else route.abort())
+    page.goto(f"{live_server.url}/" if where == "search" else f"{live_server.url}/properties/{prop.pk}/")
+    message = page.wait_for_selector("#map-tiles-failed")
+    assert message.inner_text().startswith("Kartbildene kunne ikke lastes")
+    context.close()

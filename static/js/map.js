@@ -24,7 +24,7 @@
     message.className = "map-message";
     message.id = "map-tiles-failed";
     message.setAttribute("role", "status");
-    message.textContent = element.dataset.tilesFailed || "The map tiles could not be loaded.";
+    message.textContent = element.dataset.tilesFailed  // translated by the page (data-tiles-failed);
     element.appendChild(message);
   });
   tiles.on("tileload", function () {
