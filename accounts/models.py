@@ -21,15 +21,17 @@ class User(AbstractUser):
     when `BANKID_STORE_NNIN` is on, and then only encrypted plus a keyed hash for look-ups.
     """
 
-    bankid_altsub = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    bankid_altsub = models.CharField(_("BankID person key"), max_length=64, unique=True, null=True, blank=True,
+                                     editable=False)
     name = models.CharField(_("name"), max_length=300, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True, editable=False)
     # Blank: follow the browser (Bokmål when it says nothing); set: the user's own choice.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     preferences = models.JSONField(_("preferences"), default=preferences_default, blank=True)
-    nnin_encrypted = models.TextField(blank=True, default="", editable=False)
-    nnin_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    nnin_encrypted = models.TextField(_("identity number (encrypted)"), blank=True, default="", editable=False)
+    nnin_hash = models.CharField(_("identity number (keyed hash)"), max_length=64, unique=True, null=True, blank=True,
+                                 editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -54,13 +56,14 @@ class ApiTokenQuerySet(models.QuerySet):
 class ApiToken(models.Model):
     """A personal API token. Only a prefix (for look-up and display) and a hash of the secret are kept."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    secret_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    secret_hash = models.CharField(_("secret (hash)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -173,20 +173,21 @@ class Property(models.Model):
 class PropertySale(models.Model):
     """A recorded sale (transaction) of a property."""
 
-    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="sales")
-    sold_on = models.DateField()
-    price = models.BigIntegerField(help_text="NOK")
+    property = models.ForeignKey(Property, verbose_name=_("property"), on_delete=models.CASCADE, related_name="sales")
+    sold_on = models.DateField(_("sold on"))
+    price = models.BigIntegerField(_("price"), help_text=_("NOK"))
     true_value = models.BigIntegerField(
-        null=True, blank=True, help_text="Synthetic data only: the generator's noise-free value at the sale date."
+        _("true value"), null=True, blank=True,
+        help_text=_("Synthetic data only: the generator's noise-free value at the sale date.")
     )
-    source = models.CharField(max_length=40, default=Source.MATRIKKELEN)
-    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(_("source"), max_length=40, default=Source.MATRIKKELEN)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The sold property's category, coordinate and area, kept by database triggers (migration 0007) so that
     # "recent sales of this kind near here" is one index range scan on this table (valuation comparables).
-    category = models.CharField(max_length=16, null=True, blank=True, editable=False)
-    lat = models.FloatField(null=True, blank=True, editable=False)
-    lon = models.FloatField(null=True, blank=True, editable=False)
-    usable_area = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    category = models.CharField(_("category"), max_length=16, null=True, blank=True, editable=False)
+    lat = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
+    lon = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
+    usable_area = models.PositiveIntegerField(_("usable area"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-sold_on", "-id"]
@@ -210,14 +211,14 @@ class MapCell(models.Model):
     The grid is fixed per zoom (properties/search/selectors.py: cell_size), so cells never move.
     """
 
-    zoom = models.PositiveSmallIntegerField()
-    gx = models.IntegerField(help_text="floor(lon / cell width)")
-    gy = models.IntegerField(help_text="floor(lat / cell height)")
-    category = models.CharField(max_length=16, blank=True, help_text="Empty: category unknown.")
-    count = models.PositiveIntegerField()
-    lat_sum = models.FloatField()
-    lon_sum = models.FloatField()
-    first_id = models.BigIntegerField(help_text="The lowest property id in the cell.")
+    zoom = models.PositiveSmallIntegerField(_("zoom level"))
+    gx = models.IntegerField(_("grid column"), help_text=_("floor(lon / cell width)"))
+    gy = models.IntegerField(_("grid row"), help_text=_("floor(lat / cell height)"))
+    category = models.CharField(_("category"), max_length=16, blank=True, help_text=_("Empty: category unknown."))
+    count = models.PositiveIntegerField(_("count"))
+    lat_sum = models.FloatField(_("latitude sum"))
+    lon_sum = models.FloatField(_("longitude sum"))
+    first_id = models.BigIntegerField(_("first property id"), help_text=_("The lowest property id in the cell."))
 
     class Meta:
         verbose_name = _("map cell")
@@ -240,12 +241,12 @@ class SyncState(models.Model):
     (`file_sha256`) and, in `full_cursor`, the last municipality it finished in that file.
     """
 
-    scope = models.CharField(max_length=16, unique=True)
-    checkpoint = models.BigIntegerField(null=True, blank=True)
-    full_start_change_id = models.BigIntegerField(null=True, blank=True)
-    full_cursor = models.BigIntegerField(null=True, blank=True)
-    file_sha256 = models.CharField(max_length=64, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    scope = models.CharField(_("scope"), max_length=16, unique=True)
+    checkpoint = models.BigIntegerField(_("checkpoint"), null=True, blank=True)
+    full_start_change_id = models.BigIntegerField(_("full import start change id"), null=True, blank=True)
+    full_cursor = models.BigIntegerField(_("full import cursor"), null=True, blank=True)
+    file_sha256 = models.CharField(_("file checksum (SHA-256)"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.scope} @ {self.checkpoint}"
@@ -268,20 +269,21 @@ class SyncRun(models.Model):
         FAILED = "failed", _("Failed")
         INTERRUPTED = "interrupted", _("Interrupted")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
-    scope = models.CharField(max_length=16, default="all")
-    source = models.CharField(max_length=16, blank=True)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    checkpoint_before = models.BigIntegerField(null=True, blank=True)
-    checkpoint_after = models.BigIntegerField(null=True, blank=True)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    retired = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="What went wrong, newest last (bounded).")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    scope = models.CharField(_("scope"), max_length=16, default="all")
+    source = models.CharField(_("source"), max_length=16, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    checkpoint_before = models.BigIntegerField(_("checkpoint before"), null=True, blank=True)
+    checkpoint_after = models.BigIntegerField(_("checkpoint after"), null=True, blank=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    retired = models.PositiveIntegerField(_("retired"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True,
+                              help_text=_("What went wrong, newest last (bounded)."))
 
     class Meta:
         ordering = ["-started_at", "-id"]

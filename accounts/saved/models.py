@@ -15,10 +15,11 @@ from properties.search.querystring import search_query_string
 class Collection(models.Model):
     """A user's named list of saved properties. Every user has exactly one default ("Favourites")."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="collections")
     name = models.CharField(_("name"), max_length=100)
-    is_default = models.BooleanField(default=False, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_default = models.BooleanField(_("default"), default=False, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         db_table = "accounts_collection"
@@ -38,11 +39,13 @@ class Collection(models.Model):
 class SavedProperty(models.Model):
     """A property in a collection, with the user's private note and tags."""
 
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
-    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="+")
+    collection = models.ForeignKey(Collection, verbose_name=_("collection"), on_delete=models.CASCADE,
+                                   related_name="items")
+    property = models.ForeignKey("properties.Property", verbose_name=_("property"), on_delete=models.CASCADE,
+                                 related_name="+")
     note = models.TextField(_("note"), blank=True, max_length=2000)
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         db_table = "accounts_savedproperty"
@@ -70,15 +73,17 @@ class SavedSearch(models.Model):
     been considered for this search. It starts when the search is saved.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="saved_searches")
     name = models.CharField(_("name"), max_length=100)
-    params = models.JSONField(default=dict, help_text="Search parameters as the search page takes them.")
+    params = models.JSONField(_("search parameters"), default=dict,
+                              help_text=_("Search parameters as the search page takes them."))
     frequency = models.CharField(
         _("alerts"), max_length=8, choices=AlertFrequency.choices, default=AlertFrequency.DAILY
     )
-    last_notified = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    last_notified = models.DateTimeField(_("last notified"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         db_table = "accounts_savedsearch"
@@ -103,10 +108,12 @@ class SavedSearchHit(models.Model):
     when its estimate has moved more than ALERTS_ESTIMATE_THRESHOLD from the one recorded here.
     """
 
-    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="hits")
-    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="+")
-    estimate = models.BigIntegerField(null=True, blank=True)
-    notified_at = models.DateTimeField()
+    saved_search = models.ForeignKey(SavedSearch, verbose_name=_("saved search"), on_delete=models.CASCADE,
+                                     related_name="hits")
+    property = models.ForeignKey("properties.Property", verbose_name=_("property"), on_delete=models.CASCADE,
+                                 related_name="+")
+    estimate = models.BigIntegerField(_("estimate"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("notified at"))
 
     class Meta:
         db_table = "accounts_savedsearchhit"
@@ -123,14 +130,16 @@ class SearchHistoryEntry(models.Model):
         PAGE = "page", _("Search page")
         API = "api", _("API")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_history")
-    params = models.JSONField(default=dict)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="search_history")
+    params = models.JSONField(_("search parameters"), default=dict)
     result_count = models.IntegerField(
-        null=True, blank=True, help_text="None when the search was not counted; capped like the search's count."
+        _("result count"), null=True, blank=True,
+        help_text=_("None when the search was not counted; capped like the search's count.")
     )
-    count_is_exact = models.BooleanField(default=True)
-    via = models.CharField(max_length=8, choices=Via.choices, default=Via.PAGE)
-    created_at = models.DateTimeField(db_index=True)
+    count_is_exact = models.BooleanField(_("exact count"), default=True)
+    via = models.CharField(_("searched via"), max_length=8, choices=Via.choices, default=Via.PAGE)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
 
     class Meta:
         db_table = "accounts_searchhistoryentry"

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
@@ -13,25 +14,27 @@ class OutboxMessage(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ALERT_DIGEST = "alert_digest", "saved-search alert digest"
-        OFFER_EVENT = "offer_event", "offer event"
-        CLAIM_EVENT = "claim_event", "ownership claim event"
-        EMAIL_CONFIRM = "email_confirm", "e-mail address confirmation"
+        ALERT_DIGEST = "alert_digest", _("saved-search alert digest")
+        OFFER_EVENT = "offer_event", _("offer event")
+        CLAIM_EVENT = "claim_event", _("ownership claim event")
+        EMAIL_CONFIRM = "email_confirm", _("e-mail address confirmation")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
-                             help_text="The recipient's account.")
-    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="For the digest's web page.")
-    kind = models.CharField(max_length=20, default="alert_digest")
-    to = models.EmailField()
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    headers = models.JSONField(default=dict, blank=True)
-    property_ids = models.JSONField(default=list, blank=True, help_text="Everything the digest covers, capped or not.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                             related_name="+", help_text=_("The recipient's account."))
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False,
+                           help_text=_("For the digest's web page."))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ALERT_DIGEST)
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("body (text)"))
+    body_html = models.TextField(_("body (HTML)"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    property_ids = models.JSONField(_("property ids"), default=list, blank=True,
+                                    help_text=_("Everything the digest covers, capped or not."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         db_table = "accounts_outboxmessage"  # created by accounts before the outbox had an app of its own

@@ -32,19 +32,21 @@ class MarketTrend(models.Model):
     `municipality_numbers`, so a property's region is found without knowing SSB's codes.
     """
 
-    source = models.CharField(max_length=16, choices=TrendSource.choices)
-    metric = models.CharField(max_length=16, choices=TrendMetric.choices)
-    region_kind = models.CharField(max_length=16, choices=RegionKind.choices)
-    region_code = models.CharField(max_length=16, help_text="NO, a county or municipality number, or SSB's code.")
-    region_name = models.CharField(max_length=100)
-    municipality_numbers = models.JSONField(default=list, blank=True)
-    dwelling_type = models.CharField(max_length=32, default="all",
-                                     help_text="all, a catalogue category, or SSB's dwelling type (enebolig, …).")
-    period = models.CharField(max_length=8)
-    period_start = models.DateField()
-    value = models.FloatField()
-    sales = models.PositiveIntegerField(null=True, blank=True, help_text="Sales behind the figure, where known.")
-    fetched_at = models.DateTimeField()
+    source = models.CharField(_("source"), max_length=16, choices=TrendSource.choices)
+    metric = models.CharField(_("metric"), max_length=16, choices=TrendMetric.choices)
+    region_kind = models.CharField(_("region kind"), max_length=16, choices=RegionKind.choices)
+    region_code = models.CharField(_("region code"), max_length=16,
+                                   help_text=_("NO, a county or municipality number, or SSB's code."))
+    region_name = models.CharField(_("region name"), max_length=100)
+    municipality_numbers = models.JSONField(_("municipality numbers"), default=list, blank=True)
+    dwelling_type = models.CharField(_("dwelling type"), max_length=32, default="all",
+                                     help_text=_("all, a catalogue category, or SSB's dwelling type (enebolig, …)."))
+    period = models.CharField(_("period"), max_length=8)
+    period_start = models.DateField(_("period start"))
+    value = models.FloatField(_("value"))
+    sales = models.PositiveIntegerField(_("sales"), null=True, blank=True,
+                                        help_text=_("Sales behind the figure, where known."))
+    fetched_at = models.DateTimeField(_("fetched at"))
 
     class Meta:
         db_table = "recommendations_markettrend"  # created by the recommendations app, kept on the move
@@ -68,12 +70,12 @@ class ComparableLevel(models.Model):
     ("estimate 6% below similar cabins").
     """
 
-    municipality_number = models.CharField(max_length=4)
-    category = models.CharField(max_length=16)
-    area_bucket = models.SmallIntegerField()
-    median_estimate = models.BigIntegerField()
-    count = models.PositiveIntegerField()
-    updated_at = models.DateTimeField()
+    municipality_number = models.CharField(_("municipality number"), max_length=4)
+    category = models.CharField(_("category"), max_length=16)
+    area_bucket = models.SmallIntegerField(_("area bucket"))
+    median_estimate = models.BigIntegerField(_("median estimate"))
+    count = models.PositiveIntegerField(_("count"))
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
         db_table = "recommendations_comparablelevel"  # created by the recommendations app, kept on the move

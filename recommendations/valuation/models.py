@@ -8,28 +8,34 @@ from django.utils.translation import gettext_lazy as _
 class ValuationModelVersion(models.Model):
     """One trained valuation model: its artifact (checksummed), metrics and what it was trained on."""
 
-    version = models.PositiveIntegerField(unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    is_active = models.BooleanField(default=False)
-    activated_at = models.DateTimeField(null=True, blank=True, help_text="Last time this version was activated.")
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True,
+                                        help_text=_("Last time this version was activated."))
     # Artifacts are ValuationArtifact rows (joblib bytes) named here, written by this app only.
-    artifact_name = models.CharField(max_length=100, help_text="Production model, trained on every sale.")
-    artifact_sha256 = models.CharField(max_length=64)
-    evaluation_artifact_name = models.CharField(max_length=100, blank=True,
-                                                help_text="The same model trained on the older sales only (hold-out).")
-    evaluation_artifact_sha256 = models.CharField(max_length=64, blank=True)
+    artifact_name = models.CharField(_("artifact name"), max_length=100,
+                                     help_text=_("Production model, trained on every sale."))
+    artifact_sha256 = models.CharField(_("artifact checksum (SHA-256)"), max_length=64)
+    evaluation_artifact_name = models.CharField(
+        _("evaluation artifact name"), max_length=100, blank=True,
+        help_text=_("The same model trained on the older sales only (hold-out)."),
+    )
+    evaluation_artifact_sha256 = models.CharField(_("evaluation artifact checksum (SHA-256)"), max_length=64,
+                                                  blank=True)
     metrics = models.JSONField(
+        _("metrics"),
         default=dict,
         blank=True,
-        help_text="Hold-out figures: overall, per category and county, noise floor, plot sample.",
+        help_text=_("Hold-out figures: overall, per category and county, noise floor, plot sample."),
     )
-    training_summary = models.JSONField(default=dict, blank=True)
-    features = models.JSONField(default=list, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    training_seconds = models.FloatField(default=0)
-    notes = models.TextField(blank=True)
-    estimates_written_at = models.DateTimeField(null=True, blank=True)
-    estimates_written = models.PositiveIntegerField(default=0)
+    training_summary = models.JSONField(_("training summary"), default=dict, blank=True)
+    features = models.JSONField(_("model features"), default=list, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    training_seconds = models.FloatField(_("training time (s)"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    estimates_written_at = models.DateTimeField(_("estimates written at"), null=True, blank=True)
+    estimates_written = models.PositiveIntegerField(_("estimates written"), default=0)
 
     class Meta:
         db_table = "recommendations_valuationmodelversion"  # created by the recommendations app, kept on the move
@@ -64,14 +70,15 @@ class ValuationArtifact(models.Model):
     """A trained model's bytes (joblib), with the library versions that wrote it. Every process reads models
     from here: nothing depends on a disk shared between the web and worker containers."""
 
-    name = models.CharField(max_length=100, unique=True)
-    sha256 = models.CharField(max_length=64)
-    data = models.BinaryField()
-    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
-    sklearn_version = models.CharField(max_length=32, blank=True, help_text="Empty: not recorded (an imported file).")
-    numpy_version = models.CharField(max_length=32, blank=True)
-    joblib_version = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    data = models.BinaryField(_("model bytes"))
+    size = models.PositiveIntegerField(_("size"), default=0, help_text=_("Bytes."))
+    sklearn_version = models.CharField(_("scikit-learn version"), max_length=32, blank=True,
+                                       help_text=_("Empty: not recorded (an imported file)."))
+    numpy_version = models.CharField(_("NumPy version"), max_length=32, blank=True)
+    joblib_version = models.CharField(_("joblib version"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -85,14 +92,14 @@ class PropertyEstimateHistory(models.Model):
 
     # Only the (property, version) unique index: a version writes a row for every property, so each extra
     # index is a million more entries to maintain; the unique index serves the property page's lookup.
-    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="estimate_history",
-                                 db_index=False)
-    version = models.ForeignKey(ValuationModelVersion, on_delete=models.CASCADE, related_name="estimate_history",
-                                db_index=False)
-    estimate = models.BigIntegerField(help_text="NOK")
-    low = models.BigIntegerField(help_text="NOK, 10th percentile")
-    high = models.BigIntegerField(help_text="NOK, 90th percentile")
-    estimated_at = models.DateTimeField()
+    property = models.ForeignKey("properties.Property", verbose_name=_("property"), on_delete=models.CASCADE,
+                                 related_name="estimate_history", db_index=False)
+    version = models.ForeignKey(ValuationModelVersion, verbose_name=_("model version"), on_delete=models.CASCADE,
+                                related_name="estimate_history", db_index=False)
+    estimate = models.BigIntegerField(_("estimate"), help_text=_("NOK"))
+    low = models.BigIntegerField(_("low"), help_text=_("NOK, 10th percentile"))
+    high = models.BigIntegerField(_("high"), help_text=_("NOK, 90th percentile"))
+    estimated_at = models.DateTimeField(_("estimated at"))
 
     class Meta:
         verbose_name = _("estimate history entry")
