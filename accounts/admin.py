@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, User
 
@@ -17,7 +18,7 @@ class EptyUserAdmin(UserAdmin):
                                "preferences", "has_nnin")}),
     )
 
-    @admin.display(boolean=True, description="identity number held")
+    @admin.display(boolean=True, description=_("identity number held"))
     def has_nnin(self, obj):
         return obj.has_nnin
 

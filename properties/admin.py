@@ -2,6 +2,7 @@ import json
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Property, PropertySale, SyncRun, SyncState
 
@@ -92,7 +93,7 @@ class SyncRunAdmin(admin.ModelAdmin):
     exclude = ("errors",)
     date_hierarchy = "started_at"
 
-    @admin.display(description="Errors")
+    @admin.display(description=_("errors"))
     def error_list(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.errors, indent=2, ensure_ascii=False))
 

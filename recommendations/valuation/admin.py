@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from epty.errors import ApplicationError
 
@@ -31,50 +33,51 @@ class ValuationModelVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # versions come from training only
 
-    @admin.display(description="MdAPE %")
+    @admin.display(description=_("MdAPE %"))
     def mdape(self, obj):
         return obj.mdape
 
-    @admin.display(description="Floor MdAPE %")
+    @admin.display(description=_("Floor MdAPE %"))
     def floor_mdape(self, obj):
         return obj.floor_mdape
 
-    @admin.display(description="PE10 %")
+    @admin.display(description=_("PE10 %"))
     def pe10(self, obj):
         return obj.metrics.get("overall", {}).get("pe10")
 
-    @admin.display(description="PE20 %")
+    @admin.display(description=_("PE20 %"))
     def pe20(self, obj):
         return obj.metrics.get("overall", {}).get("pe20")
 
-    @admin.display(description="Coverage %")
+    @admin.display(description=_("Coverage %"))
     def coverage(self, obj):
         return obj.coverage
 
-    @admin.display(description="R² log")
+    @admin.display(description=_("R² log"))
     def r2(self, obj):
         return obj.metrics.get("overall", {}).get("r2_log")
 
-    @admin.display(description="Training sales")
+    @admin.display(description=_("Training sales"))
     def train_rows(self, obj):
         return obj.training_summary.get("rows")
 
-    @admin.display(description="Model loadable")
+    @admin.display(description=_("Model loadable"))
     def loadable(self, obj):
         """Whether this process can load the version's model (stored, checksum, library versions)."""
         try:
             artifact = valuation_artifact_check(name=obj.artifact_name, sha256=obj.artifact_sha256)
         except ArtifactRejected as exc:
-            return format_html('<span class="errornote">no: {}</span>', exc.message)
-        return format_html("yes (scikit-learn {}, numpy {})", artifact.sklearn_version or "?",
-                           artifact.numpy_version or "?")
+            return format_html('<span class="errornote">{}</span>', gettext("no: %(reason)s") % {"reason": exc.message})
+        return gettext("yes (scikit-learn %(sklearn)s, numpy %(numpy)s)") % {
+            "sklearn": artifact.sklearn_version or "?", "numpy": artifact.numpy_version or "?"}
 
-    @admin.display(description="Report")
+    @admin.display(description=_("Report"))
     def report_link(self, obj):
         if not obj.pk:
             return "–"
         return format_html(
-            '<a href="{}">report</a>', reverse("admin:valuation_valuationmodelversion_report", args=[obj.pk])
+            '<a href="{}">{}</a>', reverse("admin:valuation_valuationmodelversion_report", args=[obj.pk]),
+            gettext("report"),
         )
 
     def get_urls(self):
@@ -84,31 +87,34 @@ class ValuationModelVersionAdmin(admin.ModelAdmin):
     def report_view(self, request, pk: int):
         version = get_object_or_404(ValuationModelVersion, pk=pk)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "version": version,
-                   "title": f"Valuation report: {version.label}", **report_context(version.metrics)}
+                   "title": gettext("Valuation report: %(version)s") % {"version": version.label},
+                   **report_context(version.metrics)}
         return TemplateResponse(request, "valuation/admin/report.html", context)
 
-    @admin.action(description="Activate the selected version (writes its estimates)")
+    @admin.action(description=_("Activate the selected version (writes its estimates)"))
     def activate_selected(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            self.message_user(request, gettext("Select exactly one version to activate."), messages.ERROR)
             return
         version = services.valuation_version_activate(version=queryset.get())
-        self.message_user(request, f"{version.label} is active; its estimates are being written.")
+        self.message_user(request, gettext("%(version)s is active; its estimates are being written.")
+                          % {"version": version.label})
 
-    @admin.action(description="Roll back to the previously active version")
+    @admin.action(description=_("Roll back to the previously active version"))
     def rollback(self, request, queryset):
         try:
             version = services.valuation_version_rollback()
         except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
-        self.message_user(request, f"Rolled back: {version.label} is active; its estimates are being written.")
+        self.message_user(request, gettext("Rolled back: %(version)s is active; its estimates are being written.")
+                          % {"version": version.label})
 
-    @admin.action(description="Compare the selected versions")
+    @admin.action(description=_("Compare the selected versions"))
     def compare_selected(self, request, queryset):
         versions = list(queryset.order_by("-version"))
         rows = [{"version": v, "overall": v.metrics.get("overall", {}), "floor": v.metrics.get("noise_floor") or {},
                  "holdout": v.metrics.get("holdout", {}), "summary": v.training_summary} for v in versions]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "rows": rows,
-                   "title": "Compare valuation versions"}
+                   "title": gettext("Compare valuation versions")}
         return TemplateResponse(request, "valuation/admin/compare.html", context)
