@@ -20,7 +20,7 @@ from .report import report_context
 
 @admin.register(ValuationModelVersion)
 class ValuationModelVersionAdmin(admin.ModelAdmin):
-    list_display = ("label", "is_active", "created_at", "activated_at", "mdape", "floor_mdape", "pe10", "pe20",
+    list_display = ("version_label", "is_active", "created_at", "activated_at", "mdape", "floor_mdape", "pe10", "pe20",
                     "coverage", "r2", "train_rows", "estimates_written", "loadable", "report_link")
     list_filter = ("is_active",)
     actions = ("activate_selected", "rollback", "compare_selected")
@@ -32,6 +32,10 @@ class ValuationModelVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # versions come from training only
+
+    @admin.display(description=_("version"), ordering="version")
+    def version_label(self, obj):
+        return obj.label
 
     @admin.display(description=_("MdAPE %"))
     def mdape(self, obj):
