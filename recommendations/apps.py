@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecommendationsConfig(AppConfig):
@@ -10,4 +11,4 @@ class RecommendationsConfig(AppConfig):
     """
 
     name = "recommendations"
-    verbose_name = "Recommendations"
+    verbose_name = _("Recommendations")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SavedConfig(AppConfig):
     name = "accounts.saved"
     label = "saved"
-    verbose_name = "Saved properties and searches"
+    verbose_name = _("Saved properties and searches")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -108,3 +108,11 @@ def test_the_outbox_kind_and_a_sale_read_in_bokmal():
         assert str(PropertySale._meta.get_field("sold_on").verbose_name) == "salgsdato"
     with translation.override("en"):
         assert str(PropertySale._meta.get_field("sold_on").verbose_name) == "sold on"
+
+
+def test_the_admin_sections_of_the_labelled_apps_are_in_bokmal():
+    untranslated = [config.label for config in apps.get_app_configs()
+                    if config.label in LABELLED_APPS | {"recommendations", "recommender"}
+                    and _in("nb", config.verbose_name) == _in("en", config.verbose_name)]
+    assert not untranslated, untranslated
+    assert _in("nb", apps.get_app_config("mail").verbose_name) == "Utgående e-post"

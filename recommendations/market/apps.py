@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MarketConfig(AppConfig):
@@ -6,7 +7,7 @@ class MarketConfig(AppConfig):
 
     name = "recommendations.market"
     label = "market"
-    verbose_name = "Market trends"
+    verbose_name = _("Market trends")
 
     def ready(self) -> None:
         # Registers the Celery task in every process (beat and eager mode find it by name).

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecommenderConfig(AppConfig):
@@ -6,4 +7,4 @@ class RecommenderConfig(AppConfig):
 
     name = "recommendations.recommender"
     label = "recommender"
-    verbose_name = "Recommender"
+    verbose_name = _("Recommender")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ValuationConfig(AppConfig):
@@ -6,7 +7,7 @@ class ValuationConfig(AppConfig):
 
     name = "recommendations.valuation"
     label = "valuation"
-    verbose_name = "Valuation"
+    verbose_name = _("Valuation")
 
     def ready(self) -> None:
         # Registers the Celery tasks in every process, so services can enqueue them by name
