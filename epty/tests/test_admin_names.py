@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.apps import apps
 from django.utils import translation
 
@@ -116,3 +117,46 @@ def test_the_admin_sections_of_the_labelled_apps_are_in_bokmal():
                     and _in("nb", config.verbose_name) == _in("en", config.verbose_name)]
     assert not untranslated, untranslated
     assert _in("nb", apps.get_app_config("mail").verbose_name) == "Utgående e-post"
+
+
+@pytest.mark.django_db
+def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_model):
+    import datetime as dt
+
+    from accounts.models import ApiToken
+    from accounts.saved.models import SearchHistoryEntry
+    from epty.mail.models import OutboxMessage
+    from properties.models import PropertySale, SyncRun
+    from properties.tests.factories import make_catalogue
+    from recommendations.valuation.models import ValuationModelVersion
+
+    # Given one row in each list and a member of staff whose browser asks for Bokmål
+    staff = django_user_model.objects.create_superuser("staff", "staff@example.com", "a-long-test-password")
+    client.force_login(staff)
+    now = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+    prop = make_catalogue(1, seed=17)[0]
+    PropertySale.objects.create(property=prop, sold_on="2024-05-01", price=4_200_000)
+    SyncRun.objects.create(kind=SyncRun.Kind.INCREMENTAL, started_at=now)
+    OutboxMessage.objects.create(user=staff, kind=OutboxMessage.Kind.ALERT_DIGEST, to="staff@example.com",
+                                 subject="epty", body_text="…")
+    ApiToken.objects.create(user=staff, name="cli", prefix="abc12345", secret_hash="0" * 64)
+    SearchHistoryEntry.objects.create(user=staff, params={"q": "Oslo"}, result_count=3, created_at=now)
+    ValuationModelVersion.objects.create(version=1, artifact_name="valuation-1.joblib", artifact_sha256="1" * 64)
+
+    # When they open the lists and a form, then the columns, filters and labels are in Bokmål
+    pages = {
+        "/admin/properties/propertysale/": ["Salgsdato", "Pris", "Kilde"],
+        "/admin/properties/syncrun/": ["Startet", "Sjekkpunkt før", "Inkrementell (endringslogg)"],
+        "/admin/mail/outboxmessage/": ["Emne", "Forsøk", "varselsammendrag for lagret søk"],
+        "/admin/accounts/apitoken/": ["Prefiks", "Sist brukt", "Trukket tilbake"],
+        "/admin/saved/searchhistoryentry/": ["Søkt via", "Antall treff"],
+        "/admin/valuation/valuationmodelversion/": ["Versjon", "Dekning %", "Treningssalg", "Modellen kan lastes",
+                                                    "Rull tilbake til forrige aktive versjon"],
+        f"/admin/accounts/user/{staff.pk}/change/": ["BankID-personnøkkel", "E-post bekreftet",
+                                                     "Fødselsnummer lagret"],
+    }
+    for path, words in pages.items():
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="nb")
+        assert response.status_code == 200, path
+        missing = [word for word in words if word not in response.text]
+        assert not missing, (path, missing)
