@@ -2,6 +2,7 @@ import json
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Property, PropertySale, SyncRun, SyncState
@@ -101,15 +102,21 @@ class SyncRunAdmin(admin.ModelAdmin):
         from .matrikkelen.cache import stats
 
         counters = stats()
-        states = ", ".join(f"{s.scope}: checkpoint {s.checkpoint}" + (f" (full import at {s.full_cursor})"
-                                                                      if s.full_cursor is not None else "")
-                           for s in SyncState.objects.order_by("scope"))
-        summary = (f"hit ratio {counters['hit_ratio']:.1%}, stale answers {counters['stale_share']:.1%} of those "
-                   f"(on average {counters['mean_stale_age_seconds']:,.0f} s old); hits {counters['hits']:,}, "
-                   f"stale {counters['stale']:,}, misses {counters['misses']:,}, errors {counters['errors']:,}, "
-                   f"upstream calls {counters['upstream_calls']:,}")
-        self.message_user(request, "Matrikkelen read cache: " + summary
-                          + (f". Sync position — {states}" if states else ""), messages.INFO)
+        states = ", ".join(
+            gettext("%(scope)s: checkpoint %(checkpoint)s") % {"scope": s.scope, "checkpoint": s.checkpoint}
+            + (gettext(" (full import at %(cursor)s)") % {"cursor": s.full_cursor} if s.full_cursor is not None else "")
+            for s in SyncState.objects.order_by("scope"))
+        summary = gettext(
+            "hit ratio %(hit_ratio)s, stale answers %(stale_share)s of those (on average %(age)s s old); "
+            "hits %(hits)s, stale %(stale)s, misses %(misses)s, errors %(errors)s, upstream calls %(calls)s"
+        ) % {"hit_ratio": f"{counters['hit_ratio']:.1%}", "stale_share": f"{counters['stale_share']:.1%}",
+             "age": f"{counters['mean_stale_age_seconds']:,.0f}", "hits": f"{counters['hits']:,}",
+             "stale": f"{counters['stale']:,}", "misses": f"{counters['misses']:,}",
+             "errors": f"{counters['errors']:,}", "calls": f"{counters['upstream_calls']:,}"}
+        message = gettext("Matrikkelen read cache: %(summary)s") % {"summary": summary}
+        if states:
+            message += gettext(". Sync position — %(states)s") % {"states": states}
+        self.message_user(request, message, messages.INFO)
         return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):

@@ -146,7 +146,8 @@ def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_mode
     # When they open the lists and a form, then the columns, filters and labels are in Bokmål
     pages = {
         "/admin/properties/propertysale/": ["Salgsdato", "Pris", "Kilde"],
-        "/admin/properties/syncrun/": ["Startet", "Sjekkpunkt før", "Inkrementell (endringslogg)"],
+        "/admin/properties/syncrun/": ["Startet", "Sjekkpunkt før", "Inkrementell (endringslogg)",
+                                       "Matrikkelens lesebuffer: treffrate"],
         "/admin/mail/outboxmessage/": ["Emne", "Forsøk", "varselsammendrag for lagret søk"],
         "/admin/accounts/apitoken/": ["Prefiks", "Sist brukt", "Trukket tilbake"],
         "/admin/saved/searchhistoryentry/": ["Søkt via", "Antall treff"],
