@@ -93,7 +93,8 @@ def test_the_admin_columns_and_filters_of_the_labelled_models_are_in_bokmal():
             if bokmal == english and english not in SAME_IN_BOTH:
                 untranslated.append(f"{model._meta.label} {name}: {english}")
         for action in model_admin.actions or ():
-            description = getattr(getattr(model_admin, action, None), "short_description", None)
+            func = getattr(model_admin, action) if isinstance(action, str) else action
+            description = getattr(func, "short_description", None)
             if description and _in("nb", description) == _in("en", description):
                 untranslated.append(f"{model._meta.label} action {action}: {description}")
     assert not untranslated, untranslated
