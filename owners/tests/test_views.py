@@ -31,7 +31,7 @@ def test_an_owner_adds_facts_and_the_property_page_shows_them_beside_matrikkelen
     assert facts["usable_area"] == "120 m² the owner · 112 m² in Matrikkelen"
     assert facts["bedrooms"] == "3 the owner"  # no source knew it: nothing beside
     assert facts["rooms"] == "4 · Matrikkelen (Kartverket's Matrikkel API)"  # unchanged: still Matrikkelen's
-    assert facts["features"].startswith("Sauna from the owner, Waterfront from the owner")
+    assert facts["features"] == "Waterfront from the owner, Sauna from the owner"
     tree = html.fromstring(detail.content)
     assert tree.get_element_by_id("owner-description").text_content().strip() == "Sunny flat by the fjord."
     assert "2019" in tree.get_element_by_id("owner-year-renovated").text_content()
