@@ -87,7 +87,8 @@ def owner_facts_clean(*, prop: Property, values: dict[str, Any], current: dict[s
         tags = values["features"]
         if tags is None:
             clean["features"] = None
-        elif not isinstance(tags, list | tuple) or not all(isinstance(t, str) for t in tags):
+        elif (not isinstance(tags, list | tuple) or len(tags) > len(reference.FEATURES)
+              or not all(isinstance(t, str) for t in tags)):
             errors["features"] = ValidationError(_("Give the features as a list of tags."), code="invalid_features")
         else:
             bad = [t for t in tags if t not in reference.FEATURE_BITS]

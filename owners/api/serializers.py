@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,12 +24,12 @@ class PassThroughNumber(serializers.Field):
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(reference.FEATURES)},
-                      "nullable": True})
+                      "maxItems": len(reference.FEATURES), "nullable": True})
 class PassThroughTags(PassThroughNumber):
     """Feature tags from properties.reference.FEATURES (unknown_feature otherwise)."""
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH, "nullable": True})
 class PassThroughText(PassThroughNumber):
     """Plain text (description_too_long past the limit)."""
 

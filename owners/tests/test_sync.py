@@ -14,7 +14,7 @@ from properties.tests.matrikkelen.conftest import _fast_retries, source, standin
 pytestmark = pytest.mark.django_db
 
 
-def test_a_sync_keeps_the_owners_fact_and_records_matrikkelens_new_value_beside_it(source, standin):  # noqa: F811
+def test_a_sync_keeps_the_owners_fact_and_records_matrikkelens_new_value_beside_it(source, standin):  # noqa: F811 - the fixtures above
     matrikkel_sync(kind=SyncRun.Kind.FULL, source=source)
     prop = Property.objects.filter(category="residential", usable_area__isnull=False).order_by("id").first()
     owner = UserFactory()
