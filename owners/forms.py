@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,7 @@ class OwnerFactsForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Labels in the reader's language (FEATURES' labels are translated when read).
-        self.fields["features"].choices = [(tag, reference.feature_label(tag)) for tag in reference.FEATURES]
+        features = cast(forms.MultipleChoiceField, self.fields["features"])
+        features.choices = [(tag, reference.feature_label(tag)) for tag in reference.FEATURES]
         self.fields["description"].help_text = gettext("Plain text, at most %(max)s characters.") % {
             "max": DESCRIPTION_MAX_LENGTH}

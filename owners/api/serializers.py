@@ -50,7 +50,8 @@ class OwnerFactsInputSerializer(serializers.Serializer):
 class FactProvenanceSerializer(serializers.Serializer):
     fact = serializers.CharField()
     value = serializers.JSONField(allow_null=True, help_text="The value in force (search and the valuation use it).")
-    source = serializers.CharField(allow_null=True, help_text="Its source: 'owner', 'matrikkel_api', …")
+    source = serializers.CharField(  # type: ignore[assignment]  # the field "source"; the metaclass declares it
+        allow_null=True, help_text="Its source: 'owner', 'matrikkel_api', …")
     by_owner = serializers.BooleanField()
     upstream_value = serializers.JSONField(allow_null=True, help_text="When by_owner: Matrikkelen's value.")
     upstream_source = serializers.CharField(allow_null=True)

@@ -308,8 +308,8 @@ def property_valuation(*, prop: Property) -> PropertyValuation:
             unavailable = True
         accuracy = valuation_accuracy_for(version=version, category=prop.category or "",
                                           county_number=prop.county_number, county_name=prop.county_name)
-    sources = {fact: (prop.fact_sources or {}).get(fact) for fact in MODEL_FACTS
-               if (prop.fact_sources or {}).get(fact)}
+    known = prop.fact_sources or {}
+    sources = {fact: str(known[fact]) for fact in MODEL_FACTS if known.get(fact)}
     return PropertyValuation(
         property_id=prop.pk, estimate=prop.estimate, low=prop.estimate_low, high=prop.estimate_high,
         source=prop.estimate_source, estimated_at=prop.estimated_at, model_version=model_version,
