@@ -43,3 +43,45 @@ def test_a_sync_keeps_the_owners_fact_and_records_matrikkelens_new_value_beside_
     prop.refresh_from_db()
     assert prop.usable_area == 999 and prop.fact_source("usable_area") == FactSource.MATRIKKEL_API
     assert "usable_area" not in prop.fact_sources.get("upstream", {})
+
+
+@pytest.mark.parametrize("path", ["postgresql", "portable"])
+def test_an_import_of_every_fact_keeps_the_owners_facts_and_records_the_imported_ones_beside(path, monkeypatch):
+    """Both write paths of property_upsert_many (PostgreSQL's COPY upsert and the portable one) keep the rule."""
+    import random
+
+    from django.db import connection
+
+    from properties import reference
+    from properties.services import property_upsert_many
+    from properties.tests.factories import property_row
+
+    row = {**property_row(random.Random(3), 0), "usable_area": 100, "rooms": 4, "bedrooms": 2,
+           "features": ["road_access"], "source": "matrikkelen", "fact_source": FactSource.MATRIKKEL_API}
+    property_upsert_many(rows=[row])
+    prop = Property.objects.get(external_id=row["external_id"])
+    owner = UserFactory()
+    OwnershipClaim.objects.create(property=prop, user=owner, statement="Mine", status=ClaimStatus.VERIFIED)
+    services.owner_facts_update(user=owner, property_id=prop.pk,
+                                values={"usable_area": 130, "features": ["road_access", "sauna"]})
+    if path == "portable":
+        monkeypatch.setattr(connection, "vendor", "portable")
+
+    result = property_upsert_many(rows=[{**row, "usable_area": 105, "rooms": 5, "features": ["jetty"],
+                                         "address": "Nyveien 1"}])
+
+    prop.refresh_from_db()
+    assert result.updated == 1 and prop.address == "Nyveien 1" and prop.rooms == 5  # the rest is synced
+    assert prop.usable_area == 130 and prop.fact_source("usable_area") == FactSource.OWNER
+    assert prop.features == ["sauna", "road_access"] and prop.fact_source("features") == FactSource.OWNER
+    assert prop.fact_sources["feature_tags"] == {"road_access": FactSource.MATRIKKEL_API, "sauna": FactSource.OWNER}
+    assert prop.feature_mask == reference.feature_mask(["road_access", "sauna"])
+    upstream = prop.fact_sources["upstream"]
+    assert upstream["usable_area"] == {"value": 105, "source": FactSource.MATRIKKEL_API}
+    assert upstream["features"] == {"value": ["jetty"], "source": FactSource.MATRIKKEL_API,
+                                    "feature_tags": {"jetty": FactSource.MATRIKKEL_API}}
+
+    services.owner_fact_revert(property_id=prop.pk, fact="features", staff_user=None)
+    prop.refresh_from_db()
+    assert prop.features == ["jetty"] and prop.fact_sources["feature_tags"] == {"jetty": FactSource.MATRIKKEL_API}
+    assert prop.feature_mask == reference.feature_mask(["jetty"])
