@@ -46,3 +46,30 @@ def test_an_owner_adds_facts_and_sees_them_marked_as_the_owners(browser, live_se
     assert page.locator("#owner-description").inner_text() == "Sunny flat by the fjord, <b>new</b> kitchen."
     stored = Property.objects.get(pk=prop.pk)
     assert stored.usable_area == 120 and stored.fact_source("bedrooms") == FactSource.OWNER
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_owners_page_and_the_property_page_with_owners_facts_have_no_serious_accessibility_violations(
+        browser, live_server):
+    from offers.tests.test_accessibility import logged_in_context, serious_violations
+    from owners import services
+
+    prop = matrikkel_property(address="Fjordvegen 7")
+    owner = UserFactory()
+    OwnershipClaim.objects.create(property=prop, user=owner, statement="Mine", status=ClaimStatus.VERIFIED)
+    services.owner_facts_update(user=owner, property_id=prop.pk, values={
+        "usable_area": 120, "features": ["sauna"], "year_renovated": 2019, "description": "By the fjord."})
+    found = {}
+    for locale, viewport in (("nb-NO", {"width": 390, "height": 844}), ("en-GB", {"width": 1280, "height": 900})):
+        context = logged_in_context(browser, live_server, owner, locale=locale, viewport=viewport)
+        page = context.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
+                   else route.abort())
+        for path in (f"/owners/{prop.pk}/", f"/properties/{prop.pk}/"):
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("networkidle")
+            if violations := serious_violations(page):
+                found[(locale, path)] = violations
+        context.close()
+    assert not found, found

@@ -100,3 +100,16 @@ def test_an_owner_of_one_property_gets_404_on_another(client, prop, owner):
     assert client.post(reverse("owners:edit", args=[other.pk]), {"usable_area": "999"}).status_code == 404
     assert client.get("/owners/99999999/").status_code == 404
     assert Property.objects.get(pk=other.pk).usable_area == 112
+
+
+def test_the_owners_words_are_in_bokmal(client, prop, owner, settings):
+    settings.LANGUAGE_CODE = "nb"
+    services.owner_facts_update(user=owner, property_id=prop.pk, values={"usable_area": 120, "features": ["sauna"]})
+    client.force_login(owner)
+
+    detail = client.get(reverse("properties:detail", args=[prop.pk]), HTTP_ACCEPT_LANGUAGE="nb")
+    facts = _facts(detail)
+    assert facts["usable_area"] == "120 m² eieren · 112 m² i Matrikkelen"
+    assert "fra eieren" in facts["features"] and "Rediger som eier" in detail.content.decode()
+    response = client.post(reverse("owners:edit", args=[prop.pk]), {"usable_area": "0"}, HTTP_ACCEPT_LANGUAGE="nb")
+    assert "Bruksarealet må være mellom 1 og 100000 m²." in response.content.decode()
