@@ -85,3 +85,21 @@ def test_an_import_of_every_fact_keeps_the_owners_facts_and_records_the_imported
     prop.refresh_from_db()
     assert prop.features == ["jetty"] and prop.fact_sources["feature_tags"] == {"jetty": FactSource.MATRIKKEL_API}
     assert prop.feature_mask == reference.feature_mask(["jetty"])
+
+
+def test_facts_set_from_another_source_later_go_beside_the_owners_value(db):
+    """The demo generator (property_facts_set_many) follows the same rule as the syncs."""
+    from properties.services import property_facts_set_many
+
+    from .conftest import matrikkel_property, verified_owner
+
+    prop = matrikkel_property()
+    owner = verified_owner(prop)
+    services.owner_facts_update(user=owner, property_id=prop.pk, values={"rooms": 6})
+
+    property_facts_set_many(facts={prop.external_id: {"rooms": 3, "year_built": 1990}}, source=FactSource.DEMO)
+
+    prop.refresh_from_db()
+    assert prop.rooms == 6 and prop.fact_source("rooms") == FactSource.OWNER
+    assert prop.fact_sources["upstream"]["rooms"] == {"value": 3, "source": FactSource.DEMO}
+    assert prop.year_built == 1990 and prop.fact_source("year_built") == FactSource.DEMO  # not the owner's: set
