@@ -79,12 +79,52 @@ def property_insert(*, rows: Sequence[dict], now: datetime) -> int:
     return len(rows)
 
 
+def _owner_held(fact: str) -> str:
+    return f"properties_property.fact_sources->>'{fact}' = 'owner'"
+
+
+def _assignments(update_columns: Sequence[str], owner_columns: dict[str, str]) -> tuple[str, list]:
+    """SET clauses of the upsert. The owner's rule (services.py, "the owner's facts") in SQL: a column whose
+    fact an owner holds keeps its value, the incoming one is recorded under fact_sources->'upstream'."""
+    held = sorted({fact for column, fact in owner_columns.items() if column in update_columns})
+    parts, params = [], []
+    for c in update_columns:
+        if c in owner_columns:
+            parts.append(f'"{c}" = CASE WHEN {_owner_held(owner_columns[c])} THEN properties_property."{c}" '
+                         f'ELSE EXCLUDED."{c}" END')
+        elif c == "fact_sources":
+            keep_held = ("ARRAY(SELECT e.key FROM jsonb_each_text(properties_property.fact_sources) AS e "
+                         "WHERE e.value = 'owner' AND e.key = ANY(%s::text[]))")
+            kept_tags = f"CASE WHEN {_owner_held('features')} THEN 'feature_tags' ELSE '' END"
+            records = ", ".join(
+                f"'{fact}', CASE WHEN {_owner_held(fact)} THEN jsonb_build_object("
+                f"'value', to_jsonb(EXCLUDED.\"{fact}\"), 'source', EXCLUDED.fact_sources->'{fact}'"
+                + (", 'feature_tags', COALESCE(EXCLUDED.fact_sources->'feature_tags', '{}'::jsonb)"
+                   if fact == "features" else "")
+                + ") END"
+                for fact in held)
+            upstream = "'{}'::jsonb"
+            if held:
+                upstream = (f"CASE WHEN {' OR '.join(_owner_held(f) for f in held)} THEN jsonb_build_object("
+                            f"'upstream', COALESCE(properties_property.fact_sources->'upstream', '{{}}'::jsonb) || "
+                            f"jsonb_strip_nulls(jsonb_build_object({records}))) ELSE '{{}}'::jsonb END")
+            parts.append(f'"fact_sources" = properties_property.fact_sources || (EXCLUDED.fact_sources - %s::text[] - '
+                         f'{keep_held} - {kept_tags}) || {upstream}')
+            params.append(held)
+        else:
+            parts.append(f'"{c}" = EXCLUDED."{c}"')
+    return ", ".join(parts), params
+
+
 def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now: datetime,
-                    keep_fact_sources: Sequence[str] = ()) -> tuple[dict[str, int], set[str]]:
+                    keep_fact_sources: Sequence[str] = (),
+                    owner_columns: dict[str, str] | None = None) -> tuple[dict[str, int], set[str]]:
     """Upsert clean property rows. Returns ({external_id: id} of written rows, {external ids inserted}).
 
     On an existing property only `update_columns` are written; its `fact_sources` entries named in
-    `keep_fact_sources` (facts this import does not have) stay as they are.
+    `keep_fact_sources` (facts this import does not have) stay as they are. `owner_columns` maps a
+    column to the fact an owner may hold (services.OWNER_FACT_COLUMNS): such a column keeps the owner's
+    value and the incoming one goes under fact_sources->'upstream'.
     """
     names, values = _copy_plan(rows)
     quoted = ", ".join(f'"{n}"' for n in names)
@@ -94,11 +134,8 @@ def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now:
         with raw.copy(f"COPY _property_in ({quoted}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(values(row, now))
-        assignments = ", ".join(
-            f'"{c}" = EXCLUDED."{c}"' if c != "fact_sources" else
-            '"fact_sources" = properties_property.fact_sources || (EXCLUDED.fact_sources - %s::text[])'
-            for c in update_columns)
-        params = [list(keep_fact_sources)] if "fact_sources" in update_columns else []
+        assignments, held = _assignments(update_columns, owner_columns or {})
+        params = [list(keep_fact_sources), *held] if "fact_sources" in update_columns else []
         raw.execute(
             f"INSERT INTO properties_property ({quoted}) SELECT {quoted} FROM _property_in "
             f"ON CONFLICT (external_id) DO UPDATE SET {assignments} "

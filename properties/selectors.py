@@ -33,6 +33,14 @@ UNKNOWN_BECAUSE: dict[str, Any] = {  # FactSource value → lazy text
 }
 
 
+# Where the value beside an owner's comes from, as the page says it ("112 m² in Matrikkelen").
+BESIDE_LABELS: dict[str, Any] = {
+    FactSource.MATRIKKEL_API: gettext_lazy("in Matrikkelen"),
+    FactSource.OPEN_REGISTER: gettext_lazy("in Kartverket's open address register"),
+    FactSource.DEMO: gettext_lazy("in the synthetic demo data"),
+}
+
+
 @dataclass(frozen=True)
 class Fact:
     name: str
@@ -42,6 +50,30 @@ class Fact:
     source_label: str
     synthetic: bool
     unknown_because: str
+    by_owner: bool = False  # the owner supplied the value in force
+    beside: str = ""  # then: the value another source gives, e.g. "112 m² in Matrikkelen" (empty if none)
+    tags: tuple[tuple[str, bool], ...] = ()  # features: (label, supplied by the owner) per tag
+
+
+def _fact_text(name: str, value: Any, prop: Property, *, known: bool = True) -> str | None:
+    if name == "usable_area":
+        return f"{value} m²" if value is not None else None
+    if name == "features":
+        labels = ", ".join(reference.feature_label(t) for t in value or [])
+        return (labels or _("none")) if known else (labels or None)
+    return None if value is None else str(value)
+
+
+def _beside(name: str, prop: Property) -> str:
+    """The value another source gives a fact the owner supplied, with where it comes from."""
+    record = ((prop.fact_sources or {}).get("upstream") or {}).get(name) or {}
+    source = record.get("source")
+    if not source:
+        return ""
+    text = _fact_text(name, record.get("value"), prop)
+    if text is None:
+        return str(UNKNOWN_BECAUSE.get(source, "")).capitalize()
+    return f"{text} {BESIDE_LABELS.get(source, '')}".strip()
 
 
 def property_facts(*, prop: Property) -> list[Fact]:
@@ -61,12 +93,17 @@ def property_facts(*, prop: Property) -> list[Fact]:
         else (", ".join(reference.feature_label(t) for t in prop.features) or None),
     }
     facts = []
+    tag_sources = (prop.fact_sources or {}).get("feature_tags") or {}
     for name, value in values.items():
         source = prop.fact_source(name)
+        by_owner = source == FactSource.OWNER
         facts.append(Fact(
             name=name, label=str(FACT_LABELS[name]), value=None if value is None else str(value), source=source,
             source_label=str(FactSource(source).label) if source in FactSource.values else "",
             synthetic=source == FactSource.DEMO and value is not None,
             unknown_because=str(UNKNOWN_BECAUSE.get(source or "", "")) if value is None else "",
+            by_owner=by_owner, beside=_beside(name, prop) if by_owner else "",
+            tags=tuple((reference.feature_label(t), tag_sources.get(t) == FactSource.OWNER)
+                       for t in prop.features or []) if name == "features" else (),
         ))
     return facts

@@ -260,7 +260,7 @@ def _upsert_batch(clean_rows: list[dict]) -> UpsertResult:
         not_owned = [key for key in [*FACTS, "feature_tags"] if key not in owned_fact_keys(owned)]
         if connection.vendor == "postgresql":
             written, inserted = bulk.property_upsert(rows=list(rows.values()), update_columns=update_columns, now=now,
-                                                     keep_fact_sources=not_owned)
+                                                     keep_fact_sources=not_owned, owner_columns=OWNER_FACT_COLUMNS)
         else:
             written, inserted = _upsert_portable(rows, update_columns, now, keep_fact_sources=not_owned)
         result += UpsertResult(created=len(inserted), updated=len(written) - len(inserted),
@@ -274,9 +274,10 @@ def _upsert_batch(clean_rows: list[dict]) -> UpsertResult:
 def _upsert_portable(by_id: dict[str, dict], update_columns: list[str], now, *,
                      keep_fact_sources: list[str]) -> tuple[dict[str, int], set[str]]:
     existing = {
-        external_id: (content_hash, retired_at, fact_sources)
-        for external_id, content_hash, retired_at, fact_sources in Property.objects.filter(external_id__in=list(by_id))
-        .values_list("external_id", "content_hash", "retired_at", "fact_sources")
+        external_id: (content_hash, retired_at, fact_sources, values)
+        for external_id, content_hash, retired_at, fact_sources, *values in Property.objects.filter(
+            external_id__in=list(by_id))
+        .values_list("external_id", "content_hash", "retired_at", "fact_sources", *OWNER_SETTABLE_FACTS)
     }
     to_write = []
     for external_id, row in by_id.items():
@@ -285,8 +286,12 @@ def _upsert_portable(by_id: dict[str, dict], update_columns: list[str], now, *,
         if stored is None or stored[0] != row["content_hash"] or stored[1] is not None:
             values = {k: v for k, v in row.items() if not k.startswith("_")}
             if stored is not None:  # the facts this source does not have keep their sources
-                values["fact_sources"] = {**(stored[2] or {}), **{k: v for k, v in row["fact_sources"].items()
-                                                                   if k not in keep_fact_sources}}
+                stored_sources = stored[2] or {}
+                held = [f for f in OWNER_SETTABLE_FACTS if _owner_holds(stored_sources, f)]
+                keep = {*keep_fact_sources, *held, *(("feature_tags",) if "features" in held else ())}
+                merged = _merge_upstream_row(stored_sources, dict(zip(OWNER_SETTABLE_FACTS, stored[3], strict=True)),
+                                             values, row["_owned"], row["fact_sources"])
+                values["fact_sources"] = {**merged, **{k: v for k, v in row["fact_sources"].items() if k not in keep}}
             to_write.append(Property(**values, created_at=now, updated_at=now,
                                      estimated_at=now if row.get("estimate") is not None else None))
     if to_write:
@@ -410,6 +415,46 @@ def property_upsert_clean(*, clean_rows: list[dict]) -> UpsertResult:
 
 SETTABLE_FACTS = tuple(f for f in FACTS if f not in ("location", "address"))
 
+# --- the owner's facts -------------------------------------------------------------------------
+# The one rule: a fact an owner supplied (its source is FactSource.OWNER) keeps the owner's value in
+# its column (so search, the API, the recommender and the valuation use it); any other source that
+# writes the fact later (a Matrikkelen or open-register sync, the demo generator) is recorded beside
+# it, under fact_sources["upstream"][fact] = {"value", "source"} (and "feature_tags" for features),
+# so it can be shown and restored. property_facts_set_many and the portable upsert apply it in Python
+# through _owner_holds; bulk.property_upsert says the same in SQL, from OWNER_FACT_COLUMNS.
+OWNER_SETTABLE_FACTS = ("usable_area", "rooms", "bedrooms", "year_built", "features")
+OWNER_FACT_COLUMNS = {"usable_area": "usable_area", "rooms": "rooms", "bedrooms": "bedrooms",
+                      "year_built": "year_built", "features": "features", "feature_mask": "features"}
+UPSTREAM_KEY = "upstream"
+
+
+def _owner_holds(sources: dict, fact: str) -> bool:
+    return fact in OWNER_SETTABLE_FACTS and sources.get(fact) == FactSource.OWNER
+
+
+def _upstream_record(fact: str, value: Any, source: str | None, tags: dict | None) -> dict:
+    record: dict[str, Any] = {"value": value, "source": source}
+    if fact == "features":
+        record["feature_tags"] = tags or {}
+    return record
+
+
+def _merge_upstream_row(stored_sources: dict, stored_values: dict, values: dict, owned: tuple[str, ...],
+                        incoming: dict) -> dict:
+    """The portable upsert's side of the rule: of the `values` about to be written over a stored property
+    (from a source with the facts `owned`, labelled `incoming`), the facts an owner holds keep the stored
+    value and the incoming one is recorded as upstream. Changes `values`; returns the fact_sources to keep."""
+    held = [f for f in OWNER_SETTABLE_FACTS if _owner_holds(stored_sources, f) and f in owned]
+    if not held:
+        return stored_sources
+    upstream = dict(stored_sources.get(UPSTREAM_KEY) or {})
+    for fact in held:
+        upstream[fact] = _upstream_record(fact, values[fact], incoming.get(fact), incoming.get("feature_tags"))
+        values[fact] = stored_values[fact]
+        if fact == "features":
+            values["feature_mask"] = reference.feature_mask(stored_values[fact] or [])
+    return {**stored_sources, UPSTREAM_KEY: upstream}
+
 
 @transaction.atomic
 def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: int = 2000) -> int:
@@ -442,18 +487,38 @@ def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: 
                                                                 code="invalid_facts")})
             before = (dict(prop.fact_sources or {}), {name: getattr(prop, name) for name in values})
             sources = dict(prop.fact_sources or {})
+            upstream = dict(sources.get(UPSTREAM_KEY) or {})
             for name, value in values.items():
                 if name == "category" and value is not None and value not in CATEGORIES:
                     raise ValidationError({"category": ValidationError(f"Unknown category {value!r}.",
                                                                        code="invalid_category")})
+                if source == FactSource.OWNER and name not in OWNER_SETTABLE_FACTS:
+                    raise ValidationError({"facts": ValidationError(f"Owners cannot set {name}.",
+                                                                    code="invalid_facts")})
+                tags = None
                 if name == "features":
                     value = sorted(set(value or []), key=reference.FEATURES.index)
+                    tags = {tag: source for tag in value}
+                if source != FactSource.OWNER and _owner_holds(sources, name):
+                    upstream[name] = _upstream_record(name, value, source, tags)  # the owner's value stays
+                    continue
+                if source == FactSource.OWNER:
+                    if sources.get(name) != FactSource.OWNER:  # keep what the owner's value stands beside
+                        upstream[name] = _upstream_record(name, getattr(prop, name), sources.get(name),
+                                                          sources.get("feature_tags"))
+                    if tags is not None:  # tags the register already had keep its label
+                        beside = upstream.get(name) or {}
+                        had, labels = beside.get("value") or [], beside.get("feature_tags") or {}
+                        tags = {tag: (labels.get(tag) or source) if tag in had else source for tag in value}
+                if tags is not None:
                     prop.feature_mask = reference.feature_mask(value)
-                    sources["feature_tags"] = {tag: source for tag in value}
+                    sources["feature_tags"] = tags
                     fields.add("feature_mask")
                 setattr(prop, name, value)
                 sources[name] = source
                 fields.add(name)
+            if upstream:
+                sources[UPSTREAM_KEY] = upstream
             prop.fact_sources = sources
             if (prop.fact_sources, {name: getattr(prop, name) for name in values}) != before:
                 to_save.append(prop)
@@ -474,3 +539,42 @@ def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: 
                 cursor.executemany(f'UPDATE "{Property._meta.db_table}" SET {assignments} WHERE "id" = %s', rows)
             changed += len(to_save)
     return changed
+
+
+@transaction.atomic
+def property_facts_restore(*, property_id: int, facts: Iterable[str]) -> list[str]:
+    """Give facts an owner supplied back to the source beside them (the cadastre's value, or unknown).
+
+    Facts not held by an owner are left alone. Returns the facts restored."""
+    prop = Property.objects.select_for_update().get(pk=property_id)
+    sources = dict(prop.fact_sources or {})
+    upstream = dict(sources.get(UPSTREAM_KEY) or {})
+    restored = []
+    for fact in facts:
+        if not _owner_holds(sources, fact):
+            continue
+        record = upstream.pop(fact, None) or {}
+        value = record.get("value")
+        if fact == "features":
+            value = sorted(set(value or []), key=reference.FEATURES.index)
+            prop.feature_mask = reference.feature_mask(value)
+            if record.get("source"):
+                sources["feature_tags"] = record.get("feature_tags") or {}
+            else:
+                sources.pop("feature_tags", None)
+        setattr(prop, fact, value)
+        if record.get("source"):
+            sources[fact] = record["source"]
+        else:
+            sources.pop(fact, None)
+        restored.append(fact)
+    if not restored:
+        return []
+    if upstream:
+        sources[UPSTREAM_KEY] = upstream
+    else:
+        sources.pop(UPSTREAM_KEY, None)
+    prop.fact_sources = sources
+    prop.save(update_fields=[*restored, *(("feature_mask",) if "features" in restored else ()), "fact_sources",
+                             "updated_at"])
+    return restored

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "accounts.saved",
     "offers",
+    "owners",
     "recommendations",  # only its migrations 0001-0003: the tables below were created there
     "recommendations.valuation",
     "recommendations.market",

@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.utils import translation
 
-OUR_APPS = {"mail", "properties", "accounts", "saved", "offers", "valuation", "market", "recommender"}
+OUR_APPS = {"mail", "properties", "accounts", "saved", "offers", "owners", "valuation", "market", "recommender"}
 
 
 def test_no_model_is_named_with_a_naive_plural():

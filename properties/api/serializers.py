@@ -6,7 +6,8 @@ from ..models import Property
 class PropertySummarySerializer(serializers.ModelSerializer):
     """A property. A fact that is null is unknown; `fact_sources` says where each fact came from
     (matrikkel_api, open_register, owner, demo), and `features` lists only the tags a source recorded:
-    where fact_sources has no "features", a missing tag means unknown, not no."""
+    where fact_sources has no "features", a missing tag means unknown, not no. Where the owner supplied a
+    fact, the value here is the owner's and fact_sources["upstream"][fact] holds the register's {value, source}."""
 
     is_synthetic = serializers.BooleanField(read_only=True, help_text="Every fact of this property is generated.")
     distance_km = serializers.SerializerMethodField()

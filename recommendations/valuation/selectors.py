@@ -14,7 +14,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from properties.geo import haversine_km
-from properties.models import Property, PropertySale
+from properties.models import FactSource, Property, PropertySale
+from properties.selectors import FACT_LABELS
 
 from .artifacts import valuation_artifact_check, valuation_model_for
 from .errors import ArtifactRejected
@@ -24,6 +25,9 @@ from .models import PropertyEstimateHistory, ValuationModelVersion
 
 logger = logging.getLogger(__name__)
 COMPARABLE_CANDIDATES = 500  # nearest recent sales ranked per request
+# The facts of PROPERTY_COLUMNS that carry a source (Property.fact_sources); feature_mask is "features".
+MODEL_FACTS = ("category", "building_type_code", "usable_area", "plot_area", "rooms", "bedrooms", "floors",
+               "year_built", "location", "features")
 SALE_PROPERTY_COLUMNS = tuple(f"property__{c}" if c != "id" else "property_id" for c in PROPERTY_COLUMNS)
 
 
@@ -166,6 +170,10 @@ class PropertyValuation:
     comparables_used: int | None = None  # recorded sales the model's comparable-sales features rest on
     history: list[HistoryPoint] = field(default_factory=list)
     sales: list[RecordedSale] = field(default_factory=list)
+    # Where each fact the model reads came from (Property.fact_sources), e.g. {"usable_area": "owner"}; the
+    # estimate is written from the facts in force, and re-written when an owner changes one.
+    fact_sources: dict[str, str] = field(default_factory=dict)
+    owner_facts: list[str] = field(default_factory=list)  # labels of the facts used that the owner supplied
 
 
 @dataclass
@@ -300,12 +308,15 @@ def property_valuation(*, prop: Property) -> PropertyValuation:
             unavailable = True
         accuracy = valuation_accuracy_for(version=version, category=prop.category or "",
                                           county_number=prop.county_number, county_name=prop.county_name)
+    known = prop.fact_sources or {}
+    sources = {fact: str(known[fact]) for fact in MODEL_FACTS if known.get(fact)}
     return PropertyValuation(
         property_id=prop.pk, estimate=prop.estimate, low=prop.estimate_low, high=prop.estimate_high,
         source=prop.estimate_source, estimated_at=prop.estimated_at, model_version=model_version,
         typical_value=typical, factors=factors, comparables=comparable_sales(prop=prop),
         explanation_unavailable=unavailable, accuracy=accuracy, comparables_used=used,
         history=property_estimate_history(prop=prop), sales=property_recorded_sales(prop=prop),
+        fact_sources=sources, owner_facts=[str(FACT_LABELS[f]) for f, s in sources.items() if s == FactSource.OWNER],
     )
 
 

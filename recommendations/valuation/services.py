@@ -23,10 +23,10 @@ from properties.services import property_estimates_set
 
 from . import selectors
 from .artifacts import valuation_artifact_write, valuation_model_for
-from .errors import NoPreviousVersion, NotEnoughSales
+from .errors import ArtifactRejected, NoPreviousVersion, NotEnoughSales
 from .frame import TAGS, Frame
 from .metrics import accuracy, grouped
-from .model import Valuer
+from .model import ModelFormatError, Valuer
 from .models import PropertyEstimateHistory, ValuationModelVersion
 
 logger = logging.getLogger(__name__)
@@ -246,6 +246,27 @@ def valuation_estimates_write(*, version_id: int, batch_size: int | None = None,
     ValuationModelVersion.objects.filter(pk=version_id).update(estimates_written_at=timezone.now(),
                                                                estimates_written=written)
     return written
+
+
+def valuation_property_estimate(*, property_id: int) -> bool:
+    """Value one property again with the active version (its facts changed, e.g. an owner corrected them).
+
+    Reads the facts in force (an owner's where they supplied one); which sources they came from is in the
+    property's fact_sources, which the valuation's explanation shows. Returns whether an estimate was written
+    (not without an active version, a loadable model, or for a retired property). Safe to run twice."""
+    version = selectors.valuation_version_active()
+    prop = Property.objects.active().filter(pk=property_id).first()
+    if version is None or prop is None:
+        return False
+    try:
+        model = valuation_model_for(version=version)
+    except (ArtifactRejected, ModelFormatError) as exc:
+        logger.warning("valuation model %s unavailable for a single estimate: %s", version.label, type(exc).__name__)
+        return False
+    est, low, high = model.predict(selectors.property_frame(prop=prop), at_today=True)
+    e, lo, hi = (int(round(float(x[0]), -3)) for x in (est, low, high))
+    property_estimates_set(estimates=[(prop.pk, e, min(lo, e), max(hi, e))], source=version.label)
+    return True
 
 
 def valuation_estimate_history_record(*, version: ValuationModelVersion) -> int:

@@ -37,3 +37,9 @@ def valuation_train_task(*, activate_if_not_worse: bool = True) -> dict:
     version, activated, comparison = services.valuation_train_and_maybe_activate(
         activate_if_not_worse=activate_if_not_worse, progress=logger.info)
     return {"version": version.version, "activated": activated, "comparison": comparison}
+
+
+@shared_task(acks_late=True)
+def valuation_property_estimate_task(*, property_id: int) -> bool:
+    """Value one property again after its facts changed (queued by the owners' services)."""
+    return services.valuation_property_estimate(property_id=property_id)
