@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("recommendations.market.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("offers.api.urls")),
+    path("", include("photos.api.urls")),
 ]

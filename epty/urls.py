@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("epty.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("offers/", include("offers.urls")),
+    path("photos/", include("photos.urls")),
     path("", include("recommendations.recommender.urls")),
     path("", include("recommendations.market.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "accounts.saved",
     "offers",
+    "photos",
     "recommendations",  # only its migrations 0001-0003: the tables below were created there
     "recommendations.valuation",
     "recommendations.market",
@@ -265,6 +266,7 @@ LOGGING: dict[str, Any] = {
         "properties": {"level": LOG_LEVEL},
         "accounts": {"level": LOG_LEVEL},
         "offers": {"level": LOG_LEVEL},
+        "photos": {"level": LOG_LEVEL},
         "recommendations": {"level": LOG_LEVEL},
     },
 }
@@ -275,5 +277,6 @@ from .alerts import *  # noqa: E402, F403 - each area module adds its own settin
 from .bankid import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .matrikkelen import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .offers import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .photos import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .recommender import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .valuation import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
