@@ -74,6 +74,7 @@
       var photoLink = document.createElement("a");
       photoLink.href = "/properties/" + p.id + "/";
       photoLink.tabIndex = -1;
+      photoLink.setAttribute("aria-hidden", "true");
       var photo = document.createElement("img");
       photo.className = "cover";
       photo.src = p.cover_photo;
