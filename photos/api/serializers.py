@@ -1,4 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from .. import selectors
 
 
 class PhotoUrlsSerializer(serializers.Serializer):
@@ -8,15 +11,20 @@ class PhotoUrlsSerializer(serializers.Serializer):
 
 
 class PhotoSerializer(serializers.Serializer):
+    """A photo of a property. Its files carry no metadata (no EXIF, GPS, XMP or ICC profile)."""
+
     id = serializers.CharField(source="key", help_text="The photo's random, stable key.")
-    position = serializers.IntegerField(help_text="The owners' order, from 0.")
-    is_cover = serializers.BooleanField(help_text="The photo shown on result cards, the map and the API.")
+    position = serializers.IntegerField(help_text="The owners' order (ascending).")
+    is_cover = serializers.SerializerMethodField(help_text="The photo shown on result cards, the map and the API.")
     width = serializers.IntegerField(help_text="Of the large size, px.")
     height = serializers.IntegerField()
     hidden = serializers.BooleanField(help_text="Hidden by staff: listed only to the property's owners and staff.")
-    urls = PhotoUrlsSerializer()
+    urls = serializers.SerializerMethodField()
 
+    def get_is_cover(self, obj) -> bool:
+        return obj.pk == self.context.get("cover_id")
 
-class PhotoListSerializer(serializers.Serializer):
-    next = serializers.CharField(allow_null=True, help_text="Always null: a property has at most 20 photos.")
-    results = PhotoSerializer(many=True)
+    @extend_schema_field(PhotoUrlsSerializer)
+    def get_urls(self, obj) -> dict:
+        request = self.context["request"]
+        return {size: request.build_absolute_uri(url) for size, url in selectors.photo_urls(obj).items()}
