@@ -60,8 +60,10 @@ class PhotoAdmin(admin.ModelAdmin):
             try:
                 fn(photo)
                 done += 1
-            except (ApplicationError, ValidationError) as exc:
-                failed.append(f"#{photo.pk}: {getattr(exc, 'message', None) or '; '.join(exc.messages)}")
+            except ApplicationError as exc:
+                failed.append(f"#{photo.pk}: {exc.message}")
+            except ValidationError as exc:
+                failed.append(f"#{photo.pk}: {'; '.join(exc.messages)}")
         if done:
             self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
         if failed:

@@ -21,7 +21,7 @@ class PropertyPhotoListApi(ListAPIView):
         return selectors.photos_for_viewer(user=self.request.user, property_id=prop.pk)
 
     def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if "pk" in self.kwargs:
             cover = selectors.cover_of(list(selectors.photos_of_property(property_id=self.kwargs["pk"])))
             context["cover_id"] = cover.pk if cover else None

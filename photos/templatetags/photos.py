@@ -16,7 +16,6 @@ def property_gallery(context, prop) -> dict:
     cover = selectors.cover_of(photos)
     items = [{"photo": p, **selectors.photo_urls(p)} for p in photos]
     # The cover first in the large view; the thumbnails in the owners' order.
-    main = next((item for item in items if cover is not None and item["photo"].pk == cover.pk),
-                items[0] if items else None)
+    main = next((item for item in items if cover is not None and item["photo"] == cover), items[0] if items else None)
     return {"items": items, "main": main, "main_number": items.index(main) + 1 if main else 0,
             "can_manage": selectors.can_manage(user=user, property_id=prop.pk)}
