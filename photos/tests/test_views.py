@@ -210,3 +210,12 @@ def test_the_data_export_lists_the_users_photos_with_their_urls(client, owner, o
     assert [p["id"] for p in exported] == [photo.pk]
     assert exported[0]["urls"]["thumb"] == f"http://testserver/photos/file/{photo.key}/thumb.jpg"
     assert exported[0]["property"] == prop.external_id
+
+
+def test_the_manager_and_a_refusal_speak_bokmal(client, owner, prop):
+    client.force_login(owner)
+    response = client.post(f"/photos/{prop.pk}/upload/", {"photos": SimpleUploadedFile("x.jpg", b"not a photo")},
+                           follow=True, HTTP_ACCEPT_LANGUAGE="nb")
+    text = html.unescape(response.content.decode())
+    assert "Last opp" in text and "Ingen bilder ennå." in text
+    assert "x.jpg ble ikke lagt til: Denne filen er ikke et bilde vi kan lese." in text
