@@ -372,7 +372,7 @@ def claim_revoke(*, claim: OwnershipClaim, moderator, reason: str) -> OwnershipC
     claim.save()
     for hook in CLAIM_END_HOOKS:
         hook(claim)
-    notifications.claim_event(claim, "rejected")
+    notifications.claim_event(claim, "revoked")
     return claim
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.services import user_delete
+from epty.mail.models import OutboxMessage
 from offers import services as offer_services
 from offers.models import ClaimStatus, OwnershipClaim
 from photos import services
@@ -138,6 +139,9 @@ def test_a_revoked_owners_photos_are_removed_with_their_files(
     assert Property.objects.get(pk=prop.pk).cover_photo == ""
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.REJECTED and claim.reason == "Sold the house in 2024"
+    mail = OutboxMessage.objects.get(user=owner)
+    assert "ownership has ended" in mail.subject or "eierskap er avsluttet" in mail.subject
+    assert "Sold the house in 2024" in mail.body_text
 
 
 def test_a_revoked_owners_photos_stay_unattributed_when_another_verified_owner_remains(
