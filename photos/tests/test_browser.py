@@ -1,15 +1,17 @@
 """In chromium: an owner uploads three photos on the manager page and a visitor sees them in the property
-page's gallery, choosing one with the keyboard."""
+page's gallery, choosing one with the keyboard; axe finds no serious violation on either page."""
 from __future__ import annotations
 
 import pytest
 
 from accounts.tests.factories import UserFactory
 from offers.models import ClaimStatus, OwnershipClaim
-from offers.tests.factories import PropertyFactory
+from offers.tests.factories import PropertyFactory, verified_owner
+from offers.tests.test_accessibility import logged_in_context, serious_violations
 from offers.tests.test_browser import OWNER_ALTSUB, bankid_login, new_page
+from photos import services
 
-from .conftest import encoded, jpeg_with_gps, two_colour
+from .conftest import encoded, jpeg_with_gps, two_colour, upload
 
 
 @pytest.mark.browser
@@ -51,3 +53,29 @@ def test_an_owner_uploads_three_photos_and_a_visitor_browses_the_gallery(browser
     assert visitor.url == f"{live_server.url}/properties/{prop.pk}/"
     assert visitor.locator("#gallery-main").get_attribute("src") != first_src
     assert visitor.locator("#gallery-main").get_attribute("alt") == "Photo 3 of 3"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("locale", "viewport"), [
+    ("nb-NO", {"width": 1280, "height": 900}),
+    ("en-GB", {"width": 390, "height": 844}),
+])
+def test_the_manager_and_the_gallery_have_no_serious_accessibility_violations(browser, live_server, settings,
+                                                                              locale, viewport):
+    settings.DEBUG = True
+    prop = PropertyFactory(address="Fjordvegen 7")
+    owner = verified_owner(prop, name="Aisha Berg")
+    for data in (jpeg_with_gps(), encoded(two_colour(), "PNG")):
+        services.photo_add(user=owner, property_id=prop.pk, upload=upload(data))
+    context = logged_in_context(browser, live_server, owner, locale=locale, viewport=viewport)
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
+               else route.abort())
+    found = {}
+    for path in [f"/photos/{prop.pk}/", f"/properties/{prop.pk}/"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        found[path] = serious_violations(page)
+    context.close()
+    assert found == {path: [] for path in found}

@@ -11,6 +11,7 @@ from accounts.services import user_delete
 from epty.mail.models import OutboxMessage
 from offers import services as offer_services
 from offers.models import ClaimStatus, OwnershipClaim
+from offers.tests.factories import PropertyFactory
 from photos import services
 from photos.errors import NotPropertyOwner
 from photos.models import Photo
@@ -169,7 +170,6 @@ def test_only_a_verified_claim_can_be_revoked_and_only_by_a_moderator(owner, oth
 def test_deleting_the_account_removes_its_photos_except_where_another_owner_remains(
         owner, co_owner, prop, settings, small_jpeg, django_capture_on_commit_callbacks):
     alone = Property.objects.get(pk=add(owner, prop, small_jpeg).property_id)  # shared with co_owner
-    from offers.tests.factories import PropertyFactory, verified_owner  # noqa: F401 - a second property
     solo = PropertyFactory()
     OwnershipClaim.objects.create(property=solo, user=owner, statement="Mine too", status=ClaimStatus.VERIFIED)
     shared_photo = Photo.objects.get(property=alone)

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from offers.tests.factories import verified_owner
 from photos import services
 from photos.models import Photo
 
@@ -201,8 +202,6 @@ def test_the_photo_api_of_a_missing_property_is_a_json_404(client):
 
 
 def test_the_data_export_lists_the_users_photos_with_their_urls(client, owner, other, prop, photo, small_jpeg):
-    from offers.tests.factories import verified_owner
-
     stranger = verified_owner(prop, name="Else Annen")
     add(stranger, prop, small_jpeg)
     client.force_login(owner)
