@@ -58,6 +58,12 @@ def property_cover_refresh(*, property_id: int) -> str:
     return path
 
 
+def _check_room(existing) -> None:
+    if existing.count() >= settings.PHOTO_MAX_PER_PROPERTY:
+        raise ValidationError(_("A property can have at most %(limit)s photos. Delete one to add another.")
+                              % {"limit": settings.PHOTO_MAX_PER_PROPERTY}, code="photo_limit")
+
+
 @transaction.atomic
 def photo_add(*, user, property_id: int, upload) -> Photo:
     """Add one uploaded file as a photo of the property: checked by content, cleaned, stored in every size.
@@ -66,13 +72,13 @@ def photo_add(*, user, property_id: int, upload) -> Photo:
     _require_owner(user, property_id)
     if upload.size is not None and upload.size > settings.PHOTO_MAX_UPLOAD_BYTES:
         raise photo_too_large()  # before reading it
-    _lock_property(property_id)
     existing = Photo.objects.filter(property_id=property_id)
-    if existing.count() >= settings.PHOTO_MAX_PER_PROPERTY:
-        raise ValidationError(_("A property can have at most %(limit)s photos. Delete one to add another.")
-                              % {"limit": settings.PHOTO_MAX_PER_PROPERTY}, code="photo_limit")
+    _check_room(existing)  # cheap, before the work
+    # Decoding and re-encoding take a while: done before the property's row is locked.
     upload.seek(0)
     clean = photo_clean(data=upload.read(settings.PHOTO_MAX_UPLOAD_BYTES + 1))
+    _lock_property(property_id)
+    _check_room(existing)  # again under the lock: two owners uploading at once cannot both take the last place
     last = existing.order_by("-position").values_list("position", flat=True).first()
     photo = Photo(property_id=property_id, uploaded_by=user, position=0 if last is None else last + 1,
                   width=clean.width, height=clean.height, is_cover=not existing.filter(is_cover=True).exists())
