@@ -159,6 +159,10 @@ def test_a_hidden_photo_is_not_in_the_public_gallery(client, owner, mod, prop, s
     services.photo_hide(photo=hidden, moderator=mod, reason="No")
     text = client.get(f"/properties/{prop.pk}/").content.decode()
     assert kept.key in text and hidden.key not in text
+    for user in (owner, mod):  # the owners and staff see it, marked
+        client.force_login(user)
+        text = html.unescape(client.get(f"/properties/{prop.pk}/").content.decode())
+        assert hidden.key in text and "Hidden by epty's staff" in text
 
 
 def test_the_result_card_shows_the_cover_thumbnail(client, photo, prop):
