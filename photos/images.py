@@ -82,7 +82,9 @@ def _to_srgb(image: Image.Image) -> Image.Image:
                 image = converted
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: the pixels are taken as sRGB
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit greyscale: scaled to 8 bits, not clipped
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         background.alpha_composite(rgba)
@@ -106,6 +108,9 @@ def photo_clean(*, data: bytes) -> CleanPhoto:
         raise photo_too_large()
     image = _open(data)
     try:
+        # Down to the largest stored size first (in place, keeping the EXIF orientation to apply next): the copies
+        # made below are then small whatever the upload's size.
+        image.thumbnail((max(SIZES.values()), max(SIZES.values())), Image.Resampling.LANCZOS)
         upright = ImageOps.exif_transpose(image) or image
         rgb = _to_srgb(upright)
         files: dict[str, bytes] = {}
