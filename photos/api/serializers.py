@@ -28,3 +28,13 @@ class PhotoSerializer(serializers.Serializer):
     def get_urls(self, obj) -> dict:
         request = self.context["request"]
         return {size: request.build_absolute_uri(url) for size, url in selectors.photo_urls(obj).items()}
+
+
+class PhotoUploadInputSerializer(serializers.Serializer):
+    photo = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC/HEIF, at most 15 MB (PHOTO_MAX_UPLOAD_BYTES). "
+                                            "Judged by its content; stored re-encoded without any metadata.")
+
+
+class PhotoOrderInputSerializer(serializers.Serializer):
+    order = serializers.ListField(child=serializers.CharField(max_length=40), max_length=100,
+                                  help_text="Every photo id of the property, once each, in the new order.")
