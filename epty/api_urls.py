@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("offers.api.urls")),
     path("", include("owners.api.urls")),
+    path("", include("photos.api.urls")),
 ]

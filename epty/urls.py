@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("offers/", include("offers.urls")),
     path("owners/", include("owners.urls")),
+    path("photos/", include("photos.urls")),
     path("", include("recommendations.recommender.urls")),
     path("", include("recommendations.market.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -219,7 +219,7 @@ class OwnershipClaimAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     readonly_fields = ("property", "user", "statement", "document", "status", "reason", "decided_by", "decided_at",
                        "created_at")
     fields = readonly_fields
-    actions = ["verify_selected", "reject_selected"]
+    actions = ["verify_selected", "reject_selected", "revoke_selected"]
 
     @admin.display(boolean=True, description="document")
     def has_document(self, obj) -> bool:
@@ -236,6 +236,13 @@ class OwnershipClaimAdmin(ModerationPermissionMixin, admin.ModelAdmin):
                             lambda claim, reason: services.claim_reject(claim=claim, moderator=request.user,
                                                                         reason=reason),
                             "Rejected", "Reject ownership claims")
+
+    @admin.action(description="Revoke the selected verified claims (with a reason)…", permissions=["moderate"])
+    def revoke_selected(self, request, queryset):
+        return _with_reason(self, request, queryset,
+                            lambda claim, reason: services.claim_revoke(claim=claim, moderator=request.user,
+                                                                        reason=reason),
+                            "Revoked", "Revoke ownership claims")
 
 
 @admin.register(PendingClaim)

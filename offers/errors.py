@@ -24,6 +24,10 @@ class ClaimNotPending(ConflictError):
     code = "claim_not_pending"
 
 
+class ClaimNotVerified(ConflictError):
+    code = "claim_not_verified"
+
+
 class ClaimAlreadyOpen(ConflictError):
     code = "claim_already_open"
 

@@ -33,7 +33,8 @@ SUBJECTS = {
 }
 CLAIM_SUBJECTS = {"submitted": _("your ownership claim was received"),
                   "verified": _("your ownership claim is verified"),
-                  "rejected": _("your ownership claim was rejected")}
+                  "rejected": _("your ownership claim was rejected"),
+                  "revoked": _("your verified ownership has ended")}
 OFFER_WAITS = _("an offer waits for moderation")
 CLAIM_WAITS = _("an ownership claim waits for verification")
 

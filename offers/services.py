@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from .errors import (
     AssuranceTooLow,
     ClaimAlreadyOpen,
     ClaimNotPending,
+    ClaimNotVerified,
     DailyLimitReached,
     InvalidOfferTransition,
     NotAllowed,
@@ -338,6 +340,39 @@ def claim_reject(*, claim: OwnershipClaim, moderator, reason: str) -> OwnershipC
     )
     claim.save()
     notifications.claim_event(claim, "rejected")
+    return claim
+
+
+# Called with a claim whose verified ownership has just ended (revoked by staff), inside the transaction;
+# apps that keep things an owner added (photos) register one from their AppConfig.ready().
+ClaimEndHook = Callable[[OwnershipClaim], None]
+CLAIM_END_HOOKS: list[ClaimEndHook] = []
+
+
+def register_claim_end_hook(hook: ClaimEndHook) -> None:
+    if hook not in CLAIM_END_HOOKS:
+        CLAIM_END_HOOKS.append(hook)
+
+
+@transaction.atomic
+def claim_revoke(*, claim: OwnershipClaim, moderator, reason: str) -> OwnershipClaim:
+    """Staff end a verified ownership (it turned out wrong, or the home was sold): the claim becomes rejected
+    with the reason, and what the owner added goes unless another verified owner keeps it (CLAIM_END_HOOKS)."""
+    _require_moderator(moderator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": ValidationError(_("Give a reason for the rejection."), code="reason_required")}
+        )
+    claim = OwnershipClaim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != ClaimStatus.VERIFIED:
+        raise ClaimNotVerified(_("Only a verified claim can be revoked."), extra={"status": claim.status})
+    claim.status, claim.decided_by, claim.decided_at, claim.reason = (
+        ClaimStatus.REJECTED, moderator, timezone.now(), reason)
+    claim.save()
+    for hook in CLAIM_END_HOOKS:
+        hook(claim)
+    notifications.claim_event(claim, "revoked")
     return claim
 
 

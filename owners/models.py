@@ -57,6 +57,7 @@ class FactChange(models.Model):
         REMOVED = "removed", _("Removed by the owner")
         REVERTED = "reverted", _("Reverted by staff")
         ACCOUNT_DELETED = "account_deleted", _("Reverted: the owner's account was deleted")
+        CLAIM_ENDED = "claim_ended", _("Reverted: staff ended the owner's claim")
         DESCRIPTION = "description", _("Description changed by the owner")
         DESCRIPTION_HIDDEN = "description_hidden", _("Description hidden by staff")
         DESCRIPTION_SHOWN = "description_shown", _("Description shown again by staff")

@@ -272,26 +272,41 @@ def user_owner_content_export(user) -> dict[str, Any]:
 def user_owner_content_remove(user) -> None:
     """Account deletion: the user's facts go back to the cadastre, their descriptions are deleted, and the log
     keeps its entries without saying who."""
-    for prop_id, facts in _facts_by_property(user).items():
+    _owner_content_release(user, action=FactChange.Action.ACCOUNT_DELETED)
+    FactChange.objects.filter(user=user).update(user=None)  # append-only: anonymised in place, never rewritten
+
+
+def claim_owner_content_release(claim) -> None:
+    """Claim-end hook (offers.services.claim_revoke): what the former owner supplied for that property goes
+    back to the cadastre and their description there is deleted; the log keeps who did what while an owner."""
+    _owner_content_release(claim.user, action=FactChange.Action.CLAIM_ENDED, property_id=claim.property_id)
+
+
+def _owner_content_release(user, *, action: str, property_id: int | None = None) -> None:
+    for prop_id, facts in _facts_by_property(user, property_id=property_id).items():
         prop = Property.objects.select_for_update().get(pk=prop_id)
         current = selectors.owner_facts_current(prop=prop)
         changes: list[FactChange] = []
         on_property = [f for f in facts if f in PROPERTY_FACTS]
         if on_property:
-            _restore(prop=prop, facts=on_property, user=None, action=FactChange.Action.ACCOUNT_DELETED,
-                     changes=changes, current=current)
+            _restore(prop=prop, facts=on_property, user=None, action=action, changes=changes, current=current)
             _enqueue_reestimate(prop_id)
         if "year_renovated" in facts:
             OwnerFact.objects.filter(property=prop, fact="year_renovated").delete()
-            changes.append(FactChange(property=prop, fact="year_renovated", action=FactChange.Action.ACCOUNT_DELETED,
+            changes.append(FactChange(property=prop, fact="year_renovated", action=action,
                                       old=current["year_renovated"], new=None))
         FactChange.objects.bulk_create(changes)
-    OwnerDescription.objects.filter(author=user).delete()
-    FactChange.objects.filter(user=user).update(user=None)  # append-only: anonymised in place, never rewritten
+    descriptions = OwnerDescription.objects.filter(author=user)
+    if property_id is not None:
+        descriptions = descriptions.filter(property_id=property_id)
+    descriptions.delete()
 
 
-def _facts_by_property(user) -> dict[int, list[str]]:
+def _facts_by_property(user, *, property_id: int | None = None) -> dict[int, list[str]]:
     grouped: dict[int, list[str]] = {}
-    for prop_id, fact in OwnerFact.objects.filter(user=user).values_list("property_id", "fact"):
+    supplied = OwnerFact.objects.filter(user=user)
+    if property_id is not None:
+        supplied = supplied.filter(property_id=property_id)
+    for prop_id, fact in supplied.values_list("property_id", "fact"):
         grouped.setdefault(prop_id, []).append(fact)
     return grouped

@@ -96,6 +96,10 @@ class Property(models.Model):
                                                help_text="NOK; the estimate before the last change (kept by a database "
                                                          "trigger, migration 0004), for estimate-moved alerts.")
 
+    # Kept by the photos app (photos.services): the path of the cover photo's thumbnail, "" without a visible one.
+    cover_photo = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False,
+                                   help_text="Path of the visible cover photo's thumbnail (kept by the photos app).")
+
     fact_sources = models.JSONField(
         default=dict, blank=True,
         help_text="Source (FactSource) of each fact in FACTS, and of each present feature tag under 'feature_tags'.")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts.saved",
     "offers",
     "owners",
+    "photos",
     "recommendations",  # only its migrations 0001-0003: the tables below were created there
     "recommendations.valuation",
     "recommendations.market",
@@ -195,6 +196,8 @@ REST_FRAMEWORK = {
         "counted_search": env_rate("API_RATE_COUNTED_SEARCH", "30/min"),
         # Every request that sends e-mail (offers, claims, e-mail confirmation), one budget per user.
         "mail": env_rate("API_RATE_MAIL", "30/hour"),
+        # Photo uploads through the API (each is decoded and re-encoded), per user.
+        "photo_upload": "120/hour",
     },
     # Throttles identify anonymous clients by REMOTE_ADDR, never by a client's own X-Forwarded-For.
     "NUM_PROXIES": 0,
@@ -266,6 +269,7 @@ LOGGING: dict[str, Any] = {
         "properties": {"level": LOG_LEVEL},
         "accounts": {"level": LOG_LEVEL},
         "offers": {"level": LOG_LEVEL},
+        "photos": {"level": LOG_LEVEL},
         "recommendations": {"level": LOG_LEVEL},
     },
 }
@@ -276,5 +280,6 @@ from .alerts import *  # noqa: E402, F403 - each area module adds its own settin
 from .bankid import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .matrikkelen import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .offers import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
+from .photos import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .recommender import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones
 from .valuation import *  # noqa: E402, F403 - each area module adds its own settings, after the shared ones

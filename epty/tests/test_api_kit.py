@@ -147,7 +147,7 @@ def _list_operations(schema) -> list[str]:
 
 def test_every_list_in_the_schema_has_the_one_list_shape_and_takes_limit_and_cursor(schema):
     lists = _list_operations(schema)
-    assert len(lists) == 9, lists
+    assert len(lists) == 10, lists
     for path in lists:
         names = {p["name"] for p in schema["paths"][path]["get"].get("parameters", [])}
         assert {"limit", "cursor"} <= names, path
@@ -160,8 +160,10 @@ def test_every_list_in_the_schema_has_the_one_list_shape_and_takes_limit_and_cur
 @pytest.mark.parametrize("limit", ["0", "101", "abc", "²", "9" * 5000, "-1", "1.5"])
 def test_every_list_refuses_a_limit_outside_1_to_100_with_400(client, user, schema, limit):
     default = saved_services.collection_default_get(user=user)
+    prop = PropertyFactory()
     for path in _list_operations(schema):
-        response = client.get(path.replace("{collection_id}", str(default.pk)), {"limit": limit})
+        path = path.replace("{collection_id}", str(default.pk)).replace("{id}", str(prop.pk))
+        response = client.get(path, {"limit": limit})
         assert "limit" in assert_error(response, 400, "invalid_limit")["extra"]["fields"]
 
 

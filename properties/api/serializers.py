@@ -11,6 +11,9 @@ class PropertySummarySerializer(serializers.ModelSerializer):
 
     is_synthetic = serializers.BooleanField(read_only=True, help_text="Every fact of this property is generated.")
     distance_km = serializers.SerializerMethodField()
+    cover_photo = serializers.SerializerMethodField(
+        help_text="Absolute URL of the cover photo's thumbnail (320 px, JPEG), or null without photos. "
+                  "All photos: GET /api/v1/properties/{id}/photos.")
 
     class Meta:
         model = Property
@@ -18,13 +21,22 @@ class PropertySummarySerializer(serializers.ModelSerializer):
             "id", "external_id", "is_synthetic", "category", "building_type_code", "address", "postcode", "town",
             "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
             "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features", "fact_sources",
-            "estimate", "estimate_low", "estimate_high", "distance_km",
+            "estimate", "estimate_low", "estimate_high", "distance_km", "cover_photo",
         ]
         read_only_fields = fields
 
     def get_distance_km(self, obj) -> float | None:
         distance = getattr(obj, "distance", None)
         return None if distance is None else round(distance, 3)
+
+    def get_cover_photo(self, obj) -> str | None:
+        return absolute_cover_url(self.context.get("request"), obj.cover_photo)
+
+
+def absolute_cover_url(request, path: str) -> str | None:
+    if not path:
+        return None
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 class PropertyDetailSerializer(PropertySummarySerializer):
@@ -57,6 +69,7 @@ class MapPointSerializer(serializers.Serializer):
     rooms = serializers.IntegerField(allow_null=True)
     estimate = serializers.IntegerField(allow_null=True, help_text="NOK")
     estimate_per_m2 = serializers.IntegerField(allow_null=True, help_text="NOK per m² of usable area")
+    cover_photo = serializers.CharField(allow_null=True, help_text="Absolute URL of the cover photo's thumbnail.")
 
 
 class MapClusterSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from .serializers import (
     PropertyDetailSerializer,
     PropertySearchPageSerializer,
     PropertySummarySerializer,
+    absolute_cover_url,
 )
 
 
@@ -61,7 +62,8 @@ class PropertyListApi(APIView):
                                "per client (429 `throttled`, with `extra.retry_after_seconds`).")
     def get(self, request):
         page = search_run(query=request.query_params, user=request.user, via="api", page_size=settings.SEARCH_PAGE_SIZE)
-        return page_response(request=request, results=PropertySummarySerializer(page.results, many=True).data,
+        results = PropertySummarySerializer(page.results, many=True, context={"request": request}).data
+        return page_response(request=request, results=results,
                              next_cursor=page.next_cursor, count=page.count, count_is_exact=page.count_is_exact)
 
 
@@ -88,6 +90,7 @@ class PropertyMapCellsApi(APIView):
             labels = dict(Category.choices)
             points = [{**p, "title": p["address"] or p["external_id"],
                        "category_label": labels.get(p["category"]) if p["category"] else None,
+                       "cover_photo": absolute_cover_url(request, p["cover_photo"]),
                        "estimate_per_m2": round(p["estimate"] / p["usable_area"])
                        if p["estimate"] and p["usable_area"] else None} for p in cells.points]
         return Response(MapCellsSerializer({

@@ -23,7 +23,7 @@ LIST_FIELDS = (
     "id", "external_id", "source", "category", "building_type_code", "address", "postcode", "town",
     "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
     "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
-    "estimate", "estimate_low", "estimate_high", "estimate_source", "fact_sources",
+    "estimate", "estimate_low", "estimate_high", "estimate_source", "fact_sources", "cover_photo",
 )
 
 
@@ -145,7 +145,7 @@ CELLS_PER_TILE = 4  # a 256-pixel map tile holds 4 × 4 cells: a cluster is abou
 CELL_LAT_FACTOR = math.cos(math.radians(65))
 PRE_AGGREGATED = frozenset({"category"})  # the filters the pre-aggregated cells (MapCell) can answer
 POINT_FIELDS = ("id", "lat", "lon", "address", "external_id", "municipality_name", "category", "usable_area",
-                "rooms", "estimate")
+                "rooms", "estimate", "cover_photo")
 
 
 @dataclass

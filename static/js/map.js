@@ -70,6 +70,19 @@
       form.appendChild(button);
       box.appendChild(form);
     }
+    if (p.cover_photo) {
+      var photoLink = document.createElement("a");
+      photoLink.href = "/properties/" + p.id + "/";
+      photoLink.tabIndex = -1;
+      photoLink.setAttribute("aria-hidden", "true");
+      var photo = document.createElement("img");
+      photo.className = "cover";
+      photo.src = p.cover_photo;
+      photo.alt = "";
+      photo.width = 240;
+      photoLink.appendChild(photo);
+      box.appendChild(photoLink);
+    }
     var link = text("a", "title", p.title);
     link.href = "/properties/" + p.id + "/";
     box.appendChild(link);

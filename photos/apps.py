@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class PhotosConfig(AppConfig):
+    name = "photos"
+    verbose_name = "Photos"
+
+    def ready(self) -> None:
+        from accounts.services import register_deletion_hook, register_export_section
+        from offers.services import register_claim_end_hook
+
+        from . import services
+
+        register_export_section("photos", services.user_photos_export)
+        register_deletion_hook(services.user_photos_release)
+        register_claim_end_hook(services.claim_photos_release)
