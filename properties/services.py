@@ -474,3 +474,17 @@ def property_facts_set_many(*, facts: dict[str, dict], source: str, batch_size: 
                 cursor.executemany(f'UPDATE "{Property._meta.db_table}" SET {assignments} WHERE "id" = %s', rows)
             changed += len(to_save)
     return changed
+
+
+# --- page views ----------------------------------------------------------------------------------
+def property_view_record(*, property_id: int, day: date | None = None) -> None:
+    """Count one view of a property's page today: one atomic upsert, no user stored, safe under concurrency."""
+    from .models import PropertyDailyViews
+
+    day = day or timezone.localdate()
+    table = PropertyDailyViews._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (property_id, day, count) VALUES (%s, %s, 1) "  # noqa: S608  # the table name is ours
+            "ON CONFLICT (property_id, day) DO UPDATE SET count = " + table + ".count + 1",
+            [property_id, day])

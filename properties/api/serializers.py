@@ -10,6 +10,7 @@ class PropertySummarySerializer(serializers.ModelSerializer):
 
     is_synthetic = serializers.BooleanField(read_only=True, help_text="Every fact of this property is generated.")
     distance_km = serializers.SerializerMethodField()
+    open_to_offers = serializers.SerializerMethodField()
 
     class Meta:
         model = Property
@@ -17,9 +18,13 @@ class PropertySummarySerializer(serializers.ModelSerializer):
             "id", "external_id", "is_synthetic", "category", "building_type_code", "address", "postcode", "town",
             "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
             "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features", "fact_sources",
-            "estimate", "estimate_low", "estimate_high", "distance_km",
+            "estimate", "estimate_low", "estimate_high", "distance_km", "open_to_offers",
         ]
         read_only_fields = fields
+
+    def get_open_to_offers(self, obj) -> bool:
+        """Whether a verified owner has opened the property to offers (the search's open_to_offers filter)."""
+        return obj.open_to_offers_since is not None
 
     def get_distance_km(self, obj) -> float | None:
         distance = getattr(obj, "distance", None)
