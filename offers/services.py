@@ -254,7 +254,8 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
     """Expire pending, approved and accepted offers past their validity (owners are told of those they saw).
     Safe to run twice or concurrently."""
     now = now or timezone.now()
-    ids = list(Offer.objects.filter(status__in=EXPIRING_STATUSES, valid_until__lte=now)
+    # Once both sides shared their contact details the accepted offer has done its work: it stays as it is.
+    ids = list(Offer.objects.filter(status__in=EXPIRING_STATUSES, valid_until__lte=now, contacts_shared_at__isnull=True)
                .values_list("pk", flat=True)[:5000])
     expired = 0
     for offer_id in ids:
@@ -264,6 +265,7 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
                 offer is None
                 or offer.status not in EXPIRING_STATUSES
                 or offer.valid_until > now
+                or offer.contacts_shared_at is not None
             ):
                 continue
             was_visible = offer.approved_at is not None
