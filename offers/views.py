@@ -147,7 +147,8 @@ def owner_dashboard(request):
     rows = selectors.owner_dashboard(user=request.user)
     for row in rows:
         openness = row["openness"]
-        row["form"] = OpennessForm(initial={"open_to_offers": openness is not None,
+        row["form"] = OpennessForm(auto_id=f"id_%s_{row['property'].pk}",  # one form per property on the page
+                                   initial={"open_to_offers": openness is not None,
                                             "reserve": openness.reserve if openness else None})
     return render(request, "offers/owner_dashboard.html", {"rows": rows, "notice": NON_BINDING_NOTICE})
 
