@@ -7,7 +7,6 @@ class OffersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.services import register_deletion_hook, register_export_section
-
         from properties.signals import property_viewed
 
         from . import receivers, services

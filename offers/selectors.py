@@ -161,8 +161,9 @@ def offer_meets_reserve(offer: Offer) -> bool:
 
 def reserves_by_property(*, property_ids) -> dict[int, int]:
     """The reserve of each of these properties that has one (owners' lists)."""
-    return dict(PropertyOpenness.objects.filter(property_id__in=list(property_ids), reserve__isnull=False)
-                .values_list("property_id", "reserve"))
+    rows = (PropertyOpenness.objects.filter(property_id__in=list(property_ids), reserve__isnull=False)
+            .values_list("property_id", "reserve"))
+    return {property_id: reserve for property_id, reserve in rows if reserve is not None}
 
 
 # --- after an accept: contact details ----------------------------------------------------------------

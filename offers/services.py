@@ -511,7 +511,8 @@ def user_offers_export(user) -> dict:
                  "reserve_set_by_you": o.reserve_set_by_id == user.pk, "reserve_set_at": _consent(o.reserve_set_at)}
                 for o in PropertyOpenness.objects.filter(property_id__in=owned).select_related("property")]
     owner_consents = [{"offer": o.pk, "property": o.property.external_id,
-                       "you_agreed_at": _consent(o.owner_contact_consent_at), "shared_at": _consent(o.contacts_shared_at)}
+                       "you_agreed_at": _consent(o.owner_contact_consent_at),
+                       "shared_at": _consent(o.contacts_shared_at)}
                       for o in Offer.objects.filter(owner_contact_consent_by=user).select_related("property")]
     return {"offers": offers, "ownership_claims": claims, "open_to_offers": openness,
             "contact_sharing_as_owner": owner_consents}

@@ -485,6 +485,6 @@ def property_view_record(*, property_id: int, day: date | None = None) -> None:
     table = PropertyDailyViews._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (property_id, day, count) VALUES (%s, %s, 1) "  # noqa: S608  # the table name is ours
+            f"INSERT INTO {table} (property_id, day, count) VALUES (%s, %s, 1) "  # the table name is ours
             "ON CONFLICT (property_id, day) DO UPDATE SET count = " + table + ".count + 1",
             [property_id, day])

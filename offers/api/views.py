@@ -30,15 +30,15 @@ from ..filters import OfferFilter
 from ..models import Actor
 from .serializers import (
     BuyerOfferDetailSerializer,
-    ContactAnswerInputSerializer,
-    OpennessInputSerializer,
-    OpennessOutputSerializer,
     BuyerOfferOutputSerializer,
     BuyerOfferPageSerializer,
     ClaimOutputSerializer,
     ClaimPageSerializer,
     ClaimSubmitInputSerializer,
+    ContactAnswerInputSerializer,
     OfferSubmitInputSerializer,
+    OpennessInputSerializer,
+    OpennessOutputSerializer,
     OwnerOfferDetailSerializer,
     OwnerOfferOutputSerializer,
     OwnerOfferPageSerializer,

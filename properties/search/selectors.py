@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from django.core import signing
