@@ -212,3 +212,27 @@ class OpennessOutputSerializer(serializers.Serializer):
     open_to_offers = serializers.BooleanField()
     open_since = serializers.DateTimeField(allow_null=True)
     reserve = serializers.IntegerField(allow_null=True)
+
+
+class OffersByStateSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class OwnerPropertySerializer(serializers.Serializer):
+    """One property on the owner's dashboard: counts only, never who."""
+
+    property = PropertyRefSerializer()
+    estimate = serializers.IntegerField(allow_null=True, source="property.estimate")
+    open_to_offers = serializers.BooleanField()
+    reserve = serializers.IntegerField(allow_null=True, help_text="Private to the owners.")
+    offers = OffersByStateSerializer(many=True, help_text="Offers visible to owners, by status.")
+    meets_reserve = serializers.IntegerField(help_text="Approved offers at or above the reserve.")
+    saved = serializers.IntegerField(help_text="People who saved the property.")
+    views_week = serializers.IntegerField(help_text="Views of the property's page in the last 7 days, "
+                                                    "the owners' own not counted.")
+
+
+class OwnerPropertyPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="Always null: an owner's properties fit on one page.")
+    results = OwnerPropertySerializer(many=True)

@@ -42,6 +42,7 @@ from .serializers import (
     OwnerOfferDetailSerializer,
     OwnerOfferOutputSerializer,
     OwnerOfferPageSerializer,
+    OwnerPropertyPageSerializer,
     ReasonInputSerializer,
 )
 
@@ -280,3 +281,18 @@ class PropertyOpennessApi(APIView):
                                        open=data.validated_data["open_to_offers"],
                                        reserve=data.validated_data["reserve"])
         return Response(OpennessOutputSerializer(_openness(prop)).data)
+
+
+class OwnerPropertiesApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_owner_properties", tags=["offers"], summary="My properties (owner's dashboard)",
+                   description="Each property I am a verified owner of: estimate, openness and private reserve, "
+                               "offers by status, how many people saved it and how many times its page was viewed "
+                               "this week. Counts only, never who.",
+                   responses={200: OwnerPropertyPageSerializer, 401: ErrorSerializer})
+    def get(self, request):
+        rows = [{**row, "open_to_offers": row["openness"] is not None,
+                 "reserve": row["openness"].reserve if row["openness"] else None}
+                for row in selectors.owner_dashboard(user=request.user)]
+        return Response(OwnerPropertyPageSerializer({"next": None, "results": rows}).data)

@@ -334,6 +334,14 @@ def test_the_dashboard_shows_each_owned_property_with_its_counts_and_controls(cl
     assert 'data-status="pending"' not in text and "1 offer meets your price" in text
     assert 'value="6000000"' in text and 'id="nav-owner"' in text
     assert buyer.name not in text and other.name not in text, "counts only, never who"
+    assert 'id="offer-box-owner"' in client.get(f"/properties/{prop.pk}/").text
+    body = api(owner).get("/api/v1/offers/owner/properties").json()
+    assert body["next"] is None and len(body["results"]) == 1
+    row = body["results"][0]
+    assert (row["property"]["id"], row["reserve"], row["saved"], row["views_week"], row["meets_reserve"]) == (
+        prop.pk, RESERVE, 2, 7, 1)
+    assert {s["status"]: s["count"] for s in row["offers"]} == {"approved": 1, "declined": 1}
+    assert api(other).get("/api/v1/offers/owner/properties").json() == {"next": None, "results": []}
     login(client, other)
     page = client.get("/offers/owner/", HTTP_ACCEPT_LANGUAGE="en")
     assert f'id="property-{prop.pk}"' not in page.text and "6000000" not in page.text
@@ -348,8 +356,6 @@ def test_the_dashboard_needs_a_login(client):
 def test_page_writes_are_rate_limited(client, prop, owner, settings):
     settings.OFFERS_PAGE_WRITES_PER_HOUR = 2
     login(client, owner)
-    from django.core.cache import cache
-    cache.clear()
     for _ in range(2):
         client.post(f"/offers/property/{prop.pk}/openness/", {"open_to_offers": "on"})
     client.post(f"/offers/property/{prop.pk}/openness/", {"open_to_offers": ""})
