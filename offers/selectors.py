@@ -195,14 +195,21 @@ def contact_state(*, offer: Offer, role: str) -> dict:
 
 
 # --- the owner's dashboard ------------------------------------------------------------------------------
-def owner_dashboard(*, user) -> list[dict]:
-    """Each property the user is a verified owner of: openness and reserve, offers received by state,
-    how many people saved it and how many times its page was viewed in the last 7 days (counts only)."""
+def owner_claims(*, user) -> QuerySet:
+    """The user's verified ownership claims, with their properties (the dashboard's rows)."""
+    return OwnershipClaim.objects.filter(user=user, status=ClaimStatus.VERIFIED).select_related("property")
+
+
+def owner_dashboard(*, user, claims=None) -> list[dict]:
+    """Each property the user is a verified owner of (or of ``claims``, a page of ``owner_claims``): openness
+    and reserve, offers received by state, how many people saved it and how many times its page was viewed in
+    the last 7 days (counts only, never who)."""
     from accounts.saved.selectors import property_saved_counts
     from properties.selectors import property_views_recent
 
-    claims = list(OwnershipClaim.objects.filter(user=user, status=ClaimStatus.VERIFIED).select_related("property")
-                  .order_by("property__address", "property_id"))
+    if claims is None:
+        claims = owner_claims(user=user).order_by("property__address", "property_id")
+    claims = list(claims)
     ids = [c.property_id for c in claims]
     openness = {o.property_id: o for o in PropertyOpenness.objects.filter(property_id__in=ids)}
     by_state: dict[int, dict[str, int]] = {pk: {} for pk in ids}

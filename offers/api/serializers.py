@@ -234,5 +234,5 @@ class OwnerPropertySerializer(serializers.Serializer):
 
 
 class OwnerPropertyPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, help_text="Always null: an owner's properties fit on one page.")
+    next = serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last page.")
     results = OwnerPropertySerializer(many=True)

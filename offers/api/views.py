@@ -43,6 +43,7 @@ from .serializers import (
     OwnerOfferOutputSerializer,
     OwnerOfferPageSerializer,
     OwnerPropertyPageSerializer,
+    OwnerPropertySerializer,
     ReasonInputSerializer,
 )
 
@@ -65,6 +66,7 @@ def session_acr(request) -> str | None:
 
 OfferPagination = ordered_by("-created_at", "-id")
 ClaimPagination = ordered_by("-created_at", "-id")
+OwnedPagination = ordered_by("-created_at", "-id")
 
 
 def _paginated(view: APIView, request, queryset, serializer_class, pagination=OfferPagination):
@@ -290,9 +292,12 @@ class OwnerPropertiesApi(APIView):
                    description="Each property I am a verified owner of: estimate, openness and private reserve, "
                                "offers by status, how many people saved it and how many times its page was viewed "
                                "this week. Counts only, never who.",
-                   responses={200: OwnerPropertyPageSerializer, 401: ErrorSerializer})
+                   parameters=page_parameters(),
+                   responses={200: OwnerPropertyPageSerializer, 400: ErrorSerializer, 401: ErrorSerializer})
     def get(self, request):
+        paginator = OwnedPagination()
+        claims = paginator.paginate_queryset(selectors.owner_claims(user=request.user), request, view=self)
         rows = [{**row, "open_to_offers": row["openness"] is not None,
                  "reserve": row["openness"].reserve if row["openness"] else None}
-                for row in selectors.owner_dashboard(user=request.user)]
-        return Response(OwnerPropertyPageSerializer({"next": None, "results": rows}).data)
+                for row in selectors.owner_dashboard(user=request.user, claims=claims)]
+        return paginator.get_paginated_response(OwnerPropertySerializer(rows, many=True).data)
