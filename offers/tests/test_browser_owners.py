@@ -9,10 +9,12 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 
-from offers.models import Offer, OfferStatus
+from offers import services
+from offers.models import ClaimStatus, Offer, OfferStatus, OwnershipClaim
 from properties.tests.factories import make_catalogue
 
-from .factories import BuyerFactory, PropertyFactory, verified_owner
+from .factories import BuyerFactory, PropertyFactory, offer_in_state, verified_owner
+from .test_accessibility import logged_in_context, serious_violations
 from .test_journeys import Journey
 
 
@@ -125,3 +127,30 @@ def test_owner_opens_to_offers_buyer_meets_the_reserve_and_both_share_contacts(b
     for j in (o, a, b, m):
         j.close()
     assert Offer.objects.get(pk=offer_above.pk).status == OfferStatus.ACCEPTED
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("locale", "viewport"), [
+    ("nb-NO", {"width": 1280, "height": 900}),
+    ("en-GB", {"width": 390, "height": 844}),
+])
+def test_the_dashboard_and_contact_sharing_have_no_serious_accessibility_violations(browser, live_server, locale,
+                                                                                     viewport):
+    props = make_catalogue(2, seed=22)
+    owner = verified_owner(props[0])
+    verified_owner(props[1], email="second@example.no")
+    OwnershipClaim.objects.create(property=props[1], user=owner, statement="mine too", status=ClaimStatus.VERIFIED)
+    services.property_openness_set(property=props[0], owner=owner, open=True, reserve=5_000_000)
+    offer = offer_in_state(prop=props[0], buyer=BuyerFactory(), status=OfferStatus.ACCEPTED, amount=5_500_000)
+    context = logged_in_context(browser, live_server, owner, locale=locale, viewport=viewport)
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
+               else route.abort())
+    found = {}
+    for path in ["/offers/owner/", f"/offers/{offer.pk}/", "/offers/received/"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        found[path] = serious_violations(page)
+    context.close()
+    assert found == {path: [] for path in found}
