@@ -130,13 +130,17 @@ def contacts(request, offer_id: int):
         return redirect("offers:detail", offer_id=offer_id)
     agree = request.POST.get("share") == "yes"
     try:
-        services.offer_contact_answer(offer=offer, user=request.user, agree=agree)
+        offer = services.offer_contact_answer(offer=offer, user=request.user, agree=agree)
     except (ApplicationError, ValidationError) as exc:
         messages.error(request, exc.message if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
     else:
-        messages.success(request, _("Your answer is saved.") if not agree
-                         else _("You agree to share your contact details. Nothing is shared until the other side "
-                                "agrees too."))
+        if offer.contacts_shared_at is not None:
+            messages.success(request, _("You both agreed: your contact details are shared with each other."))
+        elif agree:
+            messages.success(request, _("You agree to share your contact details. Nothing is shared until the other "
+                                        "side agrees too."))
+        else:
+            messages.success(request, _("Your answer is saved."))
     return redirect("offers:detail", offer_id=offer_id)
 
 
