@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -412,3 +413,31 @@ def test_a_bad_phone_number_is_refused(buyer, phone):
     with pytest.raises(ValidationError) as exc:
         user_profile_update(user=buyer, phone=phone)
     assert exc.value.error_dict["phone"][0].code == "invalid_phone"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_page_views_are_all_counted():
+    from django.db import connection, connections
+
+    from properties.services import property_view_record
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers")
+    prop = PropertyFactory()
+    threads, per_thread = 8, 25
+    barrier = threading.Barrier(threads)
+
+    def view_many():
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                property_view_record(property_id=prop.pk)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=view_many) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert PropertyDailyViews.objects.get(property=prop).count == threads * per_thread
