@@ -10,6 +10,8 @@ def _names(value: str) -> list[str]:
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    phone = forms.CharField(label=_("Phone (optional; shared only when you agree, after an accepted offer)"),
+                            required=False, max_length=30)
     budget_min = forms.IntegerField(label=_("Budget from (NOK)"), min_value=0, required=False)
     budget_max = forms.IntegerField(label=_("Budget to (NOK)"), min_value=0, required=False)
     locations = forms.CharField(label=_("Locations (comma-separated)"), required=False, max_length=2000)
@@ -21,7 +23,7 @@ class ProfileForm(forms.Form):
         prefs = user.preferences or {}
         budget = prefs.get("budget") or {}
         return cls(data, initial={
-            "name": user.name, "language": user.language,
+            "name": user.name, "language": user.language, "phone": user.phone,
             "budget_min": budget.get("min"), "budget_max": budget.get("max"),
             "locations": ", ".join(prefs.get("locations") or []),
             "property_type": prefs.get("property_type") or "",

@@ -29,6 +29,8 @@ class User(AbstractUser):
     # Blank: follow the browser (Bokmål when it says nothing); set: the user's own choice.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     preferences = models.JSONField(_("preferences"), default=preferences_default, blank=True)
+    # Optional; shared only with the other side of an accepted offer when both agreed (offers).
+    phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
     nnin_encrypted = models.TextField(_("identity number (encrypted)"), blank=True, default="", editable=False)
     nnin_hash = models.CharField(_("identity number (keyed hash)"), max_length=64, unique=True, null=True, blank=True,
                                  editable=False)

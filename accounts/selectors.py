@@ -25,6 +25,7 @@ def _profile(user: User) -> dict[str, Any]:
         "birth_date": user.birth_date.isoformat() if user.birth_date else None,
         "email": user.email or None,
         "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
+        "phone": user.phone or None,
         "language": user.language,
         "date_joined": user.date_joined.isoformat(),
         "last_login": user.last_login.isoformat() if user.last_login else None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -80,9 +81,22 @@ def user_upsert_from_bankid(*, claims: dict[str, Any]) -> User:
 
 
 # --- profile ---------------------------------------------------------------------------
+PHONE_RE = re.compile(r"\+?[0-9]{8,15}")
+
+
+def phone_clean(value: str) -> str:
+    """A phone number as digits with an optional leading +, 8 to 15 digits (spaces, dots and dashes dropped);
+    blank is no number. ValidationError ``invalid_phone`` on ``phone`` otherwise."""
+    compact = re.sub(r"[\s.\-()]", "", value or "")
+    if compact and not PHONE_RE.fullmatch(compact):
+        raise ValidationError({"phone": ValidationError(
+            _("Enter a phone number of 8 to 15 digits, e.g. +47 912 34 567."), code="invalid_phone")})
+    return compact
+
+
 @transaction.atomic
 def user_profile_update(*, user: User, name: str | None = None, language: str | None = None,
-                        preferences: dict | None = None) -> User:
+                        preferences: dict | None = None, phone: str | None = None) -> User:
     """Name, language and preferences. Preferences are parsed by accounts.preferences (the parser the
     recommender reads them with); any problem refuses the save with errors keyed `preferences.<part>`."""
     if name is not None:
@@ -94,6 +108,8 @@ def user_profile_update(*, user: User, name: str | None = None, language: str | 
         if language not in dict(settings.LANGUAGES):
             raise ValidationError({"language": ValidationError(_("Unknown language."), code="invalid_choice")})
         user.language = language
+    if phone is not None:
+        user.phone = phone_clean(phone)
     if preferences is not None:
         parsed, problems = preferences_check(preferences, stored_shape=True)
         if problems:

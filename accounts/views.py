@@ -47,7 +47,8 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.user_profile_update(user=user, name=form.cleaned_data["name"],
-                                         language=form.cleaned_data["language"], preferences=form.preferences())
+                                         language=form.cleaned_data["language"], preferences=form.preferences(),
+                                         phone=form.cleaned_data["phone"])
         except ValidationError as exc:
             _apply_form_errors(form, exc)
         else:

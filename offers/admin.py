@@ -20,7 +20,17 @@ from django.utils.translation import gettext as _
 from epty.errors import ApplicationError
 
 from . import selectors, services
-from .models import ClaimStatus, Offer, OfferEvent, OfferStatus, OwnershipClaim, PendingClaim, PendingOffer
+from .models import (
+    AcceptedOffer,
+    ClaimStatus,
+    Offer,
+    OfferEvent,
+    OfferStatus,
+    OwnershipClaim,
+    PendingClaim,
+    PendingOffer,
+    PropertyOpenness,
+)
 
 
 class ReasonForm(forms.Form):
@@ -114,8 +124,9 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
                      "message"]
     list_select_related = ["property", "buyer"]
     readonly_fields = ("property", "buyer", "amount_display", "message", "is_anonymous", "reveal_identity_on_accept",
-                       "status", "status_reason", "valid_until", "approved_at", "decided_at", "created_at",
-                       "updated_at", "owner_count", "buyer_other_offers", "property_other_offers")
+                       "status", "status_reason", "valid_until", "approved_at", "decided_at", "contacts_shared_at",
+                       "followed_up_at", "created_at", "updated_at", "owner_count", "buyer_other_offers",
+                       "property_other_offers")
     change_form_template = "admin/offers/offer/change_form.html"
     fields = readonly_fields
     inlines = [OfferEventInline]
@@ -208,6 +219,39 @@ class PendingOfferAdmin(OfferAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=OfferStatus.PENDING)
+
+
+@admin.register(AcceptedOffer)
+class AcceptedOfferAdmin(OfferAdmin):
+    """Every accepted offer waits here until staff have followed it up (they are told of each accept by e-mail)."""
+
+    list_display = ["id", "property", "amount_display", "buyer", "owner_count", "contacts_shared_at", "decided_at"]
+    list_filter = ["created_at"]
+    ordering = ["decided_at", "id"]  # oldest accept first
+    date_hierarchy = None
+    actions = ["follow_up_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=OfferStatus.ACCEPTED, followed_up_at__isnull=True)
+
+    @admin.action(description="Mark the selected offers as followed up", permissions=["moderate"])
+    def follow_up_selected(self, request, queryset):
+        _run(self, request, queryset, lambda offer: services.offer_follow_up(offer=offer, moderator=request.user),
+             "Followed up")
+
+
+@admin.register(PropertyOpenness)
+class PropertyOpennessAdmin(ModerationPermissionMixin, admin.ModelAdmin):
+    """Properties open to offers. The reserve is private to the owners: staff see only whether there is one."""
+
+    list_display = ["property", "opened_at", "has_reserve"]
+    readonly_fields = ("property", "opened_at", "has_reserve")
+    fields = readonly_fields
+    list_select_related = ["property"]
+
+    @admin.display(boolean=True, description="reserve set")
+    def has_reserve(self, obj) -> bool:
+        return obj.reserve is not None
 
 
 @admin.register(OwnershipClaim)

@@ -32,6 +32,18 @@ class ClaimAlreadyOpen(ConflictError):
     code = "claim_already_open"
 
 
+class ContactsNotOpen(ConflictError):
+    """Contact details are shared only after an accept."""
+
+    code = "contacts_not_open"
+
+
+class ContactsAlreadyShared(ConflictError):
+    """Once both sides agreed and the details went out, the answer cannot change."""
+
+    code = "contacts_already_shared"
+
+
 class NotAllowed(ApplicationError):
     """The actor has no role on this offer or claim that allows the change."""
 

@@ -26,6 +26,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=1000)
 
 
+class OpennessForm(forms.Form):
+    open_to_offers = forms.BooleanField(label=_("Open to offers"), required=False)
+    reserve = forms.IntegerField(
+        label=_("Reserve price (NOK, optional; buyers never see it)"), required=False, min_value=1,
+        widget=forms.NumberInput(attrs={"step": 1, "min": 1, "inputmode": "numeric"}))
+
+
 class ClaimForm(forms.Form):
     statement = forms.CharField(label=_("Why you own this property"), max_length=2000,
                                 widget=forms.Textarea(attrs={"rows": 4}))

@@ -51,7 +51,11 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (OfferStatus.ACCEPTED, OfferStatus.WITHDRAWN): Actor.BUYER,
     (OfferStatus.PENDING, OfferStatus.EXPIRED): Actor.SYSTEM,
     (OfferStatus.APPROVED, OfferStatus.EXPIRED): Actor.SYSTEM,
+    # An accepted offer lapses at the end of its validity too (the owners are told).
+    (OfferStatus.ACCEPTED, OfferStatus.EXPIRED): Actor.SYSTEM,
 }
+# Offers that offers_expire lets lapse once past their validity.
+EXPIRING_STATUSES = (OfferStatus.PENDING, OfferStatus.APPROVED, OfferStatus.ACCEPTED)
 
 NON_BINDING_NOTICE = _("This offer is a non-binding expression of interest, not a bid in a sale. "
                        "Neither side is bound by it.")
@@ -130,6 +134,16 @@ class Offer(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(blank=True)
+    # After an accept: each side says whether to share contact details; nothing is shared until both said
+    # yes (services.offer_contact_answer; every answer is also an OfferEvent). The owners' side is answered
+    # by one of them, whose details are the ones shared.
+    buyer_contact_consent_at = models.DateTimeField(null=True, blank=True)
+    owner_contact_consent_at = models.DateTimeField(null=True, blank=True)
+    owner_contact_consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                                 blank=True, related_name="+")
+    contacts_shared_at = models.DateTimeField(null=True, blank=True)
+    # Staff follow every accept up (the admin's queue of accepted offers awaiting follow-up).
+    followed_up_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -181,9 +195,13 @@ class OfferEvent(models.Model):
         SUBMITTED = "submitted", _("submitted")
         REVISED = "revised", _("revised")
         TRANSITION = "transition", _("status changed")
+        CONTACT_YES = "contact_yes", _("agreed to share contact details")
+        CONTACT_NO = "contact_no", _("declined to share contact details")
+        CONTACT_REVOKED = "contact_revoked", _("withdrew the agreement to share contact details")
+        CONTACTS_SHARED = "contacts_shared", _("contact details shared with each other")
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")
     actor_role = models.CharField(max_length=16, choices=Actor.choices)
@@ -210,6 +228,47 @@ class PendingOffer(Offer):
         proxy = True
         verbose_name = _("offer waiting for moderation")
         verbose_name_plural = _("offers waiting for moderation")
+
+
+class AcceptedOffer(Offer):
+    """The follow-up queue in the admin: accepted offers staff have not followed up yet."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("accepted offer awaiting follow-up")
+        verbose_name_plural = _("accepted offers awaiting follow-up")
+
+
+class PropertyOpenness(models.Model):
+    """A property its verified owners have opened to offers, with their optional private reserve price.
+
+    The row exists while the property is open; any verified owner opens, changes or closes it.
+    Property.open_to_offers_since mirrors it for search (services keep them together). The reserve is
+    never shown to buyers, nor anything derived from it, in any page, API response, e-mail or export
+    of theirs: only owners see it, and which approved offers meet it.
+    """
+
+    property = models.OneToOneField("properties.Property", on_delete=models.CASCADE, related_name="openness")
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    reserve = models.BigIntegerField(_("reserve price (NOK)"), null=True, blank=True)
+    reserve_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
+    reserve_set_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("property open to offers")
+        verbose_name_plural = _("properties open to offers")
+        constraints = [models.CheckConstraint(condition=models.Q(reserve__isnull=True) | models.Q(reserve__gt=0),
+                                              name="openness_reserve_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.property_id} open since {self.opened_at:%Y-%m-%d}"
+
+    def met_by(self, amount: int) -> bool:
+        """Whether an offer of ``amount`` meets the reserve (owners only; False without one)."""
+        return self.reserve is not None and amount >= self.reserve
 
 
 class PendingClaim(OwnershipClaim):

@@ -25,6 +25,8 @@ from .errors import (
     ClaimAlreadyOpen,
     ClaimNotPending,
     ClaimNotVerified,
+    ContactsAlreadyShared,
+    ContactsNotOpen,
     DailyLimitReached,
     InvalidOfferTransition,
     NotAllowed,
@@ -32,6 +34,7 @@ from .errors import (
     PropertyAlreadyHasAcceptedOffer,
 )
 from .models import (
+    EXPIRING_STATUSES,
     LIVE_STATUSES,
     TRANSITIONS,
     Actor,
@@ -40,6 +43,7 @@ from .models import (
     OfferEvent,
     OfferStatus,
     OwnershipClaim,
+    PropertyOpenness,
 )
 from .storage import document_type
 
@@ -183,6 +187,8 @@ def offer_approve(*, offer: Offer, moderator, reason: str = "") -> Offer:
     _require_moderator(moderator)
     offer = _lock_offer(offer.pk)
     _transition(offer, to=OfferStatus.APPROVED, actor=moderator, role=Actor.MODERATOR, reason=reason)
+    # The owners' e-mail says at once when the offer meets their reserve (notifications reads it from
+    # selectors.offer_meets_reserve); nothing the buyer gets depends on it.
     notifications.offer_event(offer, "approved")
     return offer
 
@@ -247,9 +253,11 @@ def offer_withdraw(*, offer: Offer, buyer, reason: str = "") -> Offer:
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> int:
-    """Expire pending and approved offers past their validity. Safe to run twice or concurrently."""
+    """Expire pending, approved and accepted offers past their validity (owners are told of those they saw).
+    Safe to run twice or concurrently."""
     now = now or timezone.now()
-    ids = list(Offer.objects.filter(status__in=[OfferStatus.PENDING, OfferStatus.APPROVED], valid_until__lte=now)
+    # Once both sides shared their contact details the accepted offer has done its work: it stays as it is.
+    ids = list(Offer.objects.filter(status__in=EXPIRING_STATUSES, valid_until__lte=now, contacts_shared_at__isnull=True)
                .values_list("pk", flat=True)[:5000])
     expired = 0
     for offer_id in ids:
@@ -257,8 +265,9 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
             offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
             if (
                 offer is None
-                or offer.status not in (OfferStatus.PENDING, OfferStatus.APPROVED)
+                or offer.status not in EXPIRING_STATUSES
                 or offer.valid_until > now
+                or offer.contacts_shared_at is not None
             ):
                 continue
             was_visible = offer.approved_at is not None
@@ -268,6 +277,115 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
     if expired:
         logger.info("Expired offers: count=%s", expired)
     return expired
+
+
+@transaction.atomic
+def offer_follow_up(*, offer: Offer, moderator) -> Offer:
+    """Staff mark an accepted offer as followed up (it leaves the admin's follow-up queue)."""
+    _require_moderator(moderator)
+    offer = _lock_offer(offer.pk)
+    if offer.followed_up_at is None:
+        offer.followed_up_at = timezone.now()
+        offer.save(update_fields=["followed_up_at", "updated_at"])
+    return offer
+
+
+# --- after an accept: sharing contact details -------------------------------------------------
+CONTACT_ANSWERS = (OfferEvent.Kind.CONTACT_YES, OfferEvent.Kind.CONTACT_NO, OfferEvent.Kind.CONTACT_REVOKED)
+
+def _contact_role(offer: Offer, user) -> str:
+    if user and user.pk and offer.buyer_id == user.pk:
+        return Actor.BUYER
+    if selectors.is_verified_owner(user=user, property_id=offer.property_id) and offer.approved_at is not None:
+        return Actor.OWNER
+    raise NotAllowed(_("Only the buyer or a verified owner can answer this."))
+
+
+@transaction.atomic
+def offer_contact_answer(*, offer: Offer, user, agree: bool) -> Offer:
+    """The buyer's or an owner's answer to "share contact details with the other side?" on an accepted offer.
+
+    Nothing is shared until both sides said yes; then both get the other's name, e-mail and phone (page and
+    e-mail) and the answers are final. Before that either side may say no, or take a yes back. Every answer
+    is an event on the offer's timeline, and the other side is told.
+    """
+    offer = _lock_offer(offer.pk)
+    role = _contact_role(offer, user)
+    if offer.status != OfferStatus.ACCEPTED:
+        raise ContactsNotOpen(_("Contact details can be shared only once the offer is accepted."),
+                              extra={"status": offer.status})
+    if offer.contacts_shared_at is not None:
+        raise ContactsAlreadyShared(_("The contact details have already been shared."))
+    field = "buyer_contact_consent_at" if role == Actor.BUYER else "owner_contact_consent_at"
+    had = getattr(offer, field) is not None
+    if agree:
+        if had and (role == Actor.BUYER or offer.owner_contact_consent_by_id == user.pk):
+            return offer  # said already
+        kind = OfferEvent.Kind.CONTACT_YES
+        setattr(offer, field, timezone.now())
+        if role == Actor.OWNER:
+            offer.owner_contact_consent_by = user
+    else:
+        last = (OfferEvent.objects.filter(offer=offer, actor_role=role, kind__in=CONTACT_ANSWERS)
+                .order_by("-created_at", "-id").values_list("kind", flat=True).first())
+        if not had and last in (OfferEvent.Kind.CONTACT_NO, OfferEvent.Kind.CONTACT_REVOKED):
+            return offer  # said no already
+        kind = OfferEvent.Kind.CONTACT_REVOKED if had else OfferEvent.Kind.CONTACT_NO
+        setattr(offer, field, None)
+        if role == Actor.OWNER:
+            offer.owner_contact_consent_by = None
+    offer.save(update_fields=[field, "owner_contact_consent_by", "updated_at"])
+    _record(offer, kind=kind, actor=user, role=role, from_status=offer.status)
+    if offer.buyer_contact_consent_at and offer.owner_contact_consent_at and offer.owner_contact_consent_by_id:
+        offer.contacts_shared_at = timezone.now()
+        offer.save(update_fields=["contacts_shared_at", "updated_at"])
+        _record(offer, kind=OfferEvent.Kind.CONTACTS_SHARED, actor=None, role=Actor.SYSTEM, from_status=offer.status)
+        notifications.contact_event(offer, OfferEvent.Kind.CONTACTS_SHARED, by=Actor.SYSTEM)
+    else:
+        notifications.contact_event(offer, kind, by=role)
+    return offer
+
+
+# --- open to offers --------------------------------------------------------------------------------
+def reserve_clean(value) -> int | None:
+    """A reserve price: blank or None for none, else a whole number of NOK like an offer's amount."""
+    if value in (None, ""):
+        return None
+    try:
+        return amount_clean(value)
+    except ValidationError as exc:
+        raise ValidationError({"reserve": ValidationError(
+            _("Give the reserve price as a whole number of NOK above 0, or leave it empty."),
+            code="invalid_reserve")}) from exc
+
+
+@transaction.atomic
+def property_openness_set(*, property: Property, owner, open: bool, reserve=None) -> PropertyOpenness | None:
+    """A verified owner opens the property to offers (with an optional private reserve), changes the reserve,
+    or closes it (the reserve goes too). Shared by the property's verified owners; search sees it through
+    Property.open_to_offers_since."""
+    if not selectors.is_verified_owner(user=owner, property_id=property.pk):
+        raise NotAllowed(_("Only a verified owner of the property can do this."))
+    reserve = reserve_clean(reserve) if open else None
+    Property.objects.select_for_update().filter(pk=property.pk).first()
+    openness = PropertyOpenness.objects.filter(property=property).first()
+    now = timezone.now()
+    if not open:
+        if openness is not None:
+            openness.delete()
+            Property.objects.filter(pk=property.pk).update(open_to_offers_since=None, updated_at=now)
+        return None
+    if openness is None:
+        openness = PropertyOpenness(property=property, opened_at=now, opened_by=owner)
+    if openness.pk is None or openness.reserve != reserve:
+        openness.reserve = reserve
+        openness.reserve_set_by = owner if reserve is not None else None
+        openness.reserve_set_at = now if reserve is not None else None
+    created = openness.pk is None
+    openness.save()
+    if created:  # newly open: a saved search for open properties sees it as changed
+        Property.objects.filter(pk=property.pk).update(open_to_offers_since=openness.opened_at, updated_at=now)
+    return openness
 
 
 # --- ownership claims ---------------------------------------------------------------------------
@@ -378,13 +496,32 @@ def claim_revoke(*, claim: OwnershipClaim, moderator, reason: str) -> OwnershipC
 
 # --- privacy --------------------------------------------------------------------------------------
 def user_offers_anonymise(user) -> None:
-    """Deletion hook: live offers are withdrawn, then the buyer and the message leave every offer;
-    amounts and the timeline stay. The user's claims go with the account."""
+    """Deletion hook: live offers are withdrawn (owners of an accepted one are told), then the buyer, the
+    message and the buyer's contact-sharing answer leave every offer; amounts and the timeline stay. An
+    owner's contact-sharing answers go; reserves the user set are removed, and a property the user alone
+    owned is closed to offers. The user's claims go with the account."""
     for offer in Offer.objects.select_for_update().filter(buyer=user, status__in=LIVE_STATUSES):
+        was_visible = offer.approved_at is not None
         _transition(offer, to=OfferStatus.WITHDRAWN, actor=user, role=Actor.BUYER, reason="account deleted")
-    Offer.objects.filter(buyer=user).update(buyer=None, message="", is_anonymous=True, reveal_identity_on_accept=False)
+        notifications.offer_event(offer, "withdrawn", owners=was_visible, buyer=False)
+    Offer.objects.filter(buyer=user).update(buyer=None, message="", is_anonymous=True, reveal_identity_on_accept=False,
+                                            buyer_contact_consent_at=None)
+    Offer.objects.filter(owner_contact_consent_by=user).update(owner_contact_consent_by=None,
+                                                               owner_contact_consent_at=None)
+    PropertyOpenness.objects.filter(reserve_set_by=user).update(reserve=None, reserve_set_by=None,
+                                                                reserve_set_at=None)
+    owned = list(OwnershipClaim.objects.filter(user=user, status=ClaimStatus.VERIFIED)
+                 .values_list("property_id", flat=True))
+    for property_id in owned:
+        others = OwnershipClaim.objects.filter(property_id=property_id, status=ClaimStatus.VERIFIED).exclude(user=user)
+        if not others.exists() and PropertyOpenness.objects.filter(property_id=property_id).delete()[0]:
+            Property.objects.filter(pk=property_id).update(open_to_offers_since=None, updated_at=timezone.now())
     for claim in OwnershipClaim.objects.filter(user=user).exclude(document=""):
         claim.document.delete(save=False)
+
+
+def _consent(at) -> str | None:
+    return at.isoformat() if at else None
 
 
 def user_offers_export(user) -> dict:
@@ -395,10 +532,22 @@ def user_offers_export(user) -> dict:
             "is_anonymous": offer.is_anonymous, "reveal_identity_on_accept": offer.reveal_identity_on_accept,
             "status": offer.status, "valid_until": offer.valid_until.isoformat(),
             "created_at": offer.created_at.isoformat(),
-            "history": [{"at": e.created_at.isoformat(), "from": e.from_status, "to": e.to_status,
+            "contact_sharing": {"you_agreed_at": _consent(offer.buyer_contact_consent_at),
+                                "shared_at": _consent(offer.contacts_shared_at)},
+            "history": [{"at": e.created_at.isoformat(), "kind": e.kind, "from": e.from_status, "to": e.to_status,
                          "amount": e.amount, "by": e.actor_role, "reason": e.reason} for e in offer.events.all()],
         })
     claims = [{"id": c.pk, "property": c.property.external_id, "statement": c.statement, "status": c.status,
                "reason": c.reason, "has_document": bool(c.document), "created_at": c.created_at.isoformat()}
               for c in OwnershipClaim.objects.filter(user=user).select_related("property")]
-    return {"offers": offers, "ownership_claims": claims}
+    owned = OwnershipClaim.objects.filter(user=user, status=ClaimStatus.VERIFIED).values("property_id")
+    openness = [{"property": o.property.external_id, "open_since": o.opened_at.isoformat(),
+                 "opened_by_you": o.opened_by_id == user.pk, "reserve": o.reserve,
+                 "reserve_set_by_you": o.reserve_set_by_id == user.pk, "reserve_set_at": _consent(o.reserve_set_at)}
+                for o in PropertyOpenness.objects.filter(property_id__in=owned).select_related("property")]
+    owner_consents = [{"offer": o.pk, "property": o.property.external_id,
+                       "you_agreed_at": _consent(o.owner_contact_consent_at),
+                       "shared_at": _consent(o.contacts_shared_at)}
+                      for o in Offer.objects.filter(owner_contact_consent_by=user).select_related("property")]
+    return {"offers": offers, "ownership_claims": claims, "open_to_offers": openness,
+            "contact_sharing_as_owner": owner_consents}

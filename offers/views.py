@@ -1,20 +1,23 @@
 """Offer pages: the offer form, my offers, received offers, one offer with its timeline, claims."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import ratelimit
 from epty.errors import ApplicationError
 
 from . import selectors, services
 from .filters import OfferFilter
-from .forms import ClaimForm, OfferForm, ReasonForm
+from .forms import ClaimForm, OfferForm, OpennessForm, ReasonForm
 from .models import NON_BINDING_NOTICE, Actor
 
 
@@ -56,17 +59,23 @@ def mine(request):
 
 @login_required
 def received(request):
-    offers = OfferFilter(request.GET, queryset=selectors.offers_for_owner(user=request.user)).qs[:200]
-    rows = [{"offer": o, "buyer": selectors.buyer_for_owner(o)} for o in offers]
+    offers = list(OfferFilter(request.GET, queryset=selectors.offers_for_owner(user=request.user)).qs[:200])
+    reserves = selectors.reserves_by_property(property_ids={o.property_id for o in offers})
+    rows = [{"offer": o, "buyer": selectors.buyer_for_owner(o),
+             "meets_price": o.property_id in reserves and o.amount >= reserves[o.property_id]} for o in offers]
     return render(request, "offers/received.html", {"rows": rows, "notice": NON_BINDING_NOTICE})
 
 
 @login_required
 def detail(request, offer_id: int):
     offer, role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+    is_owner = role == Actor.OWNER
     return render(request, "offers/detail.html", {
-        "offer": offer, "role": role, "is_buyer": role == Actor.BUYER, "is_owner": role == Actor.OWNER,
-        "buyer": selectors.buyer_for_owner(offer) if role == Actor.OWNER else None,
+        "offer": offer, "role": role, "is_buyer": role == Actor.BUYER, "is_owner": is_owner,
+        "buyer": selectors.buyer_for_owner(offer) if is_owner else None,
+        # Owners only: the reserve and whether the offer meets it never reach a buyer's page.
+        "meets_price": selectors.offer_meets_reserve(offer) if is_owner else False,
+        "contacts": selectors.contact_state(offer=offer, role=role),
         "timeline": selectors.timeline(offer=offer), "notice": NON_BINDING_NOTICE, "reason_form": ReasonForm(),
     })
 
@@ -103,6 +112,74 @@ def accept(request, offer_id: int):
 def decline(request, offer_id: int):
     return _act(request, offer_id, lambda o, r: services.offer_decline(offer=o, owner=request.user, reason=r),
                 _("You have declined the offer."))
+
+
+def _rate_limited(request, scope: str, limit: int) -> bool:
+    allowed, _retry = ratelimit.allow(scope, str(request.user.pk), limit=limit, window=3600)
+    if not allowed:
+        messages.error(request, _("Too many changes in a short time. Try again in an hour."))
+    return not allowed
+
+
+@login_required
+@require_POST
+def contacts(request, offer_id: int):
+    """The buyer's or an owner's answer: share contact details with the other side of an accepted offer?"""
+    offer, _role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+    if _rate_limited(request, "offers-contacts", settings.OFFERS_PAGE_WRITES_PER_HOUR):
+        return redirect("offers:detail", offer_id=offer_id)
+    agree = request.POST.get("share") == "yes"
+    try:
+        offer = services.offer_contact_answer(offer=offer, user=request.user, agree=agree)
+    except (ApplicationError, ValidationError) as exc:
+        messages.error(request, exc.message if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
+    else:
+        if offer.contacts_shared_at is not None:
+            messages.success(request, _("You both agreed: your contact details are shared with each other."))
+        elif agree:
+            messages.success(request, _("You agree to share your contact details. Nothing is shared until the other "
+                                        "side agrees too."))
+        else:
+            messages.success(request, _("Your answer is saved."))
+    return redirect("offers:detail", offer_id=offer_id)
+
+
+@never_cache
+@login_required
+def owner_dashboard(request):
+    """The owner's properties: estimate and its history, offers by state, saves and views, openness."""
+    rows = selectors.owner_dashboard(user=request.user)
+    for row in rows:
+        openness = row["openness"]
+        row["form"] = OpennessForm(auto_id=f"id_%s_{row['property'].pk}",  # one form per property on the page
+                                   initial={"open_to_offers": openness is not None,
+                                            "reserve": openness.reserve if openness else None})
+    return render(request, "offers/owner_dashboard.html", {"rows": rows, "notice": NON_BINDING_NOTICE})
+
+
+@login_required
+@require_POST
+def openness(request, property_id: int):
+    """A verified owner opens the property to offers (with an optional private reserve) or closes it."""
+    prop = selectors.property_by_ref(property_id)
+    if not selectors.is_verified_owner(user=request.user, property_id=prop.pk):
+        raise Http404
+    if _rate_limited(request, "offers-openness", settings.OFFERS_PAGE_WRITES_PER_HOUR):
+        return redirect("offers:owner")
+    form = OpennessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reserve price as a whole number of NOK above 0, or leave it empty."))
+        return redirect("offers:owner")
+    try:
+        result = services.property_openness_set(property=prop, owner=request.user,
+                                                open=form.cleaned_data["open_to_offers"],
+                                                reserve=form.cleaned_data["reserve"])
+    except (ApplicationError, ValidationError) as exc:
+        messages.error(request, exc.message if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
+    else:
+        messages.success(request, _("%(property)s is open to offers.") % {"property": prop} if result
+                         else _("%(property)s is not open to offers.") % {"property": prop})
+    return redirect(f"{reverse('offers:owner')}#property-{prop.pk}")
 
 
 @login_required

@@ -115,6 +115,11 @@ class Property(models.Model):
         help_text="Folded addresses, postcodes, towns and municipality for free-text search.",
     )
     retired_at = models.DateTimeField(null=True, blank=True, help_text="Deleted upstream; kept for history.")
+    # Denormalised from offers (PropertyOpenness, the one place that decides it) so search can filter and
+    # sort on it with an index (migration 0010); null: not open to offers. The reserve price never lives here.
+    open_to_offers_since = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Since when a verified owner has the property open to offers; null when it is not.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -172,6 +177,27 @@ class Property(models.Model):
         if tag in (self.features or []):
             return "yes"
         return "no" if self.features_known else "unknown"
+
+
+class PropertyDailyViews(models.Model):
+    """How many times a property's page was viewed on a day: a count only, never who (no user is stored).
+
+    Incremented by one atomic upsert per view (services.property_view_record); the owners' dashboard
+    reads the last seven days.
+    """
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 verbose_name=_("property"))
+    day = models.DateField(_("day"))
+    count = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("daily page views")
+        verbose_name_plural = _("daily page views")
+        constraints = [models.UniqueConstraint(fields=["property", "day"], name="property_daily_views_once")]
+
+    def __str__(self) -> str:
+        return f"{self.property_id} {self.day}: {self.count}"
 
 
 class PropertySale(models.Model):

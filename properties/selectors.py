@@ -107,3 +107,18 @@ def property_facts(*, prop: Property) -> list[Fact]:
                        for t in prop.features or []) if name == "features" else (),
         ))
     return facts
+
+
+def property_views_recent(*, property_ids: list[int], days: int = 7) -> dict[int, int]:
+    """How many times each property's page was viewed in the last ``days`` days (today included)."""
+    import datetime as dt
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from .models import PropertyDailyViews
+
+    since = timezone.localdate() - dt.timedelta(days=days - 1)
+    rows = (PropertyDailyViews.objects.filter(property_id__in=property_ids, day__gte=since)
+            .values("property_id").annotate(n=Sum("count")).order_by())
+    return {row["property_id"]: row["n"] for row in rows}

@@ -578,3 +578,17 @@ def property_facts_restore(*, property_id: int, facts: Iterable[str]) -> list[st
     prop.save(update_fields=[*restored, *(("feature_mask",) if "features" in restored else ()), "fact_sources",
                              "updated_at"])
     return restored
+
+
+# --- page views ----------------------------------------------------------------------------------
+def property_view_record(*, property_id: int, day: date | None = None) -> None:
+    """Count one view of a property's page today: one atomic upsert, no user stored, safe under concurrency."""
+    from .models import PropertyDailyViews
+
+    day = day or timezone.localdate()
+    table = PropertyDailyViews._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (property_id, day, count) VALUES (%s, %s, 1) "  # the table name is ours
+            "ON CONFLICT (property_id, day) DO UPDATE SET count = " + table + ".count + 1",
+            [property_id, day])

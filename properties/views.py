@@ -15,12 +15,13 @@ from .search import params as search_params
 from .search.querystring import search_params_normalise
 from .search.services import search_run
 from .selectors import property_facts
+from .signals import property_viewed
 
 # The parameters templates/properties/search.html lays out itself; every other one of the search's
 # table gets a labelled text input, so a new filter is on the page without touching the template.
 LAID_OUT = {"q", "municipality", "county", "category", "building_type", "estimate_min", "estimate_max", "area_min",
             "area_max", "year_min", "year_max", "rooms_min", "bedrooms_min", "features", "bbox", "near", "radius_km",
-            "sort"}
+            "open_to_offers", "sort"}
 
 
 # What a search error means to a person on the page, by its stable code (the API keeps the precise
@@ -118,6 +119,7 @@ def _address_markers(prop) -> list[dict]:
 @require_GET
 def detail(request, pk: int):
     prop = get_object_or_404(Property, pk=pk)
+    property_viewed.send(sender=Property, property=prop, user=request.user)
     live = matrikkel_live(prop=prop)
     return render(request, "properties/detail.html", {
         "property": prop,

@@ -24,12 +24,15 @@ class MeOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["name", "birth_date", "email", "email_confirmed_at", "language", "preferences", "date_joined"]
+        fields = ["name", "birth_date", "email", "email_confirmed_at", "language", "phone", "preferences",
+                  "date_joined"]
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=300)
     language = serializers.ChoiceField(choices=["nb", "en"], required=False)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30,
+                                  help_text="8 to 15 digits, optional leading +; blank removes it (invalid_phone).")
     preferences = PreferencesSerializer(required=False)
 
 

@@ -84,7 +84,8 @@ class MeApi(APIView):
         if prefs is not None:
             prefs = {**request.user.preferences, **prefs}
         user = services.user_profile_update(user=request.user, name=data.validated_data.get("name"),
-                                            language=data.validated_data.get("language"), preferences=prefs)
+                                            language=data.validated_data.get("language"), preferences=prefs,
+                                            phone=data.validated_data.get("phone"))
         return Response(MeOutputSerializer(user).data)
 
     @extend_schema(operation_id="me_delete", tags=["me"], summary="Delete my account and personal data",

@@ -69,3 +69,10 @@ def export_section(user: User) -> dict:
             for e in SearchHistoryEntry.objects.filter(user=user)
         ],
     }
+
+
+def property_saved_counts(*, property_ids: Iterable[int]) -> dict[int, int]:
+    """How many people saved each property (in any collection): counts only, never who."""
+    rows = (SavedProperty.objects.filter(property_id__in=list(property_ids))
+            .values("property_id").annotate(n=Count("collection__user", distinct=True)).order_by())
+    return {row["property_id"]: row["n"] for row in rows}

@@ -87,6 +87,8 @@ VARIABLES: dict[str, str] = {
     "OFFERS_DAILY_LIMIT": "Offers, new or revised, one buyer may send in 24 hours (default 10).",
     "OFFERS_AMOUNT_CAP": "Offer amounts must be below this many NOK (default 1000000000).",
     "OFFERS_DEFAULT_VALID_DAYS": "Days an offer stands unless the buyer chooses otherwise (default 30).",
+    "OFFERS_PAGE_WRITES_PER_HOUR": ("Owners' open-to-offers changes and contact-sharing answers one user may make "
+                                    "on the pages per hour (default 30)."),
     "RECOMMENDER_BUDGET_TOLERANCE": ("Fraction a recommended property's estimate may lie outside the asked budget, "
                                      "e.g. 0.10 (default)."),
     "RECOMMENDER_MAX_LOCATIONS": ("Locations (municipality or county names) one recommendation request may name "

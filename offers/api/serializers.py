@@ -54,7 +54,8 @@ class PropertyRefSerializer(serializers.Serializer):
 
 class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    kind = serializers.CharField()
+    kind = serializers.CharField(help_text="submitted, revised, transition, or after an accept contact_yes, "
+                                           "contact_no, contact_revoked, contacts_shared.")
     actor = serializers.CharField(help_text="buyer, owner, moderator or system; never a person.")
     from_status = serializers.CharField(allow_null=True)
     to_status = serializers.CharField()
@@ -102,12 +103,38 @@ class OwnerOfferOutputSerializer(_OfferBaseSerializer):
         return {"display": view.display, "name": view.name, "email": view.email}
 
 
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+
+
+class ContactStateSerializer(serializers.Serializer):
+    open = serializers.BooleanField(help_text="Whether the question is open: the offer is accepted, nothing shared.")
+    you_agreed = serializers.BooleanField()
+    they_agreed = serializers.BooleanField()
+    shared = serializers.BooleanField(help_text="Both agreed: each side sees the other's details.")
+    other = ContactSerializer(allow_null=True, help_text="The other side's details; null until both agreed.")
+
+
+def _contacts(offer, role: str) -> dict:
+    state = selectors.contact_state(offer=offer, role=role)
+    other = state["other"]
+    return {**state, "other": None if other is None else {"name": other.name, "email": other.email,
+                                                          "phone": other.phone}}
+
+
 class BuyerOfferDetailSerializer(BuyerOfferOutputSerializer):
     role = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+    contacts = serializers.SerializerMethodField()
 
     def get_role(self, offer) -> str:
         return "buyer"
+
+    @extend_schema_field(ContactStateSerializer)
+    def get_contacts(self, offer) -> dict:
+        return _contacts(offer, "buyer")
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, offer):
@@ -117,9 +144,19 @@ class BuyerOfferDetailSerializer(BuyerOfferOutputSerializer):
 class OwnerOfferDetailSerializer(OwnerOfferOutputSerializer):
     role = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+    contacts = serializers.SerializerMethodField()
+    meets_your_price = serializers.SerializerMethodField()
 
     def get_role(self, offer) -> str:
         return "owner"
+
+    @extend_schema_field(ContactStateSerializer)
+    def get_contacts(self, offer) -> dict:
+        return _contacts(offer, "owner")
+
+    def get_meets_your_price(self, offer) -> bool:
+        """At or above your reserve price (owners only; buyers never see this nor the reserve)."""
+        return selectors.offer_meets_reserve(offer)
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, offer):
@@ -157,3 +194,45 @@ class OwnerOfferPageSerializer(serializers.Serializer):
 class ClaimPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last page.")
     results = ClaimOutputSerializer(many=True)
+
+
+class ContactAnswerInputSerializer(serializers.Serializer):
+    share = serializers.BooleanField(help_text="true: share my contact details once the other side agrees too; "
+                                               "false: no, or take a yes back (before both agreed).")
+
+
+class OpennessInputSerializer(serializers.Serializer):
+    open_to_offers = serializers.BooleanField()
+    reserve = AmountField(required=False, allow_null=True, default=None,
+                          help_text="Private reserve price, whole NOK; null for none. Buyers never see it.")
+
+
+class OpennessOutputSerializer(serializers.Serializer):
+    property_id = serializers.IntegerField()
+    open_to_offers = serializers.BooleanField()
+    open_since = serializers.DateTimeField(allow_null=True)
+    reserve = serializers.IntegerField(allow_null=True)
+
+
+class OffersByStateSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class OwnerPropertySerializer(serializers.Serializer):
+    """One property on the owner's dashboard: counts only, never who."""
+
+    property = PropertyRefSerializer()
+    estimate = serializers.IntegerField(allow_null=True, source="property.estimate")
+    open_to_offers = serializers.BooleanField()
+    reserve = serializers.IntegerField(allow_null=True, help_text="Private to the owners.")
+    offers = OffersByStateSerializer(many=True, help_text="Offers visible to owners, by status.")
+    meets_reserve = serializers.IntegerField(help_text="Approved offers at or above the reserve.")
+    saved = serializers.IntegerField(help_text="People who saved the property.")
+    views_week = serializers.IntegerField(help_text="Views of the property's page in the last 7 days, "
+                                                    "the owners' own not counted.")
+
+
+class OwnerPropertyPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last page.")
+    results = OwnerPropertySerializer(many=True)

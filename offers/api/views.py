@@ -25,7 +25,7 @@ from epty.numbers import whole_number
 from epty.throttles import ScopedWriteThrottle
 
 from .. import selectors, services
-from ..errors import BuyerMismatch
+from ..errors import BuyerMismatch, PropertyNotFound
 from ..filters import OfferFilter
 from ..models import Actor
 from .serializers import (
@@ -35,10 +35,15 @@ from .serializers import (
     ClaimOutputSerializer,
     ClaimPageSerializer,
     ClaimSubmitInputSerializer,
+    ContactAnswerInputSerializer,
     OfferSubmitInputSerializer,
+    OpennessInputSerializer,
+    OpennessOutputSerializer,
     OwnerOfferDetailSerializer,
     OwnerOfferOutputSerializer,
     OwnerOfferPageSerializer,
+    OwnerPropertyPageSerializer,
+    OwnerPropertySerializer,
     ReasonInputSerializer,
 )
 
@@ -61,6 +66,7 @@ def session_acr(request) -> str | None:
 
 OfferPagination = ordered_by("-created_at", "-id")
 ClaimPagination = ordered_by("-created_at", "-id")
+OwnedPagination = ordered_by("-created_at", "-id")
 
 
 def _paginated(view: APIView, request, queryset, serializer_class, pagination=OfferPagination):
@@ -219,3 +225,79 @@ class ClaimDetailApi(APIView):
     def get(self, request, claim_id: int):
         claim = get_object_or_404(selectors.claims_for_user(user=request.user), pk=claim_id)
         return Response(ClaimOutputSerializer(claim).data)
+
+
+class OfferContactsApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]  # it sends e-mail
+    throttle_scope = "mail"
+
+    @extend_schema(operation_id="offers_contacts", tags=["offers"], summary="Share contact details after an accept?",
+                   description="The buyer's or a verified owner's answer on an accepted offer. Nothing is shared until "
+                               "both sides said yes; then `contacts.other` holds the other side's name, e-mail and "
+                               "phone and the answers are final (409 contacts_already_shared). 409 contacts_not_open "
+                               "before an accept.",
+                   request=ContactAnswerInputSerializer, responses={200: BuyerOfferDetailSerializer, **ERRORS})
+    def post(self, request, offer_id: int):
+        data = ContactAnswerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer, role = selectors.offer_for_viewer(user=request.user, offer_id=offer_id)
+        offer = services.offer_contact_answer(offer=offer, user=request.user, agree=data.validated_data["share"])
+        return _detail(offer, role)
+
+
+def _openness(prop) -> dict:
+    openness = selectors.openness_for(property_id=prop.pk)
+    return {"property_id": prop.pk, "open_to_offers": openness is not None,
+            "open_since": openness.opened_at if openness else None, "reserve": openness.reserve if openness else None}
+
+
+class PropertyOpennessApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedWriteThrottle]
+    throttle_scope = "mail"
+
+    def _owned(self, request, property_id):
+        prop = selectors.property_by_ref(property_id)
+        if not selectors.is_verified_owner(user=request.user, property_id=prop.pk):
+            raise PropertyNotFound()  # not an owner: as if there were nothing here
+        return prop
+
+    @extend_schema(operation_id="offers_openness_get", tags=["offers"], summary="Open to offers? (owners)",
+                   description="Whether the property is open to offers and its private reserve price. Verified "
+                               "owners only; anyone else gets 404.",
+                   responses={200: OpennessOutputSerializer, 401: ErrorSerializer, 404: ErrorSerializer})
+    def get(self, request, property_id: int):
+        return Response(OpennessOutputSerializer(_openness(self._owned(request, property_id))).data)
+
+    @extend_schema(operation_id="offers_openness_set", tags=["offers"], summary="Open or close to offers (owners)",
+                   description="Open the property to offers with an optional private reserve price, change the "
+                               "reserve, or close it (`open_to_offers: false`; the reserve goes too). Shared by the "
+                               "property's verified owners. 400 invalid_reserve.",
+                   request=OpennessInputSerializer, responses={200: OpennessOutputSerializer, **ERRORS})
+    def put(self, request, property_id: int):
+        prop = self._owned(request, property_id)
+        data = OpennessInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.property_openness_set(property=prop, owner=request.user,
+                                       open=data.validated_data["open_to_offers"],
+                                       reserve=data.validated_data["reserve"])
+        return Response(OpennessOutputSerializer(_openness(prop)).data)
+
+
+class OwnerPropertiesApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="offers_owner_properties", tags=["offers"], summary="My properties (owner's dashboard)",
+                   description="Each property I am a verified owner of: estimate, openness and private reserve, "
+                               "offers by status, how many people saved it and how many times its page was viewed "
+                               "this week. Counts only, never who.",
+                   parameters=page_parameters(),
+                   responses={200: OwnerPropertyPageSerializer, 400: ErrorSerializer, 401: ErrorSerializer})
+    def get(self, request):
+        paginator = OwnedPagination()
+        claims = paginator.paginate_queryset(selectors.owner_claims(user=request.user), request, view=self)
+        rows = [{**row, "open_to_offers": row["openness"] is not None,
+                 "reserve": row["openness"].reserve if row["openness"] else None}
+                for row in selectors.owner_dashboard(user=request.user, claims=claims)]
+        return paginator.get_paginated_response(OwnerPropertySerializer(rows, many=True).data)

@@ -14,6 +14,7 @@ class PropertySummarySerializer(serializers.ModelSerializer):
     cover_photo = serializers.SerializerMethodField(
         help_text="Absolute URL of the cover photo's thumbnail (320 px, JPEG), or null without photos. "
                   "All photos: GET /api/v1/properties/{id}/photos.")
+    open_to_offers = serializers.SerializerMethodField()
 
     class Meta:
         model = Property
@@ -21,9 +22,13 @@ class PropertySummarySerializer(serializers.ModelSerializer):
             "id", "external_id", "is_synthetic", "category", "building_type_code", "address", "postcode", "town",
             "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
             "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features", "fact_sources",
-            "estimate", "estimate_low", "estimate_high", "distance_km", "cover_photo",
+            "estimate", "estimate_low", "estimate_high", "distance_km", "cover_photo", "open_to_offers",
         ]
         read_only_fields = fields
+
+    def get_open_to_offers(self, obj) -> bool:
+        """Whether a verified owner has opened the property to offers (the search's open_to_offers filter)."""
+        return obj.open_to_offers_since is not None
 
     def get_distance_km(self, obj) -> float | None:
         distance = getattr(obj, "distance", None)

@@ -47,6 +47,7 @@ SORTS = {
     "area": ("usable_area", "asc"),
     "newest": ("year_built", "desc"),
     "distance": ("distance", "asc"),
+    "open_to_offers": ("open_to_offers_since", "desc"),  # open to offers first, most recently opened first
 }
 DEFAULT_SORT = "-estimate"
 MAX_LIST_ITEMS = 20
@@ -232,6 +233,15 @@ def _flag(raw: str) -> bool:
     return raw.lower() in {"1", "true", "yes"}
 
 
+def _yes_no(raw: str) -> bool:
+    value = raw.lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValidationError(_("Give 1 (yes) or 0 (no)."), code="invalid_flag")
+
+
 def _as_is(raw: str) -> str:
     return raw
 
@@ -332,6 +342,16 @@ def _words_predicate(text: str, values: dict) -> Predicate:
     return lambda row: all(word in row["search_text"] for word in words)
 
 
+def _open_sql(queryset: QuerySet, wanted: bool, values: dict) -> QuerySet:
+    return queryset.filter(open_to_offers_since__isnull=False) if wanted else queryset
+
+
+def _open_predicate(wanted: bool, values: dict) -> Predicate:
+    if not wanted:
+        return lambda row: True
+    return lambda row: row["open_to_offers_since"] is not None
+
+
 # --- cross-parameter rules ------------------------------------------------------------------------
 Rule = Callable[[dict[str, Any], set[str]], list[tuple[str, ValidationError]]]
 
@@ -392,6 +412,9 @@ _PARAMS: list[Param] = [
           "A tag matches only where a source recorded it (see fact_sources): Kartverket's registers record "
           "none, so properties from them never match; today only synthetic demo data has tags.",
           _features, label=_("Must have"), sql=_features_sql, predicate=_features_predicate, columns=("feature_mask",)),
+    Param("open_to_offers", "1: only properties whose owner is open to offers (a verified owner set the flag); "
+          "0 or absent: all.", _yes_no, label=_("Open to offers"), sql=_open_sql, predicate=_open_predicate,
+          columns=("open_to_offers_since",), openapi_type=bool),
     Param("bbox", "Bounding box min_lon,min_lat,max_lon,max_lat (WGS84).", _bbox, label="bbox",
           sql=_bbox_sql, predicate=_bbox_predicate, columns=("lat", "lon")),
     Param("near", "A point lat,lon (WGS84); use with radius_km.", _point, label="near",

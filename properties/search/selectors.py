@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from django.core import signing
@@ -24,6 +25,7 @@ LIST_FIELDS = (
     "municipality_number", "municipality_name", "county_number", "county_name", "lat", "lon",
     "usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built", "features",
     "estimate", "estimate_low", "estimate_high", "estimate_source", "fact_sources", "cover_photo",
+    "open_to_offers_since",
 )
 
 
@@ -123,6 +125,8 @@ def properties_search(*, params: Mapping[str, str], cursor: str | None = None, p
     next_cursor = None
     if len(found) > page_size:
         last_id, last_key = found[page_size - 1]
+        if isinstance(last_key, datetime):  # JSON has no datetime; the lookup parses the ISO text back
+            last_key = last_key.isoformat()
         next_cursor = signing.dumps([sort, last_key, last_id], salt=_CURSOR_SALT, compress=True)
     cleaned = {k: v for k, v in data.items() if v not in (None, "", [])}
     return SearchPage(

@@ -56,3 +56,11 @@ def history_chart(history, sales, *, width: int = 320, height: int = 110, pad: i
     points = [{"cx": _num(px), "cy": _num(y(h.estimate)), "point": h} for px, h in zip(xs, history, strict=True)]
     dots = [{"cx": _num(x(s.sold_on.toordinal())), "cy": _num(y(s.price)), "sale": s} for s in sales]
     return {"width": width, "height": height, "line": line, "band": band, "points": points, "sales": dots}
+
+
+@register.simple_tag
+def property_estimate_history(prop):
+    """{% property_estimate_history property as history %}: every version's estimate of the property and its
+    chart (the owners' dashboard; the property page has it in property_valuation)."""
+    points = selectors.property_estimate_history(prop=prop)
+    return {"points": points, "chart": history_chart(points, [])}
