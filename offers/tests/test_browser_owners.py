@@ -1,13 +1,16 @@
-"""End to end in chromium, the owners' loop: an owner opens a property to offers with a private reserve; a
-buyer finds it with the "open to offers" filter and offers above the reserve, a second buyer below it; staff
-approve both in the admin; the owner sees "meets your price" on the first only and accepts it; both sides
-agree to share contact details and see each other's. The two buyers see exactly the same pages."""
+"""End to end in chromium, the owners' loop: an owner adds facts and three photos and opens a property to
+offers with a private reserve; a buyer finds it with the "open to offers" filter, sees the photos and the
+owner's facts marked as such, and offers above the reserve, a second buyer below it; staff approve both in
+the admin; the owner sees "meets your price" on the first only and accepts it; both sides agree to share
+contact details and see each other's. The two buyers see exactly the same pages."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from PIL import Image
 
 from offers import services
 from offers.models import ClaimStatus, Offer, OfferStatus, OwnershipClaim
@@ -24,8 +27,25 @@ def _same(text: str) -> str:
     return re.sub(r"\d[\d\u00a0 ,.:]*", "<n>", text)
 
 
+def _photo_files(tmp_path) -> list[str]:
+    """Three photos as a phone leaves them: one JPEG carrying a GPS position in its EXIF, a PNG, a WebP."""
+    paths = []
+    for name, kind, colour in (("garden.jpg", "JPEG", (40, 120, 60)), ("kitchen.png", "PNG", (200, 200, 190)),
+                               ("living.webp", "WEBP", (150, 90, 60))):
+        image = Image.new("RGB", (640, 480), colour)
+        exif = Image.Exif()
+        exif.get_ifd(0x8825)[2] = (59.0, 54.0, 41.0)  # GPSLatitude
+        out = io.BytesIO()
+        image.save(out, format=kind, **({"exif": exif} if kind == "JPEG" else {}))
+        path = tmp_path / name
+        path.write_bytes(out.getvalue())
+        paths.append(str(path))
+    return paths
+
+
 def _offer_from(j: Journey, amount: str) -> str:
-    """The buyer searches for owners open to offers, opens the one found and offers `amount`."""
+    """The buyer searches for owners open to offers, opens the one found, sees the owner's photos and facts
+    marked as the owner's, and offers `amount`."""
     j.goto("/?sort=-estimate")
     j.page.check("#id_open_to_offers")
     j.page.click("#search-submit")
@@ -35,6 +55,11 @@ def _offer_from(j: Journey, amount: str) -> str:
     cards.first.locator("a.title").click()
     j.page.wait_for_selector("#offer-box-make")
     assert j.page.locator("article.property > [data-open-to-offers]").count() == 1
+    assert j.page.locator("#gallery-thumbs a").count() == 3
+    assert j.page.locator("#gallery-main").evaluate("img => img.complete && img.naturalWidth > 0")
+    area = " ".join(j.page.locator("dd[data-fact=usable_area]").inner_text().split())
+    assert area == "131 m² the owner · 112 m² in Matrikkelen"
+    assert j.page.locator("dd[data-fact=features] [data-owner-tag]").inner_text() == "from the owner"
     j.page.click("#offer-box-make")
     j.page.fill("#id_offer_amount", amount)
     j.page.click("#offer-submit")
@@ -44,10 +69,13 @@ def _offer_from(j: Journey, amount: str) -> str:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_owner_opens_to_offers_buyer_meets_the_reserve_and_both_share_contacts(browser, live_server):
+def test_owner_opens_to_offers_buyer_meets_the_reserve_and_both_share_contacts(browser, live_server, settings,
+                                                                                tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     make_catalogue(12, seed=21)
     prop = PropertyFactory(address="Fjordvegen 7", estimate=5_900_000, estimate_low=5_000_000,
-                           estimate_high=7_000_000)
+                           estimate_high=7_000_000, usable_area=112, features=[], feature_mask=0,
+                           source="matrikkelen", fact_sources={"usable_area": "matrikkel_api"})
     owner = verified_owner(prop, name="Olav Eier", email="olav@example.no", phone="+4722334455")
     above = BuyerFactory(name="Kari Over", email="kari@example.no", phone="+4791234567")
     below = BuyerFactory(name="Per Under", email="per@example.no")
@@ -66,6 +94,21 @@ def test_owner_opens_to_offers_buyer_meets_the_reserve_and_both_share_contacts(b
     o.page.wait_for_selector(f"#property-{prop.pk} [data-open-to-offers]")
     assert "is open to offers" in o.page.locator("#messages").inner_text()
     o.shot("opened")
+
+    # From the dashboard, the owner corrects the usable area, adds a sauna and uploads three photos.
+    o.page.click(f"#owner-facts-{prop.pk}")
+    o.page.fill("#id_usable_area", "131")
+    o.page.check("input[name=features][value=sauna]")
+    o.page.click("#owner-submit")
+    o.page.wait_for_selector("tr[data-fact=usable_area][data-by-owner=yes]")
+    o.shot("facts")
+    o.menu("nav-owner")
+    o.page.click(f"#owner-photos-{prop.pk}")
+    o.page.set_input_files("#photo-files", _photo_files(tmp_path))
+    o.page.click("#photo-upload-submit")
+    o.page.wait_for_selector("text=3 photos added.")
+    assert o.page.locator("#photo-list li[data-photo]").count() == 3
+    o.shot("photos")
 
     # Two buyers find it with the filter; one offers above the reserve, one below. Same responses.
     a = Journey(browser, live_server, "owners-loop-above", "en", "desktop", user=above)
