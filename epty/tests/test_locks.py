@@ -96,3 +96,13 @@ def test_two_map_cell_rebuilds_at_once_do_not_double_the_counts():
     finest = MapCell.objects.order_by("-zoom").values_list("zoom", flat=True).first()
     assert sum(MapCell.objects.filter(zoom=finest).values_list("count", flat=True)) == 5
     assert sum(MapCell.objects.filter(zoom=0).values_list("count", flat=True)) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_delivery_of_an_estimates_write_returns_while_the_first_runs():
+    from recommendations.valuation.tasks import valuation_estimates_write_task
+
+    with _other_session() as other:
+        assert other.execute("SELECT pg_try_advisory_lock(%s)",
+                             [lock_key("valuation.estimates_write:12345")]).fetchone()[0]
+        assert valuation_estimates_write_task.run(version_id=12345) == 0

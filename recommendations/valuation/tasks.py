@@ -30,8 +30,15 @@ SCHEDULE = {
 
 @shared_task(name=services.ESTIMATES_WRITE_TASK, acks_late=True)
 def valuation_estimates_write_task(*, version_id: int) -> int:
-    """Write the version's estimates for every property (does nothing once another version is active)."""
-    return services.valuation_estimates_write(version_id=version_id, progress=logger.info)
+    """Write the version's estimates for every property (does nothing once another version is active).
+
+    One writer per version at a time (a database lock): a second delivery of the same message while the first
+    runs returns at once. Another version's writer may run meanwhile; the older one stops by itself."""
+    with job_lock(f"valuation.estimates_write:{version_id}") as got:
+        if not got:
+            logger.info("estimates of version id %s: another writer holds the lock", version_id)
+            return 0
+        return services.valuation_estimates_write(version_id=version_id, progress=logger.info)
 
 
 @shared_task(name="recommendations.tasks.valuation_train_task", acks_late=True, time_limit=3 * 3600)
