@@ -32,8 +32,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402 - the repository root is on sys.path only now
-from bench.search import db_url, log  # noqa: E402
-from epty.tests.streaming_replica import StreamingReplica, replica_url  # noqa: E402
+from bench.search import db_url, log  # noqa: E402 - after the sys.path line above
+from epty.tests.streaming_replica import StreamingReplica, replica_url  # noqa: E402 - after the sys.path line above
 
 RESULTS_DIR = ROOT / "bench" / "results"
 SEARCH_MIX = (("search_api", 70), ("search_page", 30))

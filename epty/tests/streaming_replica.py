@@ -88,8 +88,8 @@ class StreamingReplica:
         started = time.perf_counter()
         # -c fast: do not wait for the primary's next spread checkpoint; -R: standby.signal and primary_conninfo.
         self._as_postgres(str(PG_BIN / "pg_basebackup"), "-h", self.primary_host, "-p", str(self.primary_port),
-                          "-U", self.user, "-D", str(self.datadir), "-R", "-X", "stream", "-c", "fast", "-C", "-S", self.slot,
-                          timeout=1800)
+                          "-U", self.user, "-D", str(self.datadir), "-R", "-X", "stream", "-c", "fast",
+                          "-C", "-S", self.slot, timeout=1800)
         self.basebackup_seconds = time.perf_counter() - started
         # Debian keeps postgresql.conf and pg_hba.conf in /etc: the copy has none. Give it its own, small.
         settings = {name: self._primary(f"SHOW {name}") for name in MUST_MATCH}
