@@ -12,8 +12,10 @@ and VACUUM ANALYZE; bench/search.py's loader does the same). Then:
    DATABASE_URL only, "two" with DATABASE_REPLICA_URL too (epty/replica.py sends the reads of read requests
    there). At each concurrency, client threads loop over the search part of bench/load.py's mix (the API search
    and the search page) for --duration seconds after --warmup.
-3. Prints requests per second, p50/p95 and errors per setup and concurrency, and how many transactions each
-   server ran for the database (pg_stat_database), which shows where the reads went.
+3. Prints requests per second, p50/p95 and errors per setup and concurrency, how many transactions each
+   server ran for the database (pg_stat_database), which shows where the reads went, and CPU per request of
+   gunicorn's workers and of each server's backends for the database (/proc): the split that decides what a
+   second server can win.
 
 Both servers run on the same machine as gunicorn and the client: on a small machine the replica competes for the
 same cores, so the second server adds little or nothing (see the note printed at the end).
@@ -47,6 +49,24 @@ def xact_counts(url: str, database: str) -> int:
                             [database]).fetchone()[0]
 
 
+def backend_cpu_seconds(url: str, database: str) -> float:
+    """CPU (user + system) of the server processes serving ``database`` now (gunicorn's persistent connections),
+    from /proc: the database's own CPU, apart from whatever else the machine runs."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                                           "pg_backend_pid()", [database]).fetchall()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_setup(name: str, primary: str, replica: str | None, database: str, ids: list[int], args) -> list[dict]:
     if replica:
         os.environ["DATABASE_REPLICA_URL"] = replica
@@ -60,14 +80,23 @@ def run_setup(name: str, primary: str, replica: str | None, database: str, ids: 
         stats_primary = db_url(args.base_url, "postgres")
         stats_replica = replica_url(stats_primary, args.replica_port)
         for concurrency in args.concurrency:
-            before = (xact_counts(stats_primary, database), xact_counts(stats_replica, database))
+            # Warm the pool first, so the backends whose CPU is counted are the ones the level uses.
+            load.run_level(server, ids, concurrency, 2.0, 0.0)
+            before = (xact_counts(stats_primary, database), xact_counts(stats_replica, database),
+                      backend_cpu_seconds(stats_primary, database), backend_cpu_seconds(stats_replica, database))
             result = load.run_level(server, ids, concurrency, args.duration, args.warmup)
-            after = (xact_counts(stats_primary, database), xact_counts(stats_replica, database))
+            after = (xact_counts(stats_primary, database), xact_counts(stats_replica, database),
+                     backend_cpu_seconds(stats_primary, database), backend_cpu_seconds(stats_replica, database))
+            requests = max(result["requests"], 1)
             result.update({"setup": name, "primary_xacts": after[0] - before[0],
-                           "replica_xacts": after[1] - before[1]})
+                           "replica_xacts": after[1] - before[1],
+                           "primary_cpu_ms_per_request": 1000 * (after[2] - before[2]) / requests,
+                           "replica_cpu_ms_per_request": 1000 * (after[3] - before[3]) / requests})
             log(f"{name} C={concurrency}: {result['rps']:.1f} req/s, p50 {result['p50_ms']:.1f} ms, "
                 f"p95 {result['p95_ms']:.1f} ms, errors {result['errors']}, transactions primary "
-                f"{result['primary_xacts']:,} / replica {result['replica_xacts']:,}")
+                f"{result['primary_xacts']:,} / replica {result['replica_xacts']:,}; CPU per request: gunicorn "
+                f"{1000 * result['worker_cpu_s_per_request']:.1f} ms, primary "
+                f"{result['primary_cpu_ms_per_request']:.1f} ms, replica {result['replica_cpu_ms_per_request']:.1f} ms")
             results.append(result)
     finally:
         server.close()
@@ -103,10 +132,13 @@ def main(argv=None) -> int:
             results += run_setup("two", primary, replica_url(primary, args.replica_port), args.database, ids, args)
     finally:
         node.destroy()
-    print("\nsetup  C   req/s    p50 ms   p95 ms  errors  primary xacts  replica xacts")
+    print("\nsetup  C   req/s    p50 ms   p95 ms  errors  primary xacts  replica xacts  CPU ms/request: "
+          "gunicorn  primary  replica")
     for r in results:
         print(f"{r['setup']:<5} {r['concurrency']:>2} {r['rps']:>7.1f} {r['p50_ms']:>9.1f} {r['p95_ms']:>8.1f} "
-              f"{r['errors']:>7} {r['primary_xacts']:>14,} {r['replica_xacts']:>14,}")
+              f"{r['errors']:>7} {r['primary_xacts']:>14,} {r['replica_xacts']:>14,} "
+              f"{1000 * r['worker_cpu_s_per_request']:>24.1f} {r['primary_cpu_ms_per_request']:>8.1f} "
+              f"{r['replica_cpu_ms_per_request']:>8.1f}")
     for setup in ("one", "two"):
         for c in args.concurrency:
             rps = [r["rps"] for r in results if r["setup"] == setup and r["concurrency"] == c]
