@@ -55,14 +55,15 @@ def node(streaming_replica, settings) -> Iterator[StreamingReplica]:
     settings.DATABASE_REPLICA_READS = True
     settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 3600.0  # a paused replica still counts as current unless a test says
     settings.DATABASE_REPLICA_STICKY_SECONDS = 15
-    replica.replica_status_forget()
-    streaming_replica.wait_caught_up()
-    yield streaming_replica
     if not (streaming_replica.datadir and (streaming_replica.datadir / "postmaster.pid").exists()):
-        streaming_replica.start()  # a test stopped it
+        streaming_replica.start()  # a test before stopped it (that test runs last, so normally never)
     streaming_replica.resume_replay()
     replica.replica_status_forget()
     streaming_replica.wait_caught_up()
+    yield streaming_replica
+    if streaming_replica.datadir and (streaming_replica.datadir / "postmaster.pid").exists():
+        streaming_replica.resume_replay()  # before the test database is flushed on the primary
+    replica.replica_status_forget()
 
 
 def _queries(context: CaptureQueriesContext) -> list[str]:
@@ -169,7 +170,25 @@ def test_a_lagging_replica_falls_back_to_the_primary_and_healthz_says_lagging(no
     assert body["status"] != "unavailable"
 
 
-def test_a_stopped_replica_falls_back_to_the_primary_without_a_500(node, client):
+def test_healthz_reports_a_current_replica_as_ok(node, client):
+    body = client.get("/healthz").json()
+    assert body["replica"]["state"] == "ok" and body["replica"]["ok"] is True
+
+
+def test_tasks_and_commands_read_the_primary_unless_they_opt_in(node):
+    prop = PropertyFactory(address="Oppgaveveien 1")
+    node.wait_caught_up()
+    node.pause_replay()
+    Property.objects.filter(pk=prop.pk).update(address="Oppgaveveien 2")
+
+    assert Property.objects.get(pk=prop.pk).address == "Oppgaveveien 2", "outside a request: the primary"
+    with replica.replica_reads():
+        assert Property.objects.get(pk=prop.pk).address == "Oppgaveveien 1", "opted in: the replica"
+        Property.objects.filter(pk=prop.pk).update(postcode="0151")  # a write ...
+        assert Property.objects.get(pk=prop.pk).address == "Oppgaveveien 2", "... then reads from the primary"
+
+
+def test_a_stopped_replica_falls_back_to_the_primary_without_a_500(node, client):  # last: it stops the replica
     prop = PropertyFactory()
     node.wait_caught_up()
     assert replica.replica_status(fresh=True).state == "ok"  # this process last saw it well
@@ -188,21 +207,3 @@ def test_a_stopped_replica_falls_back_to_the_primary_without_a_500(node, client)
     health = client.get("/healthz")
     assert health.status_code == 200
     assert health.json()["replica"]["state"] == "down" and health.json()["status"] == "degraded"
-
-
-def test_healthz_reports_a_current_replica_as_ok(node, client):
-    body = client.get("/healthz").json()
-    assert body["replica"]["state"] == "ok" and body["replica"]["ok"] is True
-
-
-def test_tasks_and_commands_read_the_primary_unless_they_opt_in(node):
-    prop = PropertyFactory(address="Oppgaveveien 1")
-    node.wait_caught_up()
-    node.pause_replay()
-    Property.objects.filter(pk=prop.pk).update(address="Oppgaveveien 2")
-
-    assert Property.objects.get(pk=prop.pk).address == "Oppgaveveien 2", "outside a request: the primary"
-    with replica.replica_reads():
-        assert Property.objects.get(pk=prop.pk).address == "Oppgaveveien 1", "opted in: the replica"
-        Property.objects.filter(pk=prop.pk).update(postcode="0151")  # a write ...
-        assert Property.objects.get(pk=prop.pk).address == "Oppgaveveien 2", "... then reads from the primary"
