@@ -53,3 +53,10 @@ def test_the_replica_url_makes_a_mirrored_alias_with_a_short_connect_timeout():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split(None, 6) == ["replica.example", "6432", "epty", "2", "default", "False",
                                             "['epty.replica.ReplicaRouter']\n"]
+
+
+def test_the_recommendation_post_is_marked_read_only_and_writes_are_not():
+    from django.urls import resolve
+
+    assert replica._read_only_view(resolve("/api/v1/ai/recommend").func)
+    assert not replica._read_only_view(resolve("/api/v1/collections").func)
