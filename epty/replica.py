@@ -13,7 +13,9 @@ DATABASE_REPLICA_READS is on. Then:
 - **Read-your-writes**: after a request that wrote (an unsafe method that succeeded, a changed session, or a
   service that called :func:`stick_to_primary`), the response sets a signed cookie; for
   DATABASE_REPLICA_STICKY_SECONDS that person's reads stay on the primary, so their own collections, offers and
-  profile are fresh. The cookie holds no personal data: Django's signature carries the time it was set.
+  profile are fresh. The cookie holds no personal data: Django's signature carries the time it was set. A client
+  sending an Authorization header (API tokens) is also remembered in the cache, under a hash of that header, as
+  such clients often keep no cookies. API tokens are always looked up on the primary (accounts/api).
 - **Fallback**: the replica's state (:func:`replica_status`) is checked at most every CHECK_SECONDS per process.
   Down (no connection) or lagging more than DATABASE_REPLICA_MAX_LAG_SECONDS: reads go to the primary. A read
   request that fails with a 5xx while it used the replica re-checks at once and, if the replica is now down, is
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -194,8 +197,29 @@ def _wants_replica(request: HttpRequest) -> bool:
 
 
 def _recently_wrote(request: HttpRequest) -> bool:
-    return request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT,
-                                     max_age=settings.DATABASE_REPLICA_STICKY_SECONDS) is not None
+    if request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT,
+                                 max_age=settings.DATABASE_REPLICA_STICKY_SECONDS) is not None:
+        return True
+    key = _client_key(request)
+    return key is not None and _cache_get(key) is not None
+
+
+def _client_key(request: HttpRequest) -> str | None:
+    """API clients with a token often keep no cookies: their marker is kept in the cache under a hash of their
+    Authorization header (never the header itself)."""
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    return "epty:replica:wrote:" + hashlib.sha256(header.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+
+
+def _cache_get(key: str) -> Any:
+    from django.core.cache import cache
+
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache down: the cookie still works; such clients read the replica
+        return None
 
 
 def _read_only_view(view_func: Callable[..., Any]) -> bool:
@@ -245,6 +269,12 @@ class ReplicaRoutingMiddleware:
         wrote = routing.stick or bool(session is not None and session.modified) or (
             request.method not in SAFE_METHODS and response.status_code < 400 and not routing.read_only)
         if wrote:
+            key = _client_key(request)
+            if key is not None:
+                from django.core.cache import cache
+
+                with contextlib.suppress(Exception):
+                    cache.set(key, 1, timeout=settings.DATABASE_REPLICA_STICKY_SECONDS)
             response.set_signed_cookie(
                 COOKIE, "1", salt=COOKIE_SALT, max_age=settings.DATABASE_REPLICA_STICKY_SECONDS, path="/",
                 secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")

@@ -139,6 +139,29 @@ def test_a_person_reads_from_the_primary_after_their_own_write_then_the_replica_
     assert response.json()["address"] == "Gammelveien 2", "(the paused replica's copy)"
 
 
+def test_an_api_client_without_cookies_reads_its_own_write_and_a_new_token_works_at_once(node):
+    from accounts.services import api_token_create
+
+    prop = PropertyFactory(address="Gammelveien 3")
+    user = UserFactory()
+    node.wait_caught_up()
+    node.pause_replay()  # the replica sees neither the token nor the change below
+    _token, plain = api_token_create(user=user, name="script")
+    Property.objects.filter(pk=prop.pk).update(address="Nyveien 3")
+    auth = {"HTTP_AUTHORIZATION": f"Token {plain}"}
+
+    listed = Client().get("/api/v1/collections", **auth)  # a GET on the replica: the token is read on the primary
+    assert listed.status_code == 200
+    created = Client().post("/api/v1/collections", {"name": "Skript"}, content_type="application/json", **auth)
+    assert created.status_code == 201
+
+    with CaptureQueriesContext(connections["replica"]) as on_replica:
+        page = Client().get(f"/api/v1/properties/{prop.pk}", **auth)  # no cookie sent
+    assert page.json()["address"] == "Nyveien 3" and not on_replica.captured_queries
+    response, on_primary, on_replica_other = _get(Client(), f"/api/v1/properties/{prop.pk}")  # anonymous
+    assert response.json()["address"] == "Gammelveien 3" and on_replica_other and not on_primary
+
+
 def test_another_person_is_not_held_on_the_primary_by_someone_elses_write(node):
     writer, reader = Client(), Client()
     writer.force_login(UserFactory())
