@@ -6,7 +6,7 @@ DEMO_COUNT ?= 20000
 DEMO_SEED ?= 42
 RUN_PORT ?= 8000
 
-.PHONY: run test test-deploy check install install-dev assets migrate demo check-deploy messages bench-search clean
+.PHONY: run test test-replica test-deploy check install install-dev assets migrate demo check-deploy messages bench-search clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ run: demo
 PYTEST_WORKERS ?= 2
 test: install-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+## make test-replica: read traffic on a real streaming replica (epty/tests/test_replica.py): pg_basebackup of the
+## PostgreSQL at DATABASE_URL into a second cluster on REPLICA_PORT, started as the postgres OS user, stopped and
+## removed at the end. Needs PostgreSQL 15's binaries on this machine and replication allowed from loopback.
+REPLICA_PORT ?= 5433
+test-replica: install-dev
+	DATABASE_REPLICA_URL=$$($(BIN)/python -m epty.tests.streaming_replica url $(REPLICA_PORT)) \
+		$(BIN)/python -m pytest -p no:xdist -m replica epty/tests/test_replica.py $(PYTEST_ARGS)
 
 ## make test-deploy: the deployment without Docker (deploy/stack_test.py): the Dockerfile's recipe in a virtualenv
 ## of its runtime requirements, every docker-compose.yml service started from .env.example as the image's user on

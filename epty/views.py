@@ -39,15 +39,18 @@ def _cache() -> None:
 def healthz(request):
     """503 when this process cannot serve (database or cache down): the web container's own health. The
     background processes (worker heartbeat, beat tick, their round trip) and the valuation model are
-    reported too; when one of them is missing or stale the status is "degraded" (still 200: restarting
-    web would not help)."""
+    reported too, and the read replica; when one of them is missing or stale, or the replica is down, the
+    status is "degraded" (still 200: restarting web would not help). A lagging replica is reported only."""
     checks = {"database": _check(_database), "cache": _check(_cache)}
     healthy = all(c["ok"] for c in checks.values())
     background = _background() if checks["cache"]["ok"] else {}
     model = _valuation_model() if checks["database"]["ok"] else None
-    degraded = any(not mark["ok"] for mark in background.values()) or (model is not None and not model["ok"])
+    replica = _replica()
+    degraded = (any(not mark["ok"] for mark in background.values()) or (model is not None and not model["ok"])
+                or replica["state"] == "down")
     status = "unavailable" if not healthy else "degraded" if degraded else "ok"
-    body: dict[str, Any] = {"status": status, "checks": checks, **background, "valuation_model": model}
+    body: dict[str, Any] = {"status": status, "checks": checks, **background, "valuation_model": model,
+                            "replica": replica}
     body["matrikkelen_cache"] = _matrikkelen_cache() if checks["cache"]["ok"] else None
     return JsonResponse(body, status=200 if healthy else 503)
 
@@ -66,6 +69,14 @@ def _background() -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - unreadable marks are reported, not raised
         return {"worker": {"ok": False, "error": type(exc).__name__}}
     return {"worker": marks["worker"], "beat": marks["beat"], "beat_to_worker": marks["roundtrip"]}
+
+
+def _replica() -> dict[str, Any]:
+    """The read replica (epty/replica.py), asked now: ok, lagging (reads go to the primary meanwhile; not a
+    fault), down (degraded: the primary serves every read) or not_configured. Never fails the check."""
+    from .replica import replica_status
+
+    return replica_status(fresh=True).as_dict()
 
 
 def _valuation_model() -> dict[str, Any]:

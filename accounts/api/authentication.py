@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -31,7 +32,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         parts = plain.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             raise exceptions.AuthenticationFailed(_("Invalid token."), code="invalid_token")
-        token = (ApiToken.objects.select_related("user")
+        # From the primary even with a read replica (epty/replica.py): a token revoked or made just now counts at once.
+        token = (ApiToken.objects.using(DEFAULT_DB_ALIAS).select_related("user")
                  .filter(prefix=parts[1], revoked_at__isnull=True).first())
         if token is None or not hmac.compare_digest(token.secret_hash, token_hash(plain)):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."), code="invalid_token")

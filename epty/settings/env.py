@@ -19,6 +19,12 @@ VARIABLES: dict[str, str] = {
     "DJANGO_ALLOWED_HOSTS": "Comma-separated host names the app answers to (default EPTY_HOST, else local names).",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "Comma-separated origins (https://epty.no) trusted for CSRF (default https://EPTY_HOST).",
     "DATABASE_URL": "Database URL, e.g. postgres://user:pass@host:5432/epty. Unset: SQLite file db.sqlite3.",
+    "DATABASE_REPLICA_URL": ("URL of a PostgreSQL streaming replica of DATABASE_URL for read traffic (search, "
+                             "property pages, the map, recommendations, API lists). Unset: no replica."),
+    "DATABASE_REPLICA_STICKY_SECONDS": ("Seconds a person's reads stay on the primary after they wrote, so they "
+                                        "see their own changes (default 15)."),
+    "DATABASE_REPLICA_MAX_LAG_SECONDS": ("Replication lag in seconds beyond which reads go to the primary "
+                                         "(default 5)."),
     "REDIS_URL": "Redis URL, e.g. redis://127.0.0.1:6379/0. Unset: in-process cache and in-process (eager) tasks.",
     "CELERY_BROKER_URL": "Celery broker. Default: REDIS_URL.",
     "EMAIL_URL": ("SMTP server as smtp://user:pass@host:port (smtp+tls:// for STARTTLS). "

@@ -27,3 +27,6 @@ BANKID_ISSUER = f"{CLOSED}/bankid"
 BANKID_CLIENT_ID = "epty-test"
 BANKID_CLIENT_SECRET = "closed-loopback-port"
 SITE_URL = "http://testserver"
+# A configured replica (DATABASE_REPLICA_URL) is a test mirror of the test database; reads stay on the primary
+# (TestCase data is uncommitted, invisible to a real replica) except in the replica tests (epty/tests/test_replica.py).
+DATABASE_REPLICA_READS = False

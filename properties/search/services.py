@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from epty.locks import xact_lock
+
 from ..models import MapCell, Property
 from ..signals import search_performed
 from . import params as table
@@ -49,6 +51,9 @@ def map_cells_rebuild() -> int:
     holds exactly four of the next level's). Runs in one transaction: the map reads the old cells
     until it commits. Returns the number of cells written.
     """
+    # Two rebuilds at once (beat's and a command's) would each delete only the cells they saw and insert their
+    # own: doubled counts. The second waits for the first to commit, then replaces its cells.
+    xact_lock("properties.map_cells_rebuild")
     cells = MapCell._meta.db_table
     props = Property._meta.db_table
     finest = STREET_ZOOM - 1

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from epty.locks import xact_lock
 from properties import regions
 from properties.models import Property, PropertySale
 
@@ -96,6 +97,8 @@ def market_trends_refresh(*, now=None, base_url: str | None = None) -> dict:
     comparables = _comparables(now)
     shares = feature_shares_build()  # one pass over the catalogue here, so no request pays for it
     with transaction.atomic():
+        # Two refreshes at once would each delete only the rows they saw and insert their own: the second waits.
+        xact_lock("market.trends_refresh")
         MarketTrend.objects.filter(source=TrendSource.SSB).delete()
         MarketTrend.objects.bulk_create(ssb_rows, batch_size=2000)
         MarketTrend.objects.filter(source=TrendSource.PLATFORM).delete()

@@ -10,8 +10,11 @@ import logging
 from celery import shared_task
 from celery.schedules import crontab
 
+from epty.locks import job_lock
+
 from . import services
 
+TRAIN_LOCK = "valuation.train"
 logger = logging.getLogger(__name__)
 
 # Periodic jobs (epty/celery.py builds beat's table from every app's SCHEDULE).
@@ -27,15 +30,29 @@ SCHEDULE = {
 
 @shared_task(name=services.ESTIMATES_WRITE_TASK, acks_late=True)
 def valuation_estimates_write_task(*, version_id: int) -> int:
-    """Write the version's estimates for every property (does nothing once another version is active)."""
-    return services.valuation_estimates_write(version_id=version_id, progress=logger.info)
+    """Write the version's estimates for every property (does nothing once another version is active).
+
+    One writer per version at a time (a database lock): a second delivery of the same message while the first
+    runs returns at once. Another version's writer may run meanwhile; the older one stops by itself."""
+    with job_lock(f"valuation.estimates_write:{version_id}") as got:
+        if not got:
+            logger.info("estimates of version id %s: another writer holds the lock", version_id)
+            return 0
+        return services.valuation_estimates_write(version_id=version_id, progress=logger.info)
 
 
 @shared_task(name="recommendations.tasks.valuation_train_task", acks_late=True, time_limit=3 * 3600)
 def valuation_train_task(*, activate_if_not_worse: bool = True) -> dict:
-    """Train and evaluate; activate only if not worse than the active version on the same hold-out (weekly)."""
-    version, activated, comparison = services.valuation_train_and_maybe_activate(
-        activate_if_not_worse=activate_if_not_worse, progress=logger.info)
+    """Train and evaluate; activate only if not worse than the active version on the same hold-out (weekly).
+
+    One training at a time (a database lock, released if the worker dies): a second one started meanwhile
+    (a retry, a second worker, a manual `.delay()`) returns at once without training."""
+    with job_lock(TRAIN_LOCK) as got:
+        if not got:
+            logger.info("valuation training skipped: another training holds the lock")
+            return {"skipped": "another training is running"}
+        version, activated, comparison = services.valuation_train_and_maybe_activate(
+            activate_if_not_worse=activate_if_not_worse, progress=logger.info)
     return {"version": version.version, "activated": activated, "comparison": comparison}
 
 

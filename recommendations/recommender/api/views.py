@@ -31,6 +31,7 @@ class RecommendApi(APIView):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "recommend"
+    replica_reads = True  # a POST that only reads: served from the read replica when there is one (epty/replica.py)
 
     @extend_schema(operation_id="ai_recommend", request=RecommendInputSerializer,
                    responses={200: RecommendOutputSerializer, 400: ErrorSerializer}, tags=["recommendations"],
