@@ -77,19 +77,23 @@ def claim_document_path(instance: OwnershipClaim, filename: str) -> str:
 class OwnershipClaim(models.Model):
     """A user's claim to own a property; staff verify or reject it. Several verified owners may share one."""
 
-    property = models.ForeignKey("properties.Property", on_delete=models.PROTECT, related_name="ownership_claims")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownership_claims")
+    property = models.ForeignKey("properties.Property", on_delete=models.PROTECT, related_name="ownership_claims",
+                                 verbose_name=_("property"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownership_claims",
+                             verbose_name=_("user"))
     statement = models.TextField(_("statement"), max_length=2000)
     # Private: served only by views.claim_document, to the claimant and moderators.
     document = models.FileField(_("document"), upload_to=claim_document_path, storage=private_storage, blank=True)
     document_content_type = models.CharField(max_length=40, blank=True,
-                                             help_text="What the document's content was recognised as on upload.")
-    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
-    reason = models.TextField(blank=True, help_text="Why the claim was rejected.")
+                                             help_text="What the document's content was recognised as on upload.",
+                                             verbose_name=_("document content type"))
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING,
+                              verbose_name=_("status"))
+    reason = models.TextField(blank=True, help_text="Why the claim was rejected.", verbose_name=_("reason"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("ownership claim")
@@ -116,36 +120,40 @@ class OfferQuerySet(models.QuerySet):
 
 
 class Offer(models.Model):
-    property = models.ForeignKey("properties.Property", on_delete=models.PROTECT, related_name="offers")
+    property = models.ForeignKey("properties.Property", on_delete=models.PROTECT, related_name="offers",
+                                 verbose_name=_("property"))
     # Null only once the buyer's account is deleted: amounts and history stay, the person goes.
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="offers")
+                              related_name="offers", verbose_name=_("buyer"))
     amount = models.BigIntegerField(_("amount (NOK)"))
     message = models.TextField(_("message"), blank=True, max_length=2000)
     is_anonymous = models.BooleanField(_("stay anonymous"), default=True)
     reveal_identity_on_accept = models.BooleanField(
         _("reveal my identity to the owner if the offer is accepted"), default=False)
-    status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.PENDING)
-    valid_until = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.PENDING,
+                              verbose_name=_("status"))
+    valid_until = models.DateTimeField(verbose_name=_("valid until"))
     approved_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text="When staff approved the current amount; null while it is not visible to owners.",
+        verbose_name=_("approved at"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    status_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    status_reason = models.TextField(blank=True, verbose_name=_("status reason"))
     # After an accept: each side says whether to share contact details; nothing is shared until both said
     # yes (services.offer_contact_answer; every answer is also an OfferEvent). The owners' side is answered
     # by one of them, whose details are the ones shared.
-    buyer_contact_consent_at = models.DateTimeField(null=True, blank=True)
-    owner_contact_consent_at = models.DateTimeField(null=True, blank=True)
+    buyer_contact_consent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("buyer contact consent at"))
+    owner_contact_consent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("owner contact consent at"))
     owner_contact_consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                                 blank=True, related_name="+")
-    contacts_shared_at = models.DateTimeField(null=True, blank=True)
+                                                 blank=True, related_name="+",
+                                                 verbose_name=_("owner contact consent by"))
+    contacts_shared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("contacts shared at"))
     # Staff follow every accept up (the admin's queue of accepted offers awaiting follow-up).
-    followed_up_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True, verbose_name=_("followed up at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = OfferQuerySet.as_manager()
 
@@ -200,16 +208,17 @@ class OfferEvent(models.Model):
         CONTACT_REVOKED = "contact_revoked", _("withdrew the agreement to share contact details")
         CONTACTS_SHARED = "contacts_shared", _("contact details shared with each other")
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events", verbose_name=_("offer"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
-    actor_role = models.CharField(max_length=16, choices=Actor.choices)
-    from_status = models.CharField(max_length=16, choices=OfferStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=OfferStatus.choices)
-    amount = models.BigIntegerField()
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+                              related_name="+", verbose_name=_("actor"))
+    actor_role = models.CharField(max_length=16, choices=Actor.choices, verbose_name=_("actor role"))
+    from_status = models.CharField(max_length=16, choices=OfferStatus.choices, blank=True,
+                                   verbose_name=_("from status"))
+    to_status = models.CharField(max_length=16, choices=OfferStatus.choices, verbose_name=_("to status"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("offer event")
@@ -248,14 +257,15 @@ class PropertyOpenness(models.Model):
     of theirs: only owners see it, and which approved offers meet it.
     """
 
-    property = models.OneToOneField("properties.Property", on_delete=models.CASCADE, related_name="openness")
-    opened_at = models.DateTimeField(default=timezone.now)
+    property = models.OneToOneField("properties.Property", on_delete=models.CASCADE, related_name="openness",
+                                    verbose_name=_("property"))
+    opened_at = models.DateTimeField(default=timezone.now, verbose_name=_("opened at"))
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+                                  related_name="+", verbose_name=_("opened by"))
     reserve = models.BigIntegerField(_("reserve price (NOK)"), null=True, blank=True)
     reserve_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                       related_name="+")
-    reserve_set_at = models.DateTimeField(null=True, blank=True)
+                                       related_name="+", verbose_name=_("reserve set by"))
+    reserve_set_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reserve set at"))
 
     class Meta:
         verbose_name = _("property open to offers")

@@ -51,77 +51,94 @@ class Property(models.Model):
     external_id = models.CharField(
         max_length=40, unique=True,
         help_text="Matrikkelen ident: kommunenummer-gnr/bnr/fnr/snr, e.g. 0301-207/80/0/0.",
+        verbose_name=_("Matrikkelen ident"),
     )
     matrikkelenhet_id = models.BigIntegerField(null=True, blank=True, unique=True,
-                                               help_text="Matrikkelen's internal id, where known.")
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MATRIKKELEN)
+                                               help_text="Matrikkelen's internal id, where known.",
+                                               verbose_name=_("matrikkelenhet id"))
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MATRIKKELEN,
+                              verbose_name=_("source"))
 
     category = models.CharField(max_length=16, choices=Category.choices, null=True, blank=True,
-                                help_text="Unknown (null) until a source with buildings says.")
-    building_type_code = models.PositiveSmallIntegerField(null=True, blank=True)
+                                help_text="Unknown (null) until a source with buildings says.",
+                                verbose_name=_("category"))
+    building_type_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("building type code"))
 
-    address = models.CharField(max_length=200, blank=True, help_text="The main address (see addresses).")
-    postcode = models.CharField(max_length=4, blank=True)
-    town = models.CharField(max_length=100, blank=True)
-    municipality_number = models.CharField(max_length=4)
-    municipality_name = models.CharField(max_length=100)
-    county_number = models.CharField(max_length=2)
-    county_name = models.CharField(max_length=100)
-    lat = models.FloatField(help_text="WGS84 latitude")
-    lon = models.FloatField(help_text="WGS84 longitude")
+    address = models.CharField(max_length=200, blank=True, help_text="The main address (see addresses).",
+                               verbose_name=_("address"))
+    postcode = models.CharField(max_length=4, blank=True, verbose_name=_("postcode"))
+    town = models.CharField(max_length=100, blank=True, verbose_name=_("town"))
+    municipality_number = models.CharField(max_length=4, verbose_name=_("municipality number"))
+    municipality_name = models.CharField(max_length=100, verbose_name=_("municipality name"))
+    county_number = models.CharField(max_length=2, verbose_name=_("county number"))
+    county_name = models.CharField(max_length=100, verbose_name=_("county name"))
+    lat = models.FloatField(help_text="WGS84 latitude", verbose_name=_("latitude"))
+    lon = models.FloatField(help_text="WGS84 longitude", verbose_name=_("longitude"))
     addresses = models.JSONField(default=list, blank=True,
                                  help_text="Every address of the matrikkelenhet: [{text, postcode, town, lat, lon}], "
-                                           "the main one first.")
+                                           "the main one first.", verbose_name=_("addresses"))
 
-    usable_area = models.PositiveIntegerField(null=True, blank=True, help_text="m² BRA")
-    plot_area = models.PositiveIntegerField(null=True, blank=True, help_text="m²")
-    rooms = models.PositiveSmallIntegerField(null=True, blank=True)
-    bedrooms = models.PositiveSmallIntegerField(null=True, blank=True)
-    floors = models.PositiveSmallIntegerField(null=True, blank=True)
-    year_built = models.PositiveSmallIntegerField(null=True, blank=True)
+    usable_area = models.PositiveIntegerField(null=True, blank=True, help_text="m² BRA", verbose_name=_("usable area"))
+    plot_area = models.PositiveIntegerField(null=True, blank=True, help_text="m²", verbose_name=_("plot area"))
+    rooms = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("rooms"))
+    bedrooms = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("bedrooms"))
+    floors = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("floors"))
+    year_built = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("year built"))
 
     features = models.JSONField(default=list, blank=True,
                                 help_text=f"Tags from: {', '.join(FEATURES)}. Absent tags mean 'no' only where "
-                                          "fact_sources has 'features' (a source that records them all); else unknown.")
+                                          "fact_sources has 'features' (a source that records them all); else unknown.",
+                                verbose_name=_("features"))
     feature_mask = models.PositiveIntegerField(default=0, editable=False,
-                                               help_text="Bit set of features (see properties.reference.FEATURES).")
+                                               help_text="Bit set of features (see properties.reference.FEATURES).",
+                                               verbose_name=_("feature mask"))
 
-    estimate = models.BigIntegerField(null=True, blank=True, help_text="NOK")
-    estimate_low = models.BigIntegerField(null=True, blank=True, help_text="NOK, 10th percentile")
-    estimate_high = models.BigIntegerField(null=True, blank=True, help_text="NOK, 90th percentile")
+    estimate = models.BigIntegerField(null=True, blank=True, help_text="NOK", verbose_name=_("estimate"))
+    estimate_low = models.BigIntegerField(null=True, blank=True, help_text="NOK, 10th percentile",
+                                          verbose_name=_("estimate low"))
+    estimate_high = models.BigIntegerField(null=True, blank=True, help_text="NOK, 90th percentile",
+                                           verbose_name=_("estimate high"))
     estimate_source = models.CharField(max_length=40, blank=True,
-                                       help_text="What produced the estimate: a model version, or 'demo'.")
-    estimated_at = models.DateTimeField(null=True, blank=True)
+                                       help_text="What produced the estimate: a model version, or 'demo'.",
+                                       verbose_name=_("estimate source"))
+    estimated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("estimated at"))
     estimate_previous = models.BigIntegerField(null=True, blank=True, editable=False,
                                                help_text="NOK; the estimate before the last change (kept by a database "
-                                                         "trigger, migration 0004), for estimate-moved alerts.")
+                                                         "trigger, migration 0004), for estimate-moved alerts.",
+                                               verbose_name=_("estimate previous"))
 
     # Kept by the photos app (photos.services): the path of the cover photo's thumbnail, "" without a visible one.
     cover_photo = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False,
-                                   help_text="Path of the visible cover photo's thumbnail (kept by the photos app).")
+                                   help_text="Path of the visible cover photo's thumbnail (kept by the photos app).",
+                                   verbose_name=_("cover photo"))
 
     fact_sources = models.JSONField(
         default=dict, blank=True,
-        help_text="Source (FactSource) of each fact in FACTS, and of each present feature tag under 'feature_tags'.")
+        help_text="Source (FactSource) of each fact in FACTS, and of each present feature tag under 'feature_tags'.",
+                                    verbose_name=_("fact sources"))
 
-    upstream_payload = models.JSONField(default=dict, blank=True)
-    upstream_changed_at = models.DateTimeField(null=True, blank=True)
+    upstream_payload = models.JSONField(default=dict, blank=True, verbose_name=_("upstream payload"))
+    upstream_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("upstream changed at"))
     content_hash = models.CharField(max_length=32, editable=False,
-                                    help_text="Hash of the upstream facts, to skip unchanged rows on sync.")
+                                    help_text="Hash of the upstream facts, to skip unchanged rows on sync.",
+                                    verbose_name=_("content hash"))
     search_text = models.CharField(
         max_length=1000,
         editable=False,
         default="",
         help_text="Folded addresses, postcodes, towns and municipality for free-text search.",
+                                   verbose_name=_("search text")
     )
-    retired_at = models.DateTimeField(null=True, blank=True, help_text="Deleted upstream; kept for history.")
+    retired_at = models.DateTimeField(null=True, blank=True, help_text="Deleted upstream; kept for history.",
+                                      verbose_name=_("retired at"))
     # Denormalised from offers (PropertyOpenness, the one place that decides it) so search can filter and
     # sort on it with an index (migration 0010); null: not open to offers. The reserve price never lives here.
     open_to_offers_since = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="Since when a verified owner has the property open to offers; null when it is not.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+        help_text="Since when a verified owner has the property open to offers; null when it is not.",
+                                                verbose_name=_("open to offers since"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = PropertyQuerySet.as_manager()
 
