@@ -35,7 +35,7 @@ def test_every_noqa_and_type_ignore_carries_its_reason():
 
 
 def test_code_and_docs_carry_no_tracker_tags():
-    files = project_files("*.py", "*.md", "*.html", "*.txt", "*.js", "*.mjs")
+    files = project_files("*.py", "*.md", "*.html", "*.txt", "*.js", "*.mjs", "*.css")
     tagged = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
               for path in files
               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
