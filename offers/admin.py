@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from epty.admin_actions import error_text, run_each, run_each_with_reason
 from epty.errors import ApplicationError
 
 from . import selectors, services
@@ -33,45 +31,9 @@ from .models import (
 )
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=1000,
-                             label="Reason (shown to the user)")
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(exc)
-
-
-def _run(modeladmin, request, queryset, fn, verb: str) -> None:
-    done, failed = 0, []
-    for obj in queryset:
-        try:
-            fn(obj)
-            done += 1
-        except (ApplicationError, ValidationError) as exc:
-            failed.append(f"#{obj.pk}: {_error_text(exc)}")
-    if done:
-        modeladmin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
-    if failed:
-        modeladmin.message_user(request, "Not changed: " + " · ".join(failed[:20]), messages.WARNING)
-
-
 def _with_reason(modeladmin, request, queryset, fn, verb: str, title: str):
-    """Ask for a reason on an intermediate page, then apply ``fn(obj, reason)`` to each selected object."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        _run(modeladmin, request, queryset, lambda obj: fn(obj, reason), verb)
-        return None
-    return TemplateResponse(request, "admin/offers/reason.html", {
-        **modeladmin.admin_site.each_context(request), "title": title, "form": form, "objects": queryset,
-        "action": request.POST.get("action"), "opts": modeladmin.model._meta,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    })
+    return run_each_with_reason(modeladmin, request, queryset, fn, verb=verb, title=title,
+                                reason_label="Reason (shown to the user)", submit="Reject", submit_id="reject-apply")
 
 
 class ModerationPermissionMixin(admin.ModelAdmin):
@@ -184,7 +146,7 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
             try:
                 fn(offer)
             except (ApplicationError, ValidationError) as exc:
-                self.message_user(request, f"Not changed: {_error_text(exc)}", messages.WARNING)
+                self.message_user(request, f"Not changed: {error_text(exc)}", messages.WARNING)
             else:
                 self.message_user(request, f"{verb}: #{offer.pk}.", messages.SUCCESS)
         return redirect("admin:offers_offer_change", offer.pk)
@@ -200,7 +162,7 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
 
     @admin.action(description="Approve the selected offers", permissions=["moderate"])
     def approve_selected(self, request, queryset):
-        _run(self, request, queryset,
+        run_each(self, request, queryset,
              lambda offer: services.offer_approve(offer=offer, moderator=request.user), "Approved")
 
     @admin.action(description="Reject the selected offers (with a reason)…", permissions=["moderate"])
@@ -236,7 +198,7 @@ class AcceptedOfferAdmin(OfferAdmin):
 
     @admin.action(description="Mark the selected offers as followed up", permissions=["moderate"])
     def follow_up_selected(self, request, queryset):
-        _run(self, request, queryset, lambda offer: services.offer_follow_up(offer=offer, moderator=request.user),
+        run_each(self, request, queryset, lambda offer: services.offer_follow_up(offer=offer, moderator=request.user),
              "Followed up")
 
 
@@ -271,7 +233,7 @@ class OwnershipClaimAdmin(ModerationPermissionMixin, admin.ModelAdmin):
 
     @admin.action(description="Verify the selected claims", permissions=["moderate"])
     def verify_selected(self, request, queryset):
-        _run(self, request, queryset, lambda claim: services.claim_verify(claim=claim, moderator=request.user),
+        run_each(self, request, queryset, lambda claim: services.claim_verify(claim=claim, moderator=request.user),
              "Verified")
 
     @admin.action(description="Reject the selected claims (with a reason)…", permissions=["moderate"])

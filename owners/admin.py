@@ -23,8 +23,24 @@ def _revert(modeladmin, request, pairs) -> None:
     modeladmin.message_user(request, text % {"n": reverted}, messages.SUCCESS)
 
 
+class _ReadOnlyRevertable(admin.ModelAdmin):
+    """Staff read owners' facts and their log, and change them only by reverting (the action)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revert_permission(self, request) -> bool:
+        return _can_revert(request)
+
+
 @admin.register(FactChange)
-class FactChangeAdmin(admin.ModelAdmin):
+class FactChangeAdmin(_ReadOnlyRevertable):
     list_display = ("created_at", "property", "fact", "action", "old", "new", "user", "reason")
     list_filter = ("action", "fact")
     search_fields = ("property__external_id", "property__address")
@@ -32,43 +48,19 @@ class FactChangeAdmin(admin.ModelAdmin):
     actions = ["revert_selected"]
     list_select_related = ("property", "user")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_revert_permission(self, request) -> bool:
-        return _can_revert(request)
-
     @admin.action(description=_("Revert the owner's value of these facts"), permissions=["revert"])
     def revert_selected(self, request, queryset):
         _revert(self, request, queryset.exclude(fact="description").values_list("property_id", "fact"))
 
 
 @admin.register(OwnerFact)
-class OwnerFactAdmin(admin.ModelAdmin):
+class OwnerFactAdmin(_ReadOnlyRevertable):
     list_display = ("property", "fact", "value", "user", "updated_at")
     list_filter = ("fact",)
     search_fields = ("property__external_id", "property__address")
     raw_id_fields = ("property", "user")
     actions = ["revert_selected"]
     list_select_related = ("property", "user")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_revert_permission(self, request) -> bool:
-        return _can_revert(request)
 
     @admin.action(description=_("Revert to Matrikkelen's value"), permissions=["revert"])
     def revert_selected(self, request, queryset):

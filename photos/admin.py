@@ -2,23 +2,14 @@
 Only staff with `offers.moderate` (the moderators) can; photos change only through the actions."""
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.html import format_html
 
-from epty.errors import ApplicationError
+from epty.admin_actions import run_each, run_each_with_reason
 from offers.selectors import can_moderate
 
 from . import selectors, services
 from .models import Photo
-
-
-class HideForm(forms.Form):
-    reason = forms.CharField(label="Reason (shown to the property's owners)", max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(Photo)
@@ -54,35 +45,15 @@ class PhotoAdmin(admin.ModelAdmin):
     def preview(self, obj) -> str:
         return format_html('<img src="{}" alt="" width="120">', selectors.photo_url(obj, "thumb"))
 
-    def _run(self, request, queryset, fn, verb: str) -> None:
-        done, failed = 0, []
-        for photo in queryset:
-            try:
-                fn(photo)
-                done += 1
-            except ApplicationError as exc:
-                failed.append(f"#{photo.pk}: {exc.message}")
-            except ValidationError as exc:
-                failed.append(f"#{photo.pk}: {'; '.join(exc.messages)}")
-        if done:
-            self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
-        if failed:
-            self.message_user(request, "Not changed: " + " · ".join(failed[:20]), messages.WARNING)
-
     @admin.action(description="Hide the selected photos (with a reason)…", permissions=["moderate"])
     def hide_selected(self, request, queryset):
-        form = HideForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            self._run(request, queryset,
-                      lambda photo: services.photo_hide(photo=photo, moderator=request.user, reason=reason), "Hidden")
-            return None
-        return TemplateResponse(request, "admin/photos/hide.html", {
-            **self.admin_site.each_context(request), "title": "Hide photos", "form": form, "objects": queryset,
-            "action": request.POST.get("action"), "opts": self.model._meta,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        })
+        return run_each_with_reason(
+            self, request, queryset,
+            lambda photo, reason: services.photo_hide(photo=photo, moderator=request.user, reason=reason),
+            verb="Hidden", title="Hide photos", reason_label="Reason (shown to the property's owners)",
+            submit="Hide", submit_id="hide-apply")
 
     @admin.action(description="Show the selected photos again", permissions=["moderate"])
     def show_selected(self, request, queryset):
-        self._run(request, queryset, lambda photo: services.photo_show(photo=photo, moderator=request.user), "Shown")
+        run_each(self, request, queryset,
+                 lambda photo: services.photo_show(photo=photo, moderator=request.user), "Shown")
