@@ -1,5 +1,6 @@
 """The search page and property page, in a real browser and through the test client."""
 import pytest
+from playwright.sync_api import expect
 
 from properties.models import Property
 from properties.tests.factories import make_catalogue
@@ -30,7 +31,9 @@ def test_search_page_filters_by_municipality_and_updates_list_and_map(page, live
     expected = Property.objects.filter(municipality_number="4601").count()
     assert items.count() == min(expected, 25)
     assert page.locator("#map").get_attribute("data-marker-count") == str(items.count())
-    page.wait_for_function(f"document.getElementById('map').dataset.total === '{expected}'")
+    # Locator assertions poll from Playwright's side: the page's CSP (script-src 'self') forbids the eval
+    # that wait_for_function needs once its first check fails.
+    expect(page.locator("#map")).to_have_attribute("data-total", str(expected))
     assert page.locator("#result-count").inner_text() == f"{expected} properties"
     assert "Bergen" in page.locator("#id_municipality").input_value()  # the URL holds the filters
 
