@@ -22,7 +22,9 @@ of SQL queries. Target: the run under 2 minutes at 10,000 users x 3 searches ove
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import sys
 import time
@@ -48,6 +50,8 @@ def main() -> None:
         action="store_true",
         help="re-measure: reuse the users, searches and changes of the last setup (state in the database)",
     )
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="run the alert run under cProfile and print its N costliest functions (cumulative)")
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -212,8 +216,13 @@ def measure(args, run_at) -> None:
             last[0] = now
 
     with connection.execute_wrapper(count_queries):
+        profiler = cProfile.Profile() if args.profile else None
         started, cpu = time.monotonic(), time.process_time()
+        if profiler:
+            profiler.enable()
         result = alerts.saved_search_alerts_run(now=run_at, send=False, hook=hook)
+        if profiler:
+            profiler.disable()
         run_seconds, run_cpu = time.monotonic() - started, time.process_time() - cpu
     steps["commit"] = time.monotonic() - last[0]
     run_queries, counted["n"] = counted["n"], 0
@@ -239,6 +248,9 @@ def measure(args, run_at) -> None:
           f"load average {load:.1f} on {os.cpu_count()} cores)")
     print(f"  run SQL queries         {run_queries:>10,}")
     print(f"  send ({sent:,} messages, in-memory backend) {send_seconds:.1f} s, {send_queries:,} SQL queries")
+    if profiler:
+        print()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
 
 
 if __name__ == "__main__":

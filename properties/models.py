@@ -219,7 +219,9 @@ class PropertyDailyViews(models.Model):
 class PropertySale(models.Model):
     """A recorded sale (transaction) of a property."""
 
-    property = models.ForeignKey(Property, verbose_name=_("property"), on_delete=models.CASCADE, related_name="sales")
+    # No index of its own: the unique constraint (property, sold_on, price) leads with it.
+    property = models.ForeignKey(Property, verbose_name=_("property"), on_delete=models.CASCADE, related_name="sales",
+                                 db_index=False)
     sold_on = models.DateField(_("sold on"))
     price = models.BigIntegerField(_("price"), help_text=_("NOK"))
     true_value = models.BigIntegerField(

@@ -108,10 +108,12 @@ class SavedSearchHit(models.Model):
     when its estimate has moved more than ALERTS_ESTIMATE_THRESHOLD from the one recorded here.
     """
 
+    # Neither key has an index of its own: the unique constraint leads with the search, and
+    # `savedsearchhit_property` serves the property (every run writes millions of these rows).
     saved_search = models.ForeignKey(SavedSearch, verbose_name=_("saved search"), on_delete=models.CASCADE,
-                                     related_name="hits")
+                                     related_name="hits", db_index=False)
     property = models.ForeignKey("properties.Property", verbose_name=_("property"), on_delete=models.CASCADE,
-                                 related_name="+")
+                                 related_name="+", db_index=False)
     estimate = models.BigIntegerField(_("estimate"), null=True, blank=True)
     notified_at = models.DateTimeField(_("notified at"))
 
