@@ -87,6 +87,7 @@ class Candidates:
     by_municipality: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     by_county: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
 
+    by_feature: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))  # by feature bit
     by_lon: list[dict] = field(default_factory=list)
     lons: list[float] = field(default_factory=list)
 
@@ -94,6 +95,11 @@ class Candidates:
         for row in self.rows:
             self.by_municipality[row["municipality_number"]].append(row)
             self.by_county[row["county_number"]].append(row)
+            mask = row["feature_mask"] or 0
+            while mask:
+                bit = mask & -mask
+                self.by_feature[bit].append(row)
+                mask ^= bit
         self.by_lon = sorted(self.rows, key=lambda r: r["lon"])
         self.lons = [r["lon"] for r in self.by_lon]
 
@@ -114,6 +120,10 @@ class Candidates:
             (lat, lon), radius = values["near"], values["radius_km"]
             dlon = math.degrees(radius / EARTH_RADIUS_KM) / max(math.cos(math.radians(min(abs(lat) + 1, 89.9))), 1e-6)
             return self.rows if dlon >= 180 else self._lon_slice(lon - dlon * 1.01, lon + dlon * 1.01)
+        if values.get("features"):  # every feature asked: the rows of the rarest one
+            mask = values["features"]
+            bits = [1 << i for i in range(mask.bit_length()) if mask >> i & 1]
+            return min((self.by_feature.get(bit, ()) for bit in bits), key=len)
         return self.rows
 
 
@@ -300,11 +310,19 @@ class DigestRenderer:
         return message
 
 
+def _int_array(values) -> str:
+    """Integers (or None) as a PostgreSQL array literal: adapting a Python list element by element costs
+    more than the insert it feeds."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
+
+
 def _hits_upsert(hits: list[tuple[int, int, int | None]], now: dt.datetime) -> None:
     """Record (saved search, property, estimate shown): one statement per 50,000 rows on PostgreSQL."""
     if not hits:
         return
     if connection.vendor == "postgresql":
+        # In the unique index's order: each batch fills neighbouring index pages.
+        hits = sorted(hits, key=lambda h: (h[0], h[1]))
         with connection.cursor() as cursor:
             for start in range(0, len(hits), 50_000):
                 searches, properties, estimates = zip(*hits[start:start + 50_000], strict=True)
@@ -314,7 +332,7 @@ def _hits_upsert(hits: list[tuple[int, int, int | None]], now: dt.datetime) -> N
                     "SELECT s, p, e, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, p, e) "
                     "ON CONFLICT (saved_search_id, property_id) "
                     "DO UPDATE SET estimate = EXCLUDED.estimate, notified_at = EXCLUDED.notified_at",
-                    [now, list(searches), list(properties), list(estimates)],
+                    [now, _int_array(searches), _int_array(properties), _int_array(estimates)],
                 )
         return
     SavedSearchHit.objects.bulk_create(

@@ -11,7 +11,7 @@ from typing import Any
 from django_filters.constants import EMPTY_VALUES
 
 from . import params as table
-from .forms import search_form_class
+from .forms import cleaning_form_class
 from .selectors import properties_filters_validate
 
 
@@ -24,7 +24,7 @@ class SearchMatcher:
     """
 
     def __init__(self, params: Mapping[str, str]):
-        form = search_form_class()(data=params)
+        form = cleaning_form_class()(data=params)
         if set(params) - {p.name for p in table.form_params()} - table.control_names() or not form.is_valid():
             properties_filters_validate(params)  # raises the search's own errors, with their codes
         self.values: dict[str, Any] = form.cleaned_data

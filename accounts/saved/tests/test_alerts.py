@@ -17,6 +17,7 @@ from accounts.saved.models import SavedSearch, SavedSearchHit, SearchHistoryEntr
 from accounts.tests.factories import UserFactory
 from epty.mail.delivery import outbox_send
 from epty.mail.models import OutboxMessage
+from properties import reference
 from properties.models import Property
 from properties.search.matcher import SearchMatcher
 from properties.tests.factories import PropertyFactory
@@ -394,6 +395,11 @@ def test_the_alert_matcher_selects_exactly_what_the_search_selects():
         assert {r["id"] for r in candidates.for_matcher(matcher) if matcher(r)} == expected, (
             params
         )  # the index loses none
+    # A nationwide search for features reads only the rows of its rarest feature, not every row.
+    with_features = candidates.for_matcher(SearchMatcher({"features": "sauna,view"}))
+    assert 0 < len(with_features) < len(rows)
+    assert any(all(r["feature_mask"] & reference.FEATURE_BITS[name] for r in with_features)
+               for name in ("sauna", "view"))
 
 
 # --- search history purge ----------------------------------------------------------------------------------
