@@ -45,6 +45,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from epty.mail.delivery import outbox_send
 from epty.mail.models import OutboxMessage
@@ -267,8 +268,10 @@ class DigestRenderer:
         if cached is None:
             context = {"p": row, "kind": finding.kind, "previous": finding.previous,
                        "url": self.property_url.format(row["id"])}
+            # strip() returns a plain str: the HTML fragment, escaped by its own template, is marked safe
+            # again, or the digest would show its markup as text.
             cached = (render_to_string("emails/_alert_item.txt", context).strip(),
-                      render_to_string("emails/_alert_item.html", context).strip())
+                      mark_safe(render_to_string("emails/_alert_item.html", context).strip()))
             self.fragments[key] = cached
         return cached
 

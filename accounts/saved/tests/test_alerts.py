@@ -95,6 +95,8 @@ def test_one_digest_per_user_lists_a_property_once_even_if_several_searches_matc
     )
     html = message.alternatives[0][0]
     assert html.count(f"/properties/{both.pk}/") == 1
+    assert re.search(rf'<a href="[^"]*/properties/{both.pk}/">', html)  # a link, not its markup shown as text
+    assert "&lt;a href" not in html
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # Nothing new: the next run sends nothing, and every search's watermark moved.
     assert alerts.saved_search_alerts_run().digests == 0
