@@ -20,9 +20,10 @@ What it does:
    search page (15 %), property pages (35 %), recommendations (15 %). Every response that is not 2xx, and
    every connection error, is an error.
 4. Prints, per C: requests, requests per second, p50 / p95 / p99 in ms, errors; per C and kind, p50 and p95;
-   and gunicorn's workers' CPU seconds per request at C=1 (from /proc), with the issue's throughput target
-   at the highest concurrency: at least 80 % of (cores / CPU time per request). The client runs on the
-   same machine and takes CPU of its own: the figures are a floor.
+   and the CPU seconds per request at C=1 (from /proc) of gunicorn's workers and of PostgreSQL (every
+   `postgres` process: the database runs on the same cores), with the throughput target at the highest
+   concurrency: at least 80 % of (cores / (workers' + PostgreSQL's CPU per request)). The client runs on
+   the same machine and takes CPU of its own (printed in brackets): the figures are a floor.
 5. Then where the time goes (`--profile N`): each kind run N times in this process through Django's test
    client under cProfile, self time summed into database (psycopg, django.db), template, serialization
    (DRF serializers, fields, renderers, json), epty's own code, and the framework and the rest.
@@ -132,18 +133,29 @@ class Gunicorn:
 
     def worker_cpu_seconds(self) -> float:
         """User + system CPU of gunicorn's workers (the master's children), from /proc."""
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.proc.pid:  # ppid
-                total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
-        return total / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(lambda comm, ppid: ppid == self.proc.pid)
 
     def close(self) -> None:
         stop_server(self.proc, self._log, timeout=20)
+
+
+def cpu_seconds(select) -> float:
+    """User + system CPU, from /proc, of the processes for which select(command name, parent pid) holds."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = tail.split()
+        if select(head.split("(", 1)[1], int(fields[1])):
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process on this machine (backends, writers, WAL): the database's share."""
+    return cpu_seconds(lambda comm, ppid: comm == "postgres")
 
 
 def property_ids(url: str, count: int = 2000) -> list[int]:
@@ -204,7 +216,7 @@ def run_level(server: Gunicorn, ids: list[int], concurrency: int, duration: floa
 
     def mark_cpu() -> None:
         time.sleep(max(0.0, record_from - time.perf_counter()))
-        cpu_before.append(server.worker_cpu_seconds())
+        cpu_before.extend((server.worker_cpu_seconds(), postgres_cpu_seconds(), time.process_time()))
 
     marker = threading.Thread(target=mark_cpu)
     marker.start()
@@ -216,6 +228,8 @@ def run_level(server: Gunicorn, ids: list[int], concurrency: int, duration: floa
         t.join()
     marker.join()
     cpu = server.worker_cpu_seconds() - cpu_before[0]
+    db_cpu = postgres_cpu_seconds() - cpu_before[1]
+    client_cpu = time.process_time() - cpu_before[2]  # every client thread of this process
     latencies = [ms for _, _, ms in samples]
     errors = sum(1 for _, status, _ in samples if not 200 <= status < 400)
     by_kind = {}
@@ -225,7 +239,9 @@ def run_level(server: Gunicorn, ids: list[int], concurrency: int, duration: floa
     return {"concurrency": concurrency, "requests": len(samples), "rps": len(samples) / duration,
             "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
             "p99_ms": percentile(latencies, 99), "errors": errors,
-            "worker_cpu_s_per_request": cpu / len(samples) if samples else float("nan"), "by_kind": by_kind}
+            "worker_cpu_s_per_request": cpu / len(samples) if samples else float("nan"),
+            "postgres_cpu_s_per_request": db_cpu / len(samples) if samples else float("nan"),
+            "client_cpu_s_per_request": client_cpu / len(samples) if samples else float("nan"), "by_kind": by_kind}
 
 
 PROFILE_BUCKETS = (  # (bucket, path fragments of the code that counts to it), first match wins
@@ -302,11 +318,12 @@ def print_profile(profile: dict) -> None:
 def print_results(results: list[dict], args_used: list[str]) -> None:
     print(f"\ngunicorn {' '.join(args_used)}  (from docker-compose.yml)")
     print(f"{'C':>3} | {'requests':>8} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | "
-          f"{'errors':>6} | {'worker CPU ms/req':>17}")
+          f"{'errors':>6} | CPU ms/req: workers + PostgreSQL (client)")
     for r in results:
         print(f"{r['concurrency']:>3} | {r['requests']:>8} | {r['rps']:>7.1f} | {r['p50_ms']:>7.1f} | "
               f"{r['p95_ms']:>7.1f} | {r['p99_ms']:>7.1f} | {r['errors']:>6} | "
-              f"{r['worker_cpu_s_per_request'] * 1000:>17.1f}")
+              f"{r['worker_cpu_s_per_request'] * 1000:.1f} + {r['postgres_cpu_s_per_request'] * 1000:.1f} "
+              f"({r['client_cpu_s_per_request'] * 1000:.1f})")
     print("\nper kind (p50 / p95 ms):")
     for r in results:
         parts = [f"{k} {v['p50_ms']:.0f}/{v['p95_ms']:.0f} ({v['requests']})" for k, v in r["by_kind"].items()]
@@ -315,8 +332,13 @@ def print_results(results: list[dict], args_used: list[str]) -> None:
     top = max(results, key=lambda r: r["concurrency"])
     if single and single["requests"]:
         cores = os.cpu_count() or 1
-        ceiling = cores / single["worker_cpu_s_per_request"]
-        print(f"\nmean worker CPU per request at C=1: {single['worker_cpu_s_per_request'] * 1000:.1f} ms; "
+        # Serving a request takes the worker's CPU and PostgreSQL's, on the same cores.
+        serving = single["worker_cpu_s_per_request"] + single["postgres_cpu_s_per_request"]
+        ceiling = cores / serving
+        print(f"\nmean CPU per request at C=1: workers {single['worker_cpu_s_per_request'] * 1000:.1f} ms + "
+              f"PostgreSQL {single['postgres_cpu_s_per_request'] * 1000:.1f} ms = {serving * 1000:.1f} ms "
+              f"(the client's own: {single['client_cpu_s_per_request'] * 1000:.1f} ms, on the same cores; "
+              f"workers alone would give a ceiling of {cores / single['worker_cpu_s_per_request']:.0f} req/s); "
               f"{cores} cores: ceiling {ceiling:.0f} req/s, target ≥ {0.8 * ceiling:.0f} req/s "
               f"at C={top['concurrency']} "
               f"(measured {top['rps']:.1f}); p95 target ≤ 250 ms (measured {top['p95_ms']:.0f}); "

@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env, env_int, env_list, env_rate
@@ -99,6 +100,16 @@ if _replica_url:
     DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
     DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2  # a dead replica is noticed in seconds
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the test database through it
+# PostgreSQL's JIT compiles any query the planner costs above jit_above_cost: at national size that is every
+# search over a few thousand rows, and compiling took 50-60 ms of a 100 ms query (bench/README.md). The app's
+# queries are short; DATABASE_JIT=on gives it back to them (the server's own setting applies to other clients).
+_jit = env("DATABASE_JIT", "off")
+if _jit not in ("on", "off"):
+    raise ImproperlyConfigured(f"DATABASE_JIT must be on or off, not {_jit!r}.")
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit={_jit}".strip()
 DATABASE_ROUTERS = ["epty.replica.ReplicaRouter"]
 DATABASE_REPLICA_READS = True  # the test settings turn it off; the replica tests turn it on
 DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 15)

@@ -19,6 +19,8 @@ VARIABLES: dict[str, str] = {
     "DJANGO_ALLOWED_HOSTS": "Comma-separated host names the app answers to (default EPTY_HOST, else local names).",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "Comma-separated origins (https://epty.no) trusted for CSRF (default https://EPTY_HOST).",
     "DATABASE_URL": "Database URL, e.g. postgres://user:pass@host:5432/epty. Unset: SQLite file db.sqlite3.",
+    "DATABASE_JIT": ("PostgreSQL JIT compilation for epty's own connections: off (default; compiling cost more "
+                     "than the short queries it sped up) or on."),
     "DATABASE_REPLICA_URL": ("URL of a PostgreSQL streaming replica of DATABASE_URL for read traffic (search, "
                              "property pages, the map, recommendations, API lists). Unset: no replica."),
     "DATABASE_REPLICA_STICKY_SECONDS": ("Seconds a person's reads stay on the primary after they wrote, so they "
