@@ -582,12 +582,19 @@ def property_facts_restore(*, property_id: int, facts: Iterable[str]) -> list[st
 
 # --- page views ----------------------------------------------------------------------------------
 def property_view_record(*, property_id: int, day: date | None = None) -> None:
-    """Count one view of a property's page today: one atomic upsert, no user stored, safe under concurrency."""
+    """Count one view of a property's page today: one atomic upsert, no user stored, safe under concurrency.
+
+    On PostgreSQL the commit does not wait for the disk: a crash may lose the last fraction of a second's
+    counts (never count one twice), and a page view does not queue behind a WAL flush (measured: up to 30 ms
+    of a property page under load, bench/load.py).
+    """
     from .models import PropertyDailyViews
 
     day = day or timezone.localdate()
     table = PropertyDailyViews._meta.db_table
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(
             f"INSERT INTO {table} (property_id, day, count) VALUES (%s, %s, 1) "  # the table name is ours
             "ON CONFLICT (property_id, day) DO UPDATE SET count = " + table + ".count + 1",
