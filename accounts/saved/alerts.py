@@ -40,7 +40,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -73,6 +73,7 @@ CANDIDATE_FIELDS = (
     "created_at", "updated_at", "estimated_at",
 )
 NEW, MOVED = "new", "estimate_moved"
+COPY_NULL = "\\N"  # a null in COPY's text format
 
 
 def candidate_fields() -> tuple[str, ...]:
@@ -133,6 +134,7 @@ class Finding:
     kind: str
     searches: list[int] = field(default_factory=list)
     previous: int | None = None  # for an estimate move: the estimate it moved from
+    shown_by: set[int] = field(default_factory=set)  # those of `searches` that have a hit for it already
 
 
 @dataclass
@@ -238,11 +240,13 @@ def alerts_collect(
                 continue
             finding = user_findings.get(p["id"])
             if finding is None:
-                user_findings[p["id"]] = Finding(kind=kind, searches=[search.id], previous=previous)
+                finding = user_findings[p["id"]] = Finding(kind=kind, searches=[search.id], previous=previous)
             else:
                 finding.searches.append(search.id)
                 if kind == NEW:
                     finding.kind = NEW
+            if hits and hit_key in hits:
+                finding.shown_by.add(search.id)
     return due, candidates, {u: f for u, f in findings.items() if f}, result
 
 
@@ -319,29 +323,58 @@ def _int_array(values) -> str:
     return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
-def _hits_upsert(hits: list[tuple[int, int, int | None]], now: dt.datetime) -> None:
-    """Record (saved search, property, estimate shown): one statement per 50,000 rows on PostgreSQL."""
-    if not hits:
+def _hits_write(*, new: list[tuple[int, int, int | None]], shown: list[tuple[int, int, int | None]],
+                now: dt.datetime) -> None:
+    """Record (saved search, property, estimate shown) in the caller's transaction.
+
+    On PostgreSQL the hits no search had before go in by COPY, in the unique index's order, and the ones it
+    had are updated from arrays; should another writer have added one of the new ones meanwhile (runs are
+    locked against each other, so only by mistake), the batch falls back to an upsert of every row.
+    """
+    if not new and not shown:
         return
-    if connection.vendor == "postgresql":
-        # In the unique index's order: each batch fills neighbouring index pages.
-        hits = sorted(hits, key=lambda h: (h[0], h[1]))
-        with connection.cursor() as cursor:
-            for start in range(0, len(hits), 50_000):
-                searches, properties, estimates = zip(*hits[start:start + 50_000], strict=True)
+    if connection.vendor != "postgresql":
+        SavedSearchHit.objects.bulk_create(
+            [SavedSearchHit(saved_search_id=s, property_id=p, estimate=e, notified_at=now) for s, p, e in new + shown],
+            batch_size=2000, update_conflicts=True, unique_fields=["saved_search", "property"],
+            update_fields=["estimate", "notified_at"])
+        return
+    table = SavedSearchHit._meta.db_table
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if new:
+                with connection.wrap_database_errors, cursor.cursor.copy(
+                        f"COPY {table} (saved_search_id, property_id, estimate, notified_at) FROM STDIN") as copy:
+                    stamp = now.isoformat()
+                    rows = sorted(new, key=lambda h: (h[0], h[1]))
+                    for start in range(0, len(rows), 100_000):
+                        copy.write("".join(f"{s}\t{p}\t{COPY_NULL if e is None else e}\t{stamp}\n"
+                                           for s, p, e in rows[start:start + 100_000]))
+            for start in range(0, len(shown), 50_000):
+                searches, properties, estimates = zip(*shown[start:start + 50_000], strict=True)
                 cursor.execute(
-                    f"INSERT INTO {SavedSearchHit._meta.db_table} "
-                    "(saved_search_id, property_id, estimate, notified_at) "
-                    "SELECT s, p, e, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, p, e) "
-                    "ON CONFLICT (saved_search_id, property_id) "
-                    "DO UPDATE SET estimate = EXCLUDED.estimate, notified_at = EXCLUDED.notified_at",
-                    [now, _int_array(searches), _int_array(properties), _int_array(estimates)],
-                )
-        return
-    SavedSearchHit.objects.bulk_create(
-        [SavedSearchHit(saved_search_id=s, property_id=p, estimate=e, notified_at=now) for s, p, e in hits],
-        batch_size=2000, update_conflicts=True, unique_fields=["saved_search", "property"],
-        update_fields=["estimate", "notified_at"])
+                    f"UPDATE {table} AS h SET estimate = v.e, notified_at = %s "
+                    "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, p, e) "
+                    "WHERE h.saved_search_id = v.s AND h.property_id = v.p",
+                    [now, _int_array(searches), _int_array(properties), _int_array(estimates)])
+    except IntegrityError:
+        logger.warning("alert run: hits written meanwhile by another writer; upserting this batch")
+        _hits_upsert(new + shown, now)
+
+
+def _hits_upsert(hits: list[tuple[int, int, int | None]], now: dt.datetime) -> None:
+    """Insert or update every hit (the fallback of _hits_write)."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(hits), 50_000):
+            searches, properties, estimates = zip(*hits[start:start + 50_000], strict=True)
+            cursor.execute(
+                f"INSERT INTO {SavedSearchHit._meta.db_table} "
+                "(saved_search_id, property_id, estimate, notified_at) "
+                "SELECT s, p, e, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, p, e) "
+                "ON CONFLICT (saved_search_id, property_id) "
+                "DO UPDATE SET estimate = EXCLUDED.estimate, notified_at = EXCLUDED.notified_at",
+                [now, _int_array(searches), _int_array(properties), _int_array(estimates)],
+            )
 
 
 def alerts_commit(*, now: dt.datetime, due: list[SavedSearch], candidates: Candidates,
@@ -357,7 +390,7 @@ def alerts_commit(*, now: dt.datetime, due: list[SavedSearch], candidates: Candi
     digests = 0
     for start in range(0, len(user_ids), size):
         batch = user_ids[start:start + size]
-        messages, hits = [], []
+        messages, hits, shown = [], [], []
         for user_id in batch:
             user_findings = findings.get(user_id)
             if not user_findings:
@@ -367,10 +400,11 @@ def alerts_commit(*, now: dt.datetime, due: list[SavedSearch], candidates: Candi
                                             findings=user_findings, rows=rows))
             for pid, finding in user_findings.items():
                 estimate = rows[pid]["estimate"]
-                hits += [(sid, pid, estimate) for sid in finding.searches]
+                for sid in finding.searches:
+                    (shown if sid in finding.shown_by else hits).append((sid, pid, estimate))
         with transaction.atomic():
             mail_enqueue_many(messages=messages, send_on_commit=False)  # the run sends them itself, below
-            _hits_upsert(hits, now)
+            _hits_write(new=hits, shown=shown, now=now)
             ids = [s.id for uid in batch for s in by_user[uid]]
             for chunk_start in range(0, len(ids), 5000):
                 SavedSearch.objects.filter(id__in=ids[chunk_start:chunk_start + 5000]).update(last_notified=now)

@@ -267,6 +267,24 @@ def test_a_property_written_during_a_run_or_committed_late_is_reported_by_the_ne
     assert sorted(int(i) for i in urls_in(mail.outbox[1])) == sorted([created["during"].pk, late.pk])
 
 
+def test_hits_recorded_by_another_writer_during_a_run_neither_fail_it_nor_duplicate(caplog):
+    user = user_with_email()
+    oslo = saved(user, "Oslo", {"municipality": "0301"})
+    shown, fresh = PropertyFactory(), PropertyFactory()  # shown before at half its estimate: moved since
+    SavedSearchHit.objects.create(saved_search=oslo, property=shown, estimate=shown.estimate // 2,
+                                  notified_at=timezone.now() - 2 * HOUR)
+
+    def hook(name, info):
+        if name == "collected":  # the run believes `fresh` was never shown; someone records it now
+            SavedSearchHit.objects.create(saved_search=oslo, property=fresh, estimate=1, notified_at=timezone.now())
+    result = alerts.saved_search_alerts_run(hook=hook)
+    assert result.digests == 1
+    assert sorted(int(i) for i in urls_in(mail.outbox[0])) == sorted([shown.pk, fresh.pk])
+    hits = dict(SavedSearchHit.objects.filter(saved_search=oslo).values_list("property_id", "estimate"))
+    assert hits == {shown.pk: shown.estimate, fresh.pk: fresh.estimate}  # one hit each, with the estimate shown
+    assert "written meanwhile by another writer" in caplog.text  # the copy failed and the upsert took over
+
+
 # --- unsubscribe -----------------------------------------------------------------------------------------
 def frequencies(*searches) -> list[str]:
     return [SavedSearch.objects.get(pk=s.pk).frequency for s in searches]
