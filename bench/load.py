@@ -103,9 +103,9 @@ def compose_gunicorn_args() -> list[str]:
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, logfile: Path, rates: str):
+    def __init__(self, database_url: str, logfile: Path, rates: str, options: str | None = None):
         self.port = free_port()
-        self.args = compose_gunicorn_args()
+        self.args = ["epty.wsgi:application", *shlex.split(options)] if options else compose_gunicorn_args()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         cmd = [str(gunicorn), *self.args, "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"]
         env = child_env(database_url)
@@ -316,7 +316,7 @@ def print_profile(profile: dict) -> None:
 
 
 def print_results(results: list[dict], args_used: list[str]) -> None:
-    print(f"\ngunicorn {' '.join(args_used)}  (from docker-compose.yml)")
+    print(f"\ngunicorn {' '.join(args_used)}")
     print(f"{'C':>3} | {'requests':>8} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | "
           f"{'errors':>6} | CPU ms/req: workers + PostgreSQL (client)")
     for r in results:
@@ -353,6 +353,8 @@ def main(argv=None) -> int:
                                                                  "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--skip-load", action="store_true", help="reuse the database as it is")
     parser.add_argument("--concurrency", default="1,4,16")
+    parser.add_argument("--gunicorn", metavar="OPTIONS",
+                        help='gunicorn options instead of docker-compose.yml\'s, e.g. "--workers 2 --threads 4"')
     parser.add_argument("--duration", type=float, default=30.0, help="timed seconds per concurrency (default 30)")
     parser.add_argument("--profile", type=int, default=30,
                         help="requests per kind profiled in-process after the load (default 30; 0: none)")
@@ -373,7 +375,7 @@ def main(argv=None) -> int:
     if not ids:
         raise SystemExit(f"{name} holds no properties")
     RESULTS_DIR.mkdir(exist_ok=True)
-    server = Gunicorn(url, RESULTS_DIR / "gunicorn-load.log", rates="1000000/min")
+    server = Gunicorn(url, RESULTS_DIR / "gunicorn-load.log", rates="1000000/min", options=args.gunicorn)
     results = []
     try:
         server.wait_healthy()
