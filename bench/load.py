@@ -14,7 +14,8 @@ What it does:
    bind address is replaced by a free loopback port), DJANGO_SETTINGS_MODULE=epty.settings.local with
    DJANGO_DEBUG=0 (production settings would redirect plain HTTP and read Kartverket over the internet on
    property pages; local reads the loopback Matrikkelen stand-in). The throttles are raised for the run
-   (API_RATE_*): every client of a benchmark comes from one address.
+   (API_RATE_*): every client of a benchmark comes from one address. Matrikkelen is a closed loopback port
+   (see `upstream_env`): its stand-in would otherwise run inside the web workers.
 3. For each concurrency C: C client threads, each on its own connection, loop for `--duration` seconds
    (after `--warmup` seconds at that concurrency, default 10) over a seeded mix: searches through the API (35 %) and the
    search page (15 %), property pages (35 %), recommendations (15 %). Every response that is not 2xx, and
@@ -102,6 +103,17 @@ def compose_gunicorn_args() -> list[str]:
     return out
 
 
+def upstream_env() -> dict[str, str]:
+    """Matrikkelen for the run: a closed loopback port, failing at once (the circuit opens after five calls).
+
+    Local settings would start the Matrikkelen stand-in inside every web worker, where its answers (eight SOAP
+    calls per property page not yet cached) took the workers' CPU and interpreter lock; in production that
+    work is Kartverket's, on its machines. The property page then shows Matrikkelen's box as not available.
+    """
+    return {"MATRIKKEL_SOURCE": "soap", "MATRIKKEL_BASE_URL": f"http://127.0.0.1:{free_port()}/",
+            "MATRIKKEL_RETRIES": "0"}
+
+
 class Gunicorn:
     def __init__(self, database_url: str, logfile: Path, rates: str, options: str | None = None):
         self.port = free_port()
@@ -110,7 +122,7 @@ class Gunicorn:
         cmd = [str(gunicorn), *self.args, "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"]
         env = child_env(database_url)
         env.update({"API_RATE_RECOMMEND": rates, "API_RATE_COUNTED_SEARCH": rates, "API_RATE_MAIL": rates,
-                    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"})
+                    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", **upstream_env()})
         self._log = open(logfile, "w")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -263,7 +275,7 @@ def profile_kinds(url: str, ids: list[int], per_kind: int) -> dict:
 
     os.environ.update({k: v for k, v in child_env(url).items() if k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE",
                                                                         "DJANGO_DEBUG", "REDIS_URL")})
-    os.environ.update({"API_RATE_RECOMMEND": "1000000/min", "DJANGO_ALLOWED_HOSTS": "testserver"})
+    os.environ.update({"API_RATE_RECOMMEND": "1000000/min", "DJANGO_ALLOWED_HOSTS": "testserver", **upstream_env()})
     import django
 
     django.setup()
