@@ -199,7 +199,7 @@ def measure(args, run_at) -> None:
         return wrapper
 
     alerts_module.DigestRenderer.render = timed("render", alerts_module.DigestRenderer.render)
-    alerts_module._hits_upsert = timed("hits", alerts_module._hits_upsert)
+    alerts_module._hits_write = timed("hits", alerts_module._hits_write)
     counted = {"n": 0}
 
     def count_queries(execute, sql, params, many, context):
