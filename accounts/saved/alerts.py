@@ -134,7 +134,7 @@ class Finding:
     kind: str
     searches: list[int] = field(default_factory=list)
     previous: int | None = None  # for an estimate move: the estimate it moved from
-    shown_by: set[int] = field(default_factory=set)  # those of `searches` that have a hit for it already
+    shown_by: tuple[int, ...] = ()  # those of `searches` that have a hit for it already (rare: a tuple)
 
 
 @dataclass
@@ -246,7 +246,7 @@ def alerts_collect(
                 if kind == NEW:
                     finding.kind = NEW
             if hits and hit_key in hits:
-                finding.shown_by.add(search.id)
+                finding.shown_by += (search.id,)
     return due, candidates, {u: f for u, f in findings.items() if f}, result
 
 
