@@ -390,7 +390,9 @@ def alerts_commit(*, now: dt.datetime, due: list[SavedSearch], candidates: Candi
     digests = 0
     for start in range(0, len(user_ids), size):
         batch = user_ids[start:start + size]
-        messages, hits, shown = [], [], []
+        messages: list[OutboxMessage] = []
+        hits: list[tuple[int, int, int | None]] = []
+        shown: list[tuple[int, int, int | None]] = []
         for user_id in batch:
             user_findings = findings.get(user_id)
             if not user_findings:

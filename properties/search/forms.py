@@ -70,7 +70,7 @@ def cleaning_form_class() -> type[forms.Form]:
     that is rendered must use search_form_class()."""
     def build() -> type[forms.Form]:
         form_class = search_form_class()
-        cleaning = type(f"Cleaning{form_class.__name__}", (form_class,), {})
+        cleaning: type[forms.Form] = type(f"Cleaning{form_class.__name__}", (form_class,), {})
         cleaning.base_fields = _SharedFields(cleaning.base_fields)  # after the metaclass has set them
         return cleaning
     return _cached("cleaning_form", build)
