@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+
+def page_write_allowed(request, scope: str) -> bool:
+    """Count a page's write (a form post) against the API's throttle of the same scope: one rate, one budget
+    per user, whichever way the writes come."""
+    return ScopedRateThrottle().allow_request(request, APIView(throttle_scope=scope))
 
 
 class ScopedWriteThrottle(ScopedRateThrottle):

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from epty.throttles import page_write_allowed
+
 from . import selectors, services
 from .errors import NotAnOwner
 from .forms import OwnerFactsForm
@@ -29,7 +31,9 @@ def edit(request, property_id: int):
         raise Http404 from None
     current = selectors.owner_facts_current(prop=prop)
     form = OwnerFactsForm(request.POST or None, initial=current)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not page_write_allowed(request, "owner_facts"):
+        messages.error(request, _("Too many changes in a short time. Try again in an hour."))
+    elif request.method == "POST" and form.is_valid():
         try:
             services.owner_facts_update(user=request.user, property_id=prop.pk, values=form.cleaned_data)
         except NotAnOwner:

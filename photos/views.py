@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from epty.errors import ApplicationError
+from epty.throttles import page_write_allowed
 from offers.storage import private_storage
 
 from . import selectors, services
@@ -44,6 +45,9 @@ def manage(request, property_id: int):
 def upload(request, property_id: int):
     prop = selectors.property_for_manager(user=request.user, property_id=property_id)
     files = request.FILES.getlist("photos")
+    if not page_write_allowed(request, "photo_upload"):
+        messages.error(request, _("Too many uploads in a short time. Try again in an hour."))
+        return redirect("photos:manage", property_id=prop.pk)
     if not files:
         messages.error(request, _("Choose at least one photo to upload."))
         return redirect("photos:manage", property_id=prop.pk)

@@ -221,8 +221,10 @@ REST_FRAMEWORK = {
         "counted_search": env_rate("API_RATE_COUNTED_SEARCH", "30/min"),
         # Every request that sends e-mail (offers, claims, e-mail confirmation), one budget per user.
         "mail": env_rate("API_RATE_MAIL", "30/hour"),
-        # Photo uploads through the API (each is decoded and re-encoded), per user.
+        # Photo uploads, on the page and through the API (each is decoded and re-encoded), per user.
         "photo_upload": "120/hour",
+        # Owners' corrections of their property's facts, on the page and through the API, per user.
+        "owner_facts": "60/hour",
     },
     # Throttles identify anonymous clients by REMOTE_ADDR, never by a client's own X-Forwarded-For.
     "NUM_PROXIES": 0,

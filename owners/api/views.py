@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from epty.api.errors import ErrorSerializer
+from epty.throttles import ScopedWriteThrottle
 
 from .. import selectors, services
 from ..errors import NotAnOwner
@@ -32,6 +33,9 @@ def _output(prop) -> Response:
 
 class OwnerFactsApi(APIView):
     """GET: the facts in force with their provenance; PATCH: correct or add facts and the description."""
+
+    throttle_classes = [ScopedWriteThrottle]
+    throttle_scope = "owner_facts"
 
     def _owned(self, request, property_id: int):
         if not request.user.is_authenticated:

@@ -113,3 +113,23 @@ def test_the_owners_words_are_in_bokmal(client, prop, owner, settings):
     assert "fra eieren" in facts["features"] and "Rediger som eier" in detail.content.decode()
     response = client.post(reverse("owners:edit", args=[prop.pk]), {"usable_area": "0"}, HTTP_ACCEPT_LANGUAGE="nb")
     assert "Bruksarealet må være mellom 1 og 100000 m²." in response.content.decode()
+
+
+def test_owners_changes_share_one_budget_on_the_page_and_in_the_api(client, prop, owner, monkeypatch, settings):
+    from rest_framework.test import APIClient
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
+                        {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "owner_facts": "2/hour"})
+    api = APIClient()
+    api.force_authenticate(owner)
+    assert api.patch(f"/api/v1/owners/{prop.pk}/facts", {"rooms": 5}, format="json").status_code == 200
+    client.force_login(owner)
+    page = reverse("owners:edit", args=[prop.pk])
+    assert client.post(page, {"usable_area": "120"}).status_code == 302  # the budget's second change
+
+    refused = client.post(page, {"usable_area": "130"}, follow=True)
+    assert "Too many changes in a short time" in refused.content.decode()
+    assert api.patch(f"/api/v1/owners/{prop.pk}/facts", {"rooms": 6}, format="json").status_code == 429
+    prop.refresh_from_db()
+    assert prop.usable_area == 120 and prop.rooms != 6  # what was refused changed nothing

@@ -57,6 +57,19 @@ def test_a_page_upload_beyond_the_limit_says_so(client, owner, prop, settings, s
     assert 'id="photo-limit-reached"' in text and 'id="photo-upload"' not in text
 
 
+def test_page_uploads_are_rate_limited_like_the_apis(client, owner, prop, monkeypatch, settings, small_jpeg):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
+                        {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "photo_upload": "1/hour"})
+    client.force_login(owner)
+    first = client.post(f"/photos/{prop.pk}/upload/", {"photos": SimpleUploadedFile("a.jpg", small_jpeg)}, follow=True)
+    assert "1 photo added." in first.content.decode()
+    again = client.post(f"/photos/{prop.pk}/upload/", {"photos": SimpleUploadedFile("b.jpg", small_jpeg)}, follow=True)
+    assert "Too many uploads in a short time" in again.content.decode()
+    assert Photo.objects.filter(property=prop).count() == 1
+
+
 def test_a_page_upload_that_is_too_big_says_so(client, owner, prop, settings, small_jpeg):
     settings.PHOTO_MAX_UPLOAD_BYTES = 100
     client.force_login(owner)
