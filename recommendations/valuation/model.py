@@ -526,6 +526,19 @@ class Valuer:
         self.timings["total"] = time.monotonic() - started
         return self
 
+    def chosen_settings(self) -> dict:
+        """What fitting chose from the data (for the version's record): the local index smoothing and the location
+        levels' shrinkage weights, in sales (per category name for the category deviations)."""
+        names = {code: name for name, code in self.cat_vocab.codes.items()}
+
+        def weight(k):
+            return ({names.get(c, "(other)"): round(v, 1) for c, v in k.items()} if isinstance(k, dict)
+                    else round(k, 1))
+
+        half_life, shrink = self.index.area_smoothing
+        return {"index_smoothing": {"half_life_months": half_life, "shrink": shrink},
+                "location_shrinkage": {level: weight(k) for level, k in self.levels.shrink.items()}}
+
     def _km_scale(self, f: Frame) -> tuple[float, float] | None:
         """Coordinate units per km (north, east) for the comparable-sales distances; None without coordinates."""
         if not self.has_coordinate:
