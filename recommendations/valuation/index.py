@@ -9,7 +9,9 @@ Series (for the months whose sales are all known):
   rolling quarter) with weight ``MONTH_SHRINK`` sales: a month with many sales stands on its own, a sparse one is
   read quarterly. Months without sales carry the previous value.
 - **local** (an index area: a municipality with many sales), per month: the national value plus the area's
-  deviation from it over the same three months, shrunk toward zero with weight ``AREA_SHRINK``.
+  deviation from it, an exponentially weighted mean over the months around (half-life in months) shrunk toward zero
+  (weight in sales). Both are chosen per model by time-ordered validation (:meth:`MarketIndex.choose_area_smoothing`):
+  an area with few sales a month wants a long half-life, one that drifts fast a short one.
 
 **Nowcast**: a sale (or a valuation) on day *d* of month *m* uses the series of the months before *m*, computed from
 sales before *m*, carried forward by the recent trend (the slope of the last ``TREND_MONTHS`` national months, damped
@@ -23,9 +25,13 @@ prices.
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import lfilter
 
 MONTH_SHRINK = 20.0
-AREA_SHRINK = 30.0
+AREA_HALF_LIFE, AREA_SHRINK = 6.0, 30.0  # until choose_area_smoothing has chosen
+# (half-life in months, shrinkage in sales) of the local deviations tried by MarketIndex.choose_area_smoothing
+AREA_CANDIDATES = ((1.5, 10.0), (3.0, 10.0), (6.0, 10.0), (12.0, 10.0), (3.0, 30.0), (6.0, 30.0), (12.0, 30.0))
+AREA_VALIDATION_SHARE = 0.3  # the newest sales of the index areas that the candidates are scored on
 NOWCAST_SHRINK = 40.0
 TREND_MONTHS = 6
 TREND_DAMPING = 0.5
@@ -57,6 +63,7 @@ class MarketIndex:
 
     def __init__(self, n_areas: int):
         self.n_areas = n_areas  # area 0: outside every local index area
+        self.area_smoothing = (AREA_HALF_LIFE, AREA_SHRINK)
         self.first_day = 0
         self.sums = np.zeros((n_areas + 1, 0))
         self.counts = np.zeros((n_areas + 1, 0))
@@ -69,6 +76,7 @@ class MarketIndex:
 
     def copy(self) -> MarketIndex:
         clone = MarketIndex(self.n_areas)
+        clone.area_smoothing = self.area_smoothing
         clone.first_day, clone.sums, clone.counts = self.first_day, self.sums.copy(), self.counts.copy()
         return clone
 
@@ -134,6 +142,7 @@ class MarketIndex:
             width = max(0, before_month - first)
             sums, counts = sums[:, :width], counts[:, :width]
         width = sums.shape[1]
+        half_life, shrink = self.area_smoothing
         out = np.zeros((self.n_areas + 1, width))
         if width:
             s0, c0 = sums.sum(axis=0), counts.sum(axis=0)
@@ -146,11 +155,34 @@ class MarketIndex:
             national = _carry(national)
             out[0] = national
             for a in range(1, self.n_areas + 1):
-                dev_s = _rolling3(sums[a] - counts[a] * national)
-                dev_c = _rolling3(counts[a])
-                out[a] = national + dev_s / (dev_c + AREA_SHRINK)
+                dev_s = _smooth(sums[a] - counts[a] * national, half_life)
+                dev_c = _smooth(counts[a], half_life)
+                out[a] = national + dev_s / (dev_c + shrink)
         self._cache[key] = (first, out)
         return first, out
+
+    def choose_area_smoothing(self, area: np.ndarray, day: np.ndarray, u: np.ndarray) -> list[dict]:
+        """Half-life and shrinkage of the local deviations, chosen by time-ordered validation on the recorded sales:
+        the newest AREA_VALIDATION_SHARE of the index areas' sales are each nowcast from the sales before them
+        (as a new sale is valued) with every candidate; the smallest median absolute error wins. `area`, `day` and
+        `u` are the sales already added. Returns one row per candidate."""
+        rows = np.flatnonzero((area > 0) & np.isfinite(day) & np.isfinite(u))
+        if self.n_areas == 0 or len(rows) < 100:
+            return []
+        cut = np.quantile(day[rows], 1 - AREA_VALIDATION_SHARE)
+        rows = rows[day[rows] >= cut]
+        target = np.clip(u[rows], -WINSOR, WINSOR)
+        table = []
+        for half_life, shrink in AREA_CANDIDATES:
+            self.area_smoothing = (half_life, shrink)
+            self._cache = {}
+            err = np.abs(target - self.value(area[rows], day[rows], nowcast=True))
+            table.append({"half_life": half_life, "shrink": shrink,
+                          "median_abs_error": round(float(np.median(err)), 5)})
+        best = min(table, key=lambda t: t["median_abs_error"])
+        self.area_smoothing = (best["half_life"], best["shrink"])
+        self._cache = {}
+        return table
 
     # --- values -----------------------------------------------------------------------------------
 
@@ -208,6 +240,17 @@ def _rolling3(x: np.ndarray) -> np.ndarray:
     out[1:] += x[:-1]
     out[:-1] += x[1:]
     return out
+
+
+def _smooth(x: np.ndarray, half_life: float) -> np.ndarray:
+    """Exponentially weighted sum over the months on both sides (weight 1/2 at `half_life` months away)."""
+    lam = 0.5 ** (1.0 / half_life)
+    x = np.asarray(x, float)
+    if not len(x):
+        return x.copy()
+    fwd = lfilter([1.0], [1.0, -lam], x)
+    bwd = lfilter([1.0], [1.0, -lam], x[::-1])[::-1]
+    return fwd + bwd - x
 
 
 def _carry(x: np.ndarray) -> np.ndarray:

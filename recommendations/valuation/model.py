@@ -7,12 +7,14 @@ Fitting, in order (all from the sales handed to :meth:`Valuer.fit`, nothing else
 2. A sparse ridge hedonic regression of log price on quarter effects (national, plus a
    deviation for each municipality with many sales), municipality and county effects and
    property facts. Its property part is the *hedonic baseline*.
-3. **Location price level**: the mean residual of the baseline per county, municipality and
-   grid cell, each shrunk toward the coarser level. For training rows it is computed
-   out-of-fold (5 folds), so a sale never sees its own price; for any other row it uses the
-   training sales only.
-4. **Market index** (:mod:`.index`): monthly (quarterly where sparse), national and per large
-   municipality (shrunk toward the national series), from log price minus baseline minus
+3. **Location price level** (:class:`Levels`): the robust mean residual of the baseline per
+   county, municipality and grid cell, each shrunk toward the coarser level, plus each
+   category's own deviation per county and municipality; the shrinkage weights are estimated
+   from the data. For training rows it is computed out-of-fold (5 folds), so a sale never sees
+   its own price; for any other row it uses the training sales only.
+4. **Market index** (:mod:`.index`): monthly (quarterly where sparse), national and per
+   municipality with a few hundred sales (shrunk toward the national series; how much chosen by
+   time-ordered validation), from log price minus baseline minus
    location level. Prices are deflated by it; an estimate is the deflated value times the
    index of the valuation day, a *nowcast* from the sales before that day (the months before
    and the current month so far). Later sales are added with :meth:`Valuer.sales_extend`; a
@@ -43,16 +45,25 @@ from .index import MarketIndex
 from .neighbours import Comparables
 
 AGE_EDGES = np.array([0, 5, 10, 20, 30, 40, 50, 60, 80, 100, 130])
-LEVEL_SHRINK = {"county": 30.0, "municipality": 20.0, "cell": 10.0}
+# Location levels. Shrinkage weights (in sales) where there are too few groups to estimate them from the data:
+LEVEL_SHRINK = {"county": 30.0, "municipality": 20.0, "cell": 10.0, "cat_county": 30.0, "cat_municipality": 20.0}
+EB_MIN_GROUPS = 5
+EB_MIN_WEIGHT, EB_MAX_WEIGHT = 1.0, 10_000.0  # a group's own mean never counts fully, nor is it ever ignored
+EB_CLIP = 1.0  # log: residuals beyond this count as this far when estimating how much places differ
+BACKFIT_ROUNDS = 2  # shared levels and category deviations fitted in turn
+ROBUST_ROUNDS = 3  # Huber reweightings
+HUBER = 1.345  # × the residuals' robust standard deviation: the usual constant (95 % efficient for normal errors)
+CATEGORY_SHIFT = 42  # county and municipality keys made per category (the codes are small)
 INDEX_SHRINK = 30.0
-MIN_INDEX_AREA_SALES = 2000
+MIN_INDEX_AREA_SALES = 300
 MAX_INDEX_AREAS = 12
 MAX_CATEGORIES = 200
 MIN_CALIBRATION_ROWS = 300
 MAX_BOOSTING_ROWS = 150_000  # the boosting step learns corrections to a strong baseline: a sample suffices
-# The layout of a fitted Valuer: 2 = monthly index with nowcast and comparable-sales features. A file of another
-# layout cannot be used by this code (see Valuer.check_format).
-MODEL_FORMAT = 2
+# The layout of a fitted Valuer: 2 = monthly index with nowcast and comparable-sales features; 3 = location levels
+# per category with estimated shrinkage, local index smoothing chosen per model. A file of another layout cannot be
+# used by this code (see Valuer.check_format).
+MODEL_FORMAT = 3
 MAX_OFFSET = 0.05  # the calibration slice may move every estimate by at most 5 %
 GROUPS = ("location", "size", "type", "age", "features", "other")
 
@@ -93,46 +104,129 @@ class Vocab:
 
 @dataclass
 class Levels:
-    """Shrunk mean residual per county, municipality and grid cell (hierarchical)."""
+    """Location price levels: the mean residual per county, municipality and grid cell, each shrunk toward the
+    coarser level and shared by every category, plus each category's own deviation per county and municipality
+    (a cabin's place is priced apart from a home's). The shrinkage weights are estimated from the data (empirical
+    Bayes); the means are robust (Huber), so a few odd sales move a place's level little."""
 
     county: dict = field(default_factory=dict)
     municipality: dict = field(default_factory=dict)
     cell: dict = field(default_factory=dict)
+    cat_county: dict = field(default_factory=dict)
+    cat_municipality: dict = field(default_factory=dict)
+    shrink: dict = field(default_factory=dict)  # the weights found, for the record: {level: k} or {level: {cat: k}}
 
     @classmethod
-    def fit(cls, county: np.ndarray, muni: np.ndarray, cell: np.ndarray, r: np.ndarray) -> Levels:
+    def fit(cls, county: np.ndarray, muni: np.ndarray, cell: np.ndarray, cat: np.ndarray, r: np.ndarray) -> Levels:
+        """The shared levels and the category deviations are fitted in turn, each on what the other leaves; then
+        again with sales far from their level weighted down, ROBUST_ROUNDS times."""
         lv = cls()
-        lv.county = _group_sums(county, r)
-        lv.municipality = _group_sums(muni, r)
-        lv.cell = _group_sums(cell, r)
+        shared = (("county", _Groups(county)), ("municipality", _Groups(muni)), ("cell", _Groups(cell)))
+        own = (("cat_county", _Groups(_per_category(cat, county))),
+               ("cat_municipality", _Groups(_per_category(cat, muni))))
+        w = np.ones(len(r))
+        dev = np.zeros(len(r))
+        for rnd in range(ROBUST_ROUNDS + 1):
+            for _ in range(BACKFIT_ROUNDS):
+                common = lv._fit_chain(shared, r - dev, w)
+                dev = lv._fit_chain(own, r - common, w, cat=cat)
+            if rnd == ROBUST_ROUNDS:
+                break
+            e = r - common - dev
+            scale = HUBER * 1.4826 * float(np.median(np.abs(e - np.median(e))))
+            if scale <= 0:
+                break
+            w = np.minimum(1.0, scale / np.maximum(np.abs(e), 1e-12))
         return lv
 
-    def transform(self, county: np.ndarray, muni: np.ndarray, cell: np.ndarray) -> tuple[np.ndarray, ...]:
-        c = _shrunk(self.county, county, 0.0, LEVEL_SHRINK["county"])
-        m = _shrunk(self.municipality, muni, c, LEVEL_SHRINK["municipality"])
-        g = _shrunk(self.cell, cell, m, LEVEL_SHRINK["cell"])
-        return c, m, g
+    def _fit_chain(self, chain: tuple[tuple[str, _Groups], ...], r: np.ndarray, w: np.ndarray,
+                   cat: np.ndarray | None = None) -> np.ndarray:
+        """Levels from the coarsest to the finest, each a shrunk mean deviation from the one before. With `cat`
+        every category gets its own shrinkage weights (a category whose prices vary more is shrunk harder)."""
+        level = np.zeros(len(r))
+        for name, groups in chain:
+            d = r - level
+            table = groups.sums(d, w)
+            if cat is None:
+                k: Any = groups.prior_weight(d, LEVEL_SHRINK[name])
+                table["weight"] = np.full(len(table["keys"]), k)
+            else:
+                k = {int(c): groups.prior_weight(d, LEVEL_SHRINK[name], rows=cat == c) for c in np.unique(cat)}
+                table["weight"] = np.array([k.get(int(c), LEVEL_SHRINK[name])
+                                            for c in table["keys"] >> CATEGORY_SHIFT], float)
+            self.shrink[name] = k
+            setattr(self, name, table)
+            level = _shrunk(table, groups.keys, level)
+        return level
+
+    def transform(self, county: np.ndarray, muni: np.ndarray, cell: np.ndarray,
+                  cat: np.ndarray) -> tuple[np.ndarray, ...]:
+        """County, municipality and grid-cell level of each row, its category's deviations included."""
+        c = _shrunk(self.county, county, 0.0)
+        m = _shrunk(self.municipality, muni, c)
+        g = _shrunk(self.cell, cell, m)
+        dc = _shrunk(self.cat_county, _per_category(cat, county), 0.0)
+        dm = _shrunk(self.cat_municipality, _per_category(cat, muni), dc)
+        return c + dc, m + dm, g + dm
 
 
-def out_of_fold_levels(county, muni, cell, r, folds) -> np.ndarray:
+def _per_category(cat: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """County or municipality keys made per category; missing stays -1."""
+    return np.where(keys >= 0, keys + (cat.astype(np.int64) << CATEGORY_SHIFT), -1)
+
+
+def out_of_fold_levels(county, muni, cell, cat, r, folds) -> np.ndarray:
     """(n, 3) county/municipality/cell levels where each row's come only from the other folds."""
     oof = np.zeros((len(r), 3))
     for k in np.unique(folds):
         tr, te = folds != k, folds == k
-        lv = Levels.fit(county[tr], muni[tr], cell[tr], r[tr])
-        oof[te] = np.stack(lv.transform(county[te], muni[te], cell[te]), axis=1)
+        lv = Levels.fit(county[tr], muni[tr], cell[tr], cat[tr], r[tr])
+        oof[te] = np.stack(lv.transform(county[te], muni[te], cell[te], cat[te]), axis=1)
     return oof
 
 
-def _group_sums(keys: np.ndarray, values: np.ndarray) -> dict:
-    ok = keys >= 0
-    uniq, inv = np.unique(keys[ok], return_inverse=True)
-    sums = np.bincount(inv, weights=values[ok], minlength=len(uniq))
-    counts = np.bincount(inv, minlength=len(uniq))
-    return {"keys": uniq, "sums": sums, "counts": counts}
+class _Groups:
+    """Rows grouped by a key (-1: no group), found once and summed many times."""
+
+    def __init__(self, keys: np.ndarray):
+        self.keys = keys
+        self.ok = keys >= 0
+        self.uniq, self.inv = np.unique(keys[self.ok], return_inverse=True)
+
+    def sums(self, values: np.ndarray, weights: np.ndarray) -> dict:
+        w = weights[self.ok]
+        return {"keys": self.uniq, "sums": np.bincount(self.inv, weights=w * values[self.ok], minlength=len(self.uniq)),
+                "counts": np.bincount(self.inv, weights=w, minlength=len(self.uniq))}
+
+    def prior_weight(self, d: np.ndarray, default: float, rows: np.ndarray | None = None) -> float:
+        """Shrinkage weight (in sales) of a group's mean deviation `d` from its coarser level: the variance of sales
+        within a group over the variance of the true group deviations (method of moments, groups weighted by how
+        well their means are known). Groups that differ little get a large weight (their means are mostly noise);
+        `default` when there are too few groups to tell. `rows`: only these rows (a mask over all rows)."""
+        inv = self.inv
+        x = np.clip(d[self.ok], -EB_CLIP, EB_CLIP)  # one wild price must not decide how much places differ
+        if rows is not None:
+            mine = rows[self.ok]
+            inv, x = inv[mine], x[mine]
+        n = np.bincount(inv, minlength=len(self.uniq)).astype(float)
+        mean = np.bincount(inv, weights=x, minlength=len(self.uniq)) / np.maximum(n, 1)
+        groups = int((n > 0).sum())
+        many = n >= 2
+        if many.sum() < EB_MIN_GROUPS or len(x) - groups < 2 * EB_MIN_GROUPS:
+            return default
+        within = float(np.sum((x - mean[inv]) ** 2) / (len(x) - groups))
+        if within <= 0:
+            return default
+        noise, dev2 = within / n[many], mean[many] ** 2
+        between = max(float(np.mean(dev2 - noise)), 0.0)
+        for _ in range(20):
+            w = 1.0 / (between + noise) ** 2
+            between = max(float(np.sum(w * (dev2 - noise)) / np.sum(w)), 0.0)
+        return float(np.clip(within / max(between, 1e-12), EB_MIN_WEIGHT, EB_MAX_WEIGHT))
 
 
-def _shrunk(table: dict, keys: np.ndarray, prior, k: float) -> np.ndarray:
+def _shrunk(table: dict, keys: np.ndarray, prior) -> np.ndarray:
+    """The prior plus each known group's summed deviation over (its sales + its shrinkage weight)."""
     prior = np.broadcast_to(np.asarray(prior, float), keys.shape).astype(float)
     out = prior.copy()
     if not len(table.get("keys", ())):
@@ -140,8 +234,8 @@ def _shrunk(table: dict, keys: np.ndarray, prior, k: float) -> np.ndarray:
     pos = np.searchsorted(table["keys"], keys)
     pos = np.clip(pos, 0, len(table["keys"]) - 1)
     hit = (keys >= 0) & (table["keys"][pos] == keys)
-    s, n = table["sums"][pos[hit]], table["counts"][pos[hit]]
-    out[hit] = (s + k * prior[hit]) / (n + k)
+    s, n, k = table["sums"][pos[hit]], table["counts"][pos[hit]], table["weight"][pos[hit]]
+    out[hit] = prior[hit] + s / (n + k)
     return out
 
 
@@ -353,13 +447,14 @@ class Valuer:
         # 3. Location levels: out-of-fold for the training rows.
         rng = np.random.default_rng(self.seed)
         folds = rng.integers(0, 5, fit_f.n)
-        oof = out_of_fold_levels(e.county, e.muni, e.cell, r, folds)
-        self.levels = Levels.fit(e.county, e.muni, e.cell, r)
+        oof = out_of_fold_levels(*self._location_keys(e), r, folds)
+        self.levels = Levels.fit(*self._location_keys(e), r)
 
         # 4. Market index (monthly, nowcast) from the same baseline.
-        full_levels = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
+        full_levels = np.stack(self.levels.transform(*self._location_keys(e)), axis=1)
         self.index = MarketIndex(len(self.index_areas))
         self.index.add(e.area, e.day, y - base - full_levels[:, 2])
+        self.index_tuning = self.index.choose_area_smoothing(e.area, e.day, y - base - full_levels[:, 2])
         deflated = y - self.index.value(e.area, e.day, nowcast=False)
 
         # 5. Comparable sales: every reference sale time-adjusted; a training row sees only the sales before it.
@@ -425,10 +520,24 @@ class Valuer:
         # Location levels for later valuations use every training sale (the calibration slice too).
         e_cal = self.encode(cal_f)
         r_cal = np.log(cal_f.price) - self.index.value(e_cal.area, e_cal.day, nowcast=False) - self._baseline(e_cal)
-        self.levels = Levels.fit(np.concatenate([e.county, e_cal.county]), np.concatenate([e.muni, e_cal.muni]),
-                                 np.concatenate([e.cell, e_cal.cell]), np.concatenate([r, r_cal]))
+        county, muni, cell, cat = (np.concatenate([a, b]) for a, b in
+                                   zip(self._location_keys(e), self._location_keys(e_cal), strict=True))
+        self.levels = Levels.fit(county, muni, cell, cat, np.concatenate([r, r_cal]))
         self.timings["total"] = time.monotonic() - started
         return self
+
+    def chosen_settings(self) -> dict:
+        """What fitting chose from the data (for the version's record): the local index smoothing and the location
+        levels' shrinkage weights, in sales (per category name for the category deviations)."""
+        names = {code: name for name, code in self.cat_vocab.codes.items()}
+
+        def weight(k):
+            return ({names.get(c, "(other)"): round(v, 1) for c, v in k.items()} if isinstance(k, dict)
+                    else round(k, 1))
+
+        half_life, shrink = self.index.area_smoothing
+        return {"index_smoothing": {"half_life_months": half_life, "shrink": shrink},
+                "location_shrinkage": {level: weight(k) for level, k in self.levels.shrink.items()}}
 
     def _km_scale(self, f: Frame) -> tuple[float, float] | None:
         """Coordinate units per km (north, east) for the comparable-sales distances; None without coordinates."""
@@ -450,7 +559,7 @@ class Valuer:
         if not f.n:
             return
         e = self.encode(f)
-        lv = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
+        lv = np.stack(self.levels.transform(*self._location_keys(e)), axis=1)
         base = self._baseline(e)
         y = np.log(f.price)
         self.index.add(e.area, e.day, y - base - lv[:, 2])
@@ -466,6 +575,9 @@ class Valuer:
         clone.index = self.index.copy()
         clone.comparables = self.comparables.copy()
         return clone
+
+    def _location_keys(self, e: Encoded) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return e.county, e.muni, e.cell, e.cat
 
     def _baseline(self, e: Encoded) -> np.ndarray:
         Xp = self._design(e, with_location=False, with_time=False)
@@ -502,7 +614,7 @@ class Valuer:
 
     def _predict_encoded(self, e: Encoded, *, lag: bool, at_today: bool) -> np.ndarray:
         self.check_format()
-        levels = np.stack(self.levels.transform(e.county, e.muni, e.cell), axis=1)
+        levels = np.stack(self.levels.transform(*self._location_keys(e)), axis=1)
         base = self._baseline(e)
         if at_today:
             idx = self.index.value(e.area, np.full(len(e.cat), self.today_day()), nowcast=True)

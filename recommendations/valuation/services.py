@@ -126,6 +126,7 @@ def valuation_train(*, frame: Frame | None = None, seed: int = 0, progress: Prog
             params={"seed": seed, "max_iter": model.max_iter, "learning_rate": model.learning_rate,
                     "calibration_share": model.calibration_share, "boosting_iterations": int(model.gbm.n_iter_),
                     "interval": {str(k): v for k, v in model.interval.items()},
+                    "boosting_settings": model.boosting_params, **model.chosen_settings(),
                     "production_fit_seconds": round(production_seconds, 1)},
             training_seconds=round(time.monotonic() - started, 1), notes=notes,
         )

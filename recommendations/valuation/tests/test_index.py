@@ -48,14 +48,46 @@ def test_a_month_without_sales_carries_the_level_before_it():
 def test_a_local_index_is_the_national_one_plus_its_shrunk_deviation():
     rng = np.random.default_rng(1)
     index = MarketIndex(1)
+    index.area_smoothing = (1.0, 30.0)  # half-life one month: the months either side weigh 1/2
     for month in (1, 2, 3):
         index.add(np.zeros(600, np.int64), days_in(2024, month, 600, rng), np.zeros(600))
         index.add(np.ones(30, np.int64), days_in(2024, month, 30, rng), np.full(30, 0.20))
     _, values = index.series()
     local, national = values[1, 1], values[0, 1]
     assert national == pytest.approx(0.20 * 30 / 630, abs=1e-9)
-    deviation = (90 * (0.20 - national)) / (90 + 30)
+    deviation = (0.5 + 1 + 0.5) * 30 * (0.20 - national) / ((0.5 + 1 + 0.5) * 30 + 30)
     assert local == pytest.approx(national + deviation, abs=1e-9)
+
+
+def local_market(*, per_month: int, drift: float, noise: float, seed: int = 0):
+    """Four years of sales: a flat national market and one area whose deviation moves `drift` (log) a month."""
+    rng = np.random.default_rng(seed)
+    index = MarketIndex(1)
+    area, day, u = [], [], []
+    for k in range(48):
+        year, month = 2021 + k // 12, k % 12 + 1
+        for a, n, level in ((0, 400, 0.0), (1, per_month, drift * k)):
+            area.append(np.full(n, a))
+            day.append(days_in(year, month, n, rng))
+            u.append(level + rng.normal(0, noise, n))
+    area, day, u = np.concatenate(area), np.concatenate(day), np.concatenate(u)
+    index.add(area, day, u)
+    return index, area, day, u
+
+
+def test_the_local_smoothing_follows_a_drifting_area_closely_and_a_steady_sparse_one_loosely():
+    drifting = local_market(per_month=60, drift=0.02, noise=0.05)
+    table = drifting[0].choose_area_smoothing(*drifting[1:])
+    assert len(table) > 1
+    half_life, shrink = drifting[0].area_smoothing
+    assert half_life <= 3.0 and shrink == min(t["shrink"] for t in table)
+    chosen = min(t["median_abs_error"] for t in table)
+    assert chosen < 0.6 * max(t["median_abs_error"] for t in table)  # a long half-life lags the drift badly
+
+    steady = local_market(per_month=2, drift=0.0, noise=0.4)
+    steady[0].choose_area_smoothing(*steady[1:])
+    half_life, shrink = steady[0].area_smoothing
+    assert half_life >= 6.0 and shrink == max(t["shrink"] for t in table)
 
 
 def test_the_nowcast_uses_the_months_before_and_this_months_sales_before_the_day():

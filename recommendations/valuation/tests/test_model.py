@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from recommendations.valuation.model import Valuer, out_of_fold_levels
+from recommendations.valuation.model import Levels, Valuer, out_of_fold_levels
 from recommendations.valuation.services import holdout_split, valuation_evaluate
 from recommendations.valuation.tests.conftest import small
 
@@ -12,25 +12,74 @@ def test_location_level_of_a_training_sale_never_uses_its_own_price():
     n = 400
     county, muni = rng.integers(0, 3, n), rng.integers(0, 12, n)
     cell = rng.integers(0, 30, n)
+    cat = rng.integers(1, 3, n)
     r = rng.normal(0, 0.2, n)
     folds = rng.integers(0, 5, n)
-    before = out_of_fold_levels(county, muni, cell, r, folds)
+    before = out_of_fold_levels(county, muni, cell, cat, r, folds)
     r2 = r.copy()
     r2[7] += 50.0  # a wild price for sale 7
-    after = out_of_fold_levels(county, muni, cell, r2, folds)
+    after = out_of_fold_levels(county, muni, cell, cat, r2, folds)
     np.testing.assert_allclose(after[7], before[7])
     assert not np.allclose(after[folds != folds[7]], before[folds != folds[7]])
+
+
+def places(*, munis: int, per_muni: int, spread: float, seed: int = 0):
+    """Sales in `munis` municipalities of one county whose true levels differ by `spread` (sd, log), noise 0.1."""
+    rng = np.random.default_rng(seed)
+    muni = np.repeat(np.arange(munis), per_muni)
+    truth = rng.normal(0, spread, munis)
+    r = truth[muni] + rng.normal(0, 0.1, len(muni))
+    return np.zeros(len(muni), np.int64), muni, np.full(len(muni), -1), truth, r
+
+
+def test_places_that_differ_keep_their_own_level_and_places_that_do_not_are_pooled():
+    county, muni, cell, truth, r = places(munis=40, per_muni=8, spread=0.3)
+    lv = Levels.fit(county, muni, cell, np.ones(len(r), np.int64), r)
+    _, m, _ = lv.transform(county, muni, cell, np.ones(len(r), np.int64))
+    assert lv.shrink["municipality"] < 2  # the places really differ: a few sales say a lot
+    assert np.corrcoef(m[::8], truth)[0, 1] > 0.95
+
+    county, muni, cell, truth, r = places(munis=40, per_muni=8, spread=0.0)
+    lv = Levels.fit(county, muni, cell, np.ones(len(r), np.int64), r)
+    _, m, _ = lv.transform(county, muni, cell, np.ones(len(r), np.int64))
+    assert lv.shrink["municipality"] > 50  # no real differences: the means are noise and are pooled
+    assert np.std(m[::8]) < 0.01
+
+
+def test_a_category_keeps_its_own_level_in_a_place():
+    rng = np.random.default_rng(3)
+    n = 2000
+    muni, cat = rng.integers(0, 20, n), rng.integers(1, 3, n)  # 1: cabins, 2: homes
+    home_level, cabin_level = rng.normal(0, 0.3, 20), rng.normal(0, 0.3, 20)
+    r = np.where(cat == 2, home_level[muni], cabin_level[muni]) + rng.normal(0, 0.1, n)
+    county, cell = np.zeros(n, np.int64), np.full(n, -1)
+    lv = Levels.fit(county, muni, cell, cat, r)
+    places = np.arange(20)
+    for code, truth in ((1, cabin_level), (2, home_level)):
+        _, m, g = lv.transform(np.zeros(20, np.int64), places, np.full(20, -1), np.full(20, code))
+        np.testing.assert_allclose(m, truth, atol=0.06)  # 50 sales each; one level for both would miss by ~0.2
+        np.testing.assert_array_equal(g, m)  # no grid cell: the municipality's level
+
+
+def test_one_wild_sale_moves_a_places_level_little():
+    county, muni, cell, _, r = places(munis=30, per_muni=10, spread=0.2, seed=4)
+    cat = np.ones(len(r), np.int64)
+    before = Levels.fit(county, muni, cell, cat, r).transform(county, muni, cell, cat)[1][0]
+    wild = r.copy()
+    wild[0] += 3.0  # twenty times the price, in a place with ten sales
+    after = Levels.fit(county, muni, cell, cat, wild).transform(county, muni, cell, cat)[1][0]
+    assert 0 < after - before < 0.05  # a plain mean would move by about 0.3
 
 
 def test_location_level_for_a_test_sale_uses_only_training_sales(demo_sales):
     train, test = holdout_split(demo_sales)
     model = Valuer(max_iter=60).fit(train)
     e = model.encode(test)
-    levels_before = np.stack(model.levels.transform(e.county, e.muni, e.cell))
+    levels_before = np.stack(model.levels.transform(e.county, e.muni, e.cell, e.cat))
     wild = test.copy()
     wild.price = wild.price * np.random.default_rng(1).uniform(0.2, 5.0, wild.n)
     model.sales_extend(wild)  # scoring the hold-out adds its sales to the index and comparables, nothing else
-    np.testing.assert_array_equal(np.stack(model.levels.transform(e.county, e.muni, e.cell)), levels_before)
+    np.testing.assert_array_equal(np.stack(model.levels.transform(e.county, e.muni, e.cell, e.cat)), levels_before)
 
 
 def test_a_hold_out_sale_is_valued_with_only_the_sales_before_its_date(demo_sales):

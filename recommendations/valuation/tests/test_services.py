@@ -32,6 +32,11 @@ def test_training_registers_a_version_with_metrics_features_and_a_checksummed_ar
     assert {"overall", "by_category", "by_county", "noise_floor", "holdout", "sample"} <= set(trained.metrics)
     assert trained.metrics["holdout"]["test_rows"] == pytest.approx(0.2 * trained.training_summary["rows"], abs=1)
     assert "location level: municipality" in trained.features
+    chosen = trained.params  # what fitting chose from the data is on record
+    assert set(chosen["boosting_settings"]) == {"max_leaf_nodes", "min_samples_leaf", "l2_regularization"}
+    assert chosen["index_smoothing"]["half_life_months"] > 0
+    assert {"county", "municipality", "cell"} <= set(chosen["location_shrinkage"])
+    assert set(chosen["location_shrinkage"]["cat_municipality"]) <= {"residential", "cabin", "commercial"}
     stored = ValuationArtifact.objects.get(name=trained.artifact_name)
     assert artifacts._sha256_bytes(bytes(stored.data)) == trained.artifact_sha256 == stored.sha256
     assert stored.sklearn_version == sklearn.__version__ and stored.numpy_version == np.__version__
