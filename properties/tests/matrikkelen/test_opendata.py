@@ -79,6 +79,17 @@ def test_an_open_register_property_knows_its_addresses_and_nothing_the_register_
     assert farm.upstream_changed_at is not None and len(farm.upstream_payload["adresser"]) == 2
 
 
+def test_lines_are_read_as_csv_reads_them_quoted_or_not():
+    import io
+
+    text = ('a;b;c\r\n\r\n"q;1";"two\r\nlines";x\r\nd;"e ""quoted""";f\r\ng;h;\r\nlast;row;"x"')
+
+    rows = list(opendata._csv_rows(io.StringIO(text, newline="")))
+
+    assert rows == list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[2] == ["q;1", "two\r\nlines", "x"] and rows[4] == ["g", "h", ""]
+
+
 def test_the_written_times_are_the_register_s_and_the_import_s(tmp_path):
     rows = [r for r in _rows() if (r["gardsnummer"], r["bruksnummer"]) == ("19", "1")]
     latest = max(opendata.parse_timestamp(r["oppdateringsdato"]) for r in rows)
