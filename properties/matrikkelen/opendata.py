@@ -225,11 +225,12 @@ def _layout(path: Path, municipality: str | None) -> _Layout:
     grouped, rows, previous = simple, 0, None
     with _open_text(path) as text:
         next(text)
-        for line in text:
-            kommune = line.split(";", 2)[1] if simple and line.count(";") >= 2 else None
-            if kommune is None or '"' in line[:40]:
+        for line in text if simple else ():
+            parts = line.split(";", 2)
+            if len(parts) < 3 or '"' in line[:40]:
                 grouped, simple = False, False
                 break
+            kommune = parts[1]
             if municipality and kommune != municipality:
                 continue
             rows += 1
@@ -256,7 +257,7 @@ def _layout(path: Path, municipality: str | None) -> _Layout:
 
 def _blocks(path: Path, layout: _Layout, municipality: str | None, directory: Path,
             after: int | None) -> Iterator[tuple[str, Iterator[list[str]]]]:
-    """(kommune, its rows) for every municipality after `after`, in ascending order.
+    """(kommunenummer, its rows) for every municipality after `after`, in ascending order.
 
     The rows are an iterator over the file, to be read to the end before the next block is asked for:
     a grouped file is read once, straight through; any other is first split by municipality into files
