@@ -128,3 +128,42 @@ def test_json_is_written_as_json_dumps_writes_it():
     assert _dumps(value) == json.dumps(value, ensure_ascii=False, default=_json_default)
     with pytest.raises(TypeError):
         _dumps({"x": object()})
+
+
+def test_a_first_estimate_and_the_write_times_are_stored_as_given_by_both_bulk_writes():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from properties.services import property_clean_row, property_insert_clean
+
+    first = {**rows(1)[0], "estimate": 5_000_000, "estimate_low": 4_500_000, "estimate_high": 5_500_000,
+             "estimate_source": "demo"}
+    second = {**rows(2)[1], "external_id": "0301-998/1/0/0"}
+    before = timezone.now()
+
+    property_upsert_many(rows=[first])  # through a temporary table
+    property_insert_clean(clean_rows=[property_clean_row(second)])  # straight into the table
+
+    estimated = Property.objects.get(external_id=first["external_id"])
+    plain = Property.objects.get(external_id="0301-998/1/0/0")
+    assert (estimated.estimate, estimated.estimate_low, estimated.estimate_high, estimated.estimate_source) == (
+        5_000_000, 4_500_000, 5_500_000, "demo")
+    assert before <= estimated.created_at == estimated.updated_at == estimated.estimated_at <= timezone.now()
+    assert plain.estimate is None and plain.estimated_at is None and plain.cover_photo == ""
+    assert before <= plain.created_at == plain.updated_at < before + timedelta(minutes=1)
+
+
+def test_times_go_to_a_binary_copy_as_the_server_reads_them():
+    import struct
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from properties.bulk import _timestamptz
+
+    oslo = datetime(2023, 3, 29, 22, 5, 36, 367000, tzinfo=ZoneInfo("Europe/Oslo"))
+    micros = struct.unpack("!q", _timestamptz(oslo))[0]
+
+    assert micros == ((23 * 365 + 6 + 87) * 86400 + 20 * 3600 + 5 * 60 + 36) * 10**6 + 367000  # 20:05:36.367 UTC
+    assert _timestamptz("2023-03-29T20:05:36.367+00:00") == _timestamptz(oslo.astimezone(UTC)) == _timestamptz(oslo)
+    assert _timestamptz(datetime(2000, 1, 1)) == bytes(8)  # without a zone: UTC, as the session's
