@@ -23,7 +23,8 @@ each municipality's addresses together, in ascending order (as Geonorge's do), i
 once, a municipality at a time; any other is first split by municipality into temporary files.
 Memory is bounded by the largest municipality, not the file; a worker thread prepares the next
 batches while the current one is written. Each batch is one
-transaction that writes properties and the position; after a municipality, its properties
+transaction that writes properties and the position (its commit does not wait for the disk: the
+run's closing write does, for all of them); after a municipality, its properties
 from this register that the file no longer has are retired (never deleted). A run that is
 interrupted continues with the next unfinished municipality of the same file (same sha256).
 Properties whose facts are unchanged are counted and skipped before the write; a file imported
@@ -634,7 +635,8 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
                 batch = _to_write(prepared, stored)
                 # The municipality counts as done only with its last batch (and its retirements).
                 finished = {"full_cursor": int(kommune)} if prepared.seen is not None and kommune.isdigit() else {}
-                _write(run, batch, state_update=finished, expect={"full_cursor": state.full_cursor})
+                _write(run, batch, state_update=finished, expect={"full_cursor": state.full_cursor},
+                       wait_for_disk=False)
                 if progress:
                     progress(kommune, len(batch.rows) + len(batch.new_rows) + batch.unchanged)
         if not municipality:  # the national file: municipalities it no longer has at all are gone

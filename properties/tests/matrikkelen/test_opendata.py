@@ -101,6 +101,26 @@ def test_the_written_times_are_the_register_s_and_the_import_s(tmp_path):
     assert run.started_at <= farm.created_at == farm.updated_at <= run.finished_at and farm.estimated_at is None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_batches_commit_without_waiting_for_the_disk_and_the_session_keeps_its_setting():
+    from django.db import connection
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        run = matrikkel_open_data_sync(path=ELVERUM_CSV, batch_size=3000)
+
+    assert run.status == SyncRun.Status.SUCCEEDED and run.created == 8327
+    assert statements.count("SET LOCAL synchronous_commit TO OFF") == 3  # one per batch transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # for the transaction only: the run's closing write waits
+
+
 def test_the_import_leaves_cycle_collection_as_it_found_it(tmp_path):
     import gc
 
