@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
 from django.db import connection
+from psycopg.types.string import BytesBinaryDumper
 
 from .models import Property
 
@@ -53,6 +54,12 @@ def _timestamptz(value: datetime | str) -> bytes:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return struct.pack("!q", (value - _PG_EPOCH) // _MICROSECOND)
+
+
+def _send_bytes_as_they_are(raw_cursor) -> None:
+    """Bytes columns of this cursor's binary COPY go through psycopg's C dumper (its default for bytea, the
+    DB-API wrapper's, is Python code: it cost more than the rest of the row)."""
+    raw_cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
 
 
 def _copy_plan(rows: Sequence[dict]):
@@ -132,11 +139,12 @@ def property_insert(*, rows: Sequence[dict], now: datetime) -> int:
     """
     names, types, values = _copy_plan(rows)
     quoted = ", ".join(f'"{n}"' for n in names)
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(  # Django's IntegrityError
-            f"COPY properties_property ({quoted}) FROM STDIN (FORMAT binary)") as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(values(row, now))
+    with connection.wrap_database_errors, connection.cursor() as cursor:  # Django's IntegrityError
+        _send_bytes_as_they_are(cursor.cursor)
+        with cursor.cursor.copy(f"COPY properties_property ({quoted}) FROM STDIN (FORMAT binary)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(values(row, now))
     return len(rows)
 
 
@@ -192,6 +200,7 @@ def property_upsert(*, rows: Sequence[dict], update_columns: Sequence[str], now:
     with connection.cursor() as cursor:
         raw = cursor.cursor
         _fresh_temp_table(raw, "_property_in", "properties_property", quoted)
+        _send_bytes_as_they_are(raw)
         with raw.copy(f"COPY _property_in ({quoted}) FROM STDIN (FORMAT binary)") as copy:
             copy.set_types(types)
             for row in rows:
