@@ -58,7 +58,7 @@ def _timestamptz(value: datetime | str) -> bytes:
 
 def _send_bytes_as_they_are(raw_cursor) -> None:
     """Bytes columns of this cursor's binary COPY go through psycopg's C dumper (its default for bytea, the
-    DB-API wrapper's, is Python code: it cost more than the rest of the row)."""
+    DB-API wrapper's, is two Python calls per value: seven values a row)."""
     raw_cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
 
 
