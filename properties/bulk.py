@@ -37,8 +37,9 @@ def _fresh_temp_table(raw_cursor, name: str, source: str, columns: str) -> None:
     raw_cursor.execute(f"TRUNCATE {name}")
 
 
-# How each kind of column goes in a binary COPY. JSON and times are sent as bytes ready for the server:
-# jsonb's binary form is a version byte and the text; a timestamptz is microseconds since 2000-01-01 UTC.
+# How each kind of column goes in a binary COPY (a Property field of another kind needs its entry here:
+# _copy_plan fails on it). JSON and times are sent as bytes ready for the server: jsonb's binary form is
+# a version byte and the text; a timestamptz is microseconds since 2000-01-01 UTC.
 BINARY_TYPES = {"CharField": "text", "TextField": "text", "BigIntegerField": "int8", "IntegerField": "int4",
                 "PositiveIntegerField": "int4", "SmallIntegerField": "int2", "PositiveSmallIntegerField": "int2",
                 "FloatField": "float8", "BooleanField": "bool", "JSONField": "bytea", "DateTimeField": "bytea"}
