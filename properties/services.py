@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from itertools import islice
+from operator import itemgetter
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
@@ -73,25 +74,38 @@ class _Owned:
     columns: frozenset  # columns whose values come from the row; the other fact columns are unknown (None)
     labelled: tuple[str, ...]  # fact_sources keys it sets (every fact but the feature tags it does not have)
     hashed_sources: tuple[str, ...]
+    taken: tuple[str, ...]  # UPSTREAM_FIELDS read from the row
+    unknown: dict  # {fact column: None} for the facts it does not have
 
 
-_owned_cache: dict[tuple[str, ...], _Owned] = {}
+_owned_cache: dict[tuple[str, ...], _Owned | None] = {}
 
 
-def _owned(facts: tuple[str, ...]) -> _Owned:
+def _owned(facts: tuple[str, ...]) -> _Owned | None:
+    """The facts' consequences, decided once per set of facts; None when the facts are not valid."""
     if facts not in _owned_cache:
-        columns = frozenset(c for f in facts for c in FACT_FIELDS[f])
-        labelled = tuple(f for f in FACTS if f != "features" or "features" in facts)
-        hashed = tuple(f for f in labelled if f in facts)
-        _owned_cache[facts] = _Owned(facts, columns, labelled, hashed)
+        if "location" not in facts or "address" not in facts or any(f not in FACT_FIELDS for f in facts):
+            _owned_cache[facts] = None
+        else:
+            columns = frozenset(c for f in facts for c in FACT_FIELDS[f])
+            labelled = tuple(f for f in FACTS if f != "features" or "features" in facts)
+            hashed = tuple(f for f in labelled if f in facts)
+            taken = tuple(n for n in UPSTREAM_FIELDS if n in columns or n not in FACT_COLUMNS_ALL)
+            unknown = {n: None for n in UPSTREAM_FIELDS if n not in taken}
+            _owned_cache[facts] = _Owned(facts, columns, labelled, hashed, taken, unknown)
     return _owned_cache[facts]
 
 
+# json.dumps(value, ensure_ascii=False, default=_json_default) without its per-call set-up and without the
+# check for circular references (these values come from parsed data): CPython's C encoder, made once.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_c_encode = _c_make_encoder(None, _json_default, json.encoder.encode_basestring, None, ": ", ", ", False, False,
+                            True) if _c_make_encoder else None
 _encoder = json.JSONEncoder(ensure_ascii=False, default=_json_default)
 
 
 def _dumps(value) -> str:
-    return _encoder.encode(value)  # one encoder: json.dumps with options builds a new one per call
+    return "".join(_c_encode(value, 0)) if _c_encode else _encoder.encode(value)
 
 
 _sources_texts: dict[tuple, str] = {}
@@ -110,6 +124,42 @@ def _sources_text(label: str, owned: _Owned, tags: tuple[str, ...] | None) -> st
     return _sources_texts[key]
 
 
+@dataclass(frozen=True)
+class _HashPlan:
+    """How the content hash reads a clean row whose source has these facts (decided once per shape)."""
+
+    columns: tuple[str, ...]  # _update_columns
+    scalars: Any  # itemgetter of the plain columns hashed, in column order
+    json: tuple[str, ...]  # the JSON texts hashed after them
+    started: Any  # the hash fed with the start of the hashed text, the same for every row of the shape
+
+
+@cache
+def _hash_plan(facts: tuple[str, ...], with_mid: bool) -> _HashPlan:
+    columns = _update_columns(facts, with_mid=with_mid)
+    scalars = [k for k in columns if k in UPSTREAM_FIELDS and k not in JSON_COLUMNS and k != "upstream_changed_at"]
+    getter = itemgetter(*scalars) if len(scalars) > 1 else (lambda row: (row[scalars[0]],))
+    return _HashPlan(columns, getter, tuple(n for n in JSON_COLUMNS if n in columns and n != "fact_sources"),
+                     hashlib.blake2b(f"({columns!r}, ".encode(), digest_size=16))
+
+
+_hashed_sources_texts: dict[tuple, str] = {}
+
+
+def _content_hash(clean: dict, plan: _HashPlan, hashed_sources: str) -> str:
+    """What the unchanged check compares: the written columns' values and the sources of the facts hashed.
+
+    The text hashed is repr((columns, [plain values], {fact: source})) then each JSON text after a 0x1f.
+    """
+    texts = clean["_json"]
+    hashed = [repr(list(plan.scalars(clean))), ", ", hashed_sources, ")"]
+    for name in plan.json:
+        hashed += ("\x1f", texts[name])
+    digest = plan.started.copy()
+    digest.update("".join(hashed).encode())
+    return digest.hexdigest()
+
+
 def property_clean_row(row: dict) -> dict:
     """Validate and complete one upstream row. Raises ValidationError with a code; never half-fills.
 
@@ -117,20 +167,25 @@ def property_clean_row(row: dict) -> dict:
     written (None = the source does not know it), the others are left as they are on an existing
     property and are unknown on a new one. `row["fact_source"]` labels them (by default from
     `row["source"]`). Derived: county, feature mask, search text, per-fact sources, content hash.
-    Runs for every property of every import: kept lean (it bounds the open register's import rate).
+    Runs for every property of every import: kept lean (it bounds the open register's import rate);
+    what depends only on the facts a source has is worked out once (_owned, _hash_plan).
     """
     errors: dict[str, ValidationError] = {}
-    external_id = str(row.get("external_id") or "").strip()
+    get = row.get
+    external_id = str(get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = ValidationError("external_id is required.", code="required")
-    facts = tuple(row.get("facts") or FACTS)
-    if "location" not in facts or "address" not in facts or any(f not in FACT_FIELDS for f in facts):
+    facts = get("facts") or FACTS
+    if type(facts) is not tuple:
+        facts = tuple(facts)
+    owned = _owned(facts)
+    if owned is None:
         errors["facts"] = ValidationError(f"Facts must include location and address and be among {', '.join(FACTS)}.",
                                           code="invalid_facts")
-    category = row.get("category")
+    category = get("category")
     if category is not None and category not in CATEGORIES:
         errors["category"] = ValidationError(f"Unknown category {category!r}.", code="invalid_category")
-    municipality = reference.municipalities().get(str(row.get("municipality_number") or ""))
+    municipality = reference.municipalities().get(str(get("municipality_number") or ""))
     if municipality is None:
         errors["municipality_number"] = ValidationError("Unknown municipality.", code="unknown_municipality")
     try:
@@ -139,34 +194,36 @@ def property_clean_row(row: dict) -> dict:
             raise ValueError
     except (KeyError, TypeError, ValueError):
         errors["coordinate"] = ValidationError("A WGS84 coordinate in Norway is required.", code="invalid_coordinate")
-    features = row.get("features") or ()
-    unknown = [f for f in features if f not in reference.FEATURE_BITS]
-    if unknown:
-        errors["features"] = ValidationError(
-            f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature"
-        )
-    source = str(row.get("source") or Source.MATRIKKELEN)
-    label = str(row.get("fact_source") or FACT_SOURCE_OF.get(source))
+    features = get("features") or ()
+    if features:
+        unknown = [f for f in features if f not in reference.FEATURE_BITS]
+        if unknown:
+            errors["features"] = ValidationError(
+                f"Unknown feature tags: {', '.join(map(str, unknown))}.", code="unknown_feature"
+            )
+    source = str(get("source") or Source.MATRIKKELEN)
+    label = str(get("fact_source") or FACT_SOURCE_OF.get(source))
     if label not in FACT_SOURCE_VALUES:
         errors["fact_source"] = ValidationError(f"Unknown fact source {label!r}.", code="invalid_fact_source")
-    if errors or municipality is None:
+    if errors or municipality is None or owned is None:
         raise ValidationError(errors)
 
-    owned = _owned(facts)
-    clean: dict[str, Any] = {name: (row.get(name) if name in owned.columns or name not in FACT_COLUMNS_ALL else None)
-             for name in UPSTREAM_FIELDS}
+    clean: dict[str, Any] = {name: get(name) for name in owned.taken}
+    clean.update(owned.unknown)
+    with_features = "features" in facts
     clean["external_id"] = external_id
     clean["source"] = source
     clean["lat"], clean["lon"] = lat, lon
-    clean["municipality_name"] = row.get("municipality_name") or municipality.name
+    clean["municipality_name"] = get("municipality_name") or municipality.name
     clean["county_number"] = municipality.county_number
     clean["county_name"] = municipality.county_name
-    clean["features"] = sorted(set(features), key=_FEATURE_ORDER.__getitem__) if "features" in facts else []
-    clean["upstream_payload"] = row.get("upstream_payload") or {}
-    address, postcode, town = ((clean[name] or "").strip() for name in ("address", "postcode", "town"))
-    clean["address"], clean["postcode"], clean["town"] = address, postcode, town
-    given = row.get("addresses")
-    clean["addresses"] = (
+    clean["features"] = tags = sorted(set(features), key=_FEATURE_ORDER.__getitem__) if with_features else []
+    clean["upstream_payload"] = get("upstream_payload") or {}
+    clean["address"] = address = (clean["address"] or "").strip()
+    clean["postcode"] = postcode = (clean["postcode"] or "").strip()
+    clean["town"] = town = (clean["town"] or "").strip()
+    given = get("addresses")
+    clean["addresses"] = addresses = (
         [
             {
                 "text": a.get("text"),
@@ -183,37 +240,34 @@ def property_clean_row(row: dict) -> dict:
         else []
     )
     sources: dict = dict.fromkeys(owned.labelled, label)
-    if "features" in facts:
-        sources["feature_tags"] = dict.fromkeys(clean["features"], label)
+    if with_features:
+        sources["feature_tags"] = dict.fromkeys(tags, label)
     clean["fact_sources"] = sources
-    clean["feature_mask"] = reference.feature_mask(clean["features"])
-    places = " ".join(f"{a['text']} {a['postcode'] or ''} {a['town'] or ''}" for a in clean["addresses"])
+    clean["feature_mask"] = reference.feature_mask(tags) if tags else 0
+    places = " ".join(f"{a['text']} {a['postcode'] or ''} {a['town'] or ''}" for a in addresses)
     clean["search_text"] = reference.fold(
         f"{address} {postcode} {town} {clean['municipality_name']} {places}")[:SEARCH_TEXT_LENGTH]
     clean["_owned"] = facts
-    clean["_update_columns"] = columns = _update_columns(facts, with_mid=clean["matrikkelenhet_id"] is not None)
+    plan = _hash_plan(facts, clean["matrikkelenhet_id"] is not None)
+    clean["_update_columns"] = plan.columns
     # JSON is written once: the bulk write sends these texts, and the content hash covers them.
-    clean["_json"] = texts = {
-        "features": _dumps(clean["features"]) if clean["features"] else "[]",
-        "fact_sources": _sources_text(label, owned, tuple(clean["features"]) if "features" in facts else None),
-        "addresses": _dumps(clean["addresses"]), "upstream_payload": _dumps(clean["upstream_payload"]),
+    clean["_json"] = {
+        "features": _dumps(tags) if tags else "[]",
+        "fact_sources": _sources_text(label, owned, tuple(tags) if with_features else None),
+        "addresses": _dumps(addresses), "upstream_payload": _dumps(clean["upstream_payload"]),
     }
-    hashed_sources = {k: sources[k] for k in owned.hashed_sources}
-    if "features" in facts:
-        hashed_sources["feature_tags"] = sources["feature_tags"]
-    scalars = [
-        clean[k] for k in columns if k in UPSTREAM_FIELDS and k not in JSON_COLUMNS and k != "upstream_changed_at"
-    ]
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((columns, scalars, hashed_sources)).encode())
-    for name in JSON_COLUMNS:
-        if name in columns and name != "fact_sources":
-            digest.update(b"\x1f" + texts[name].encode())
-    clean["content_hash"] = digest.hexdigest()
+    if with_features:
+        hashed_sources = repr({**{k: sources[k] for k in owned.hashed_sources},
+                               "feature_tags": sources["feature_tags"]})
+    else:  # the same text for every row of the import
+        key = (label, facts)
+        hashed_sources = _hashed_sources_texts.get(key) or _hashed_sources_texts.setdefault(
+            key, repr({k: label for k in owned.hashed_sources}))
+    clean["content_hash"] = _content_hash(clean, plan, hashed_sources)
     clean["retired_at"] = None
-    if row.get("estimate") is not None:
+    if get("estimate") is not None:
         for name in INITIAL_ESTIMATE_FIELDS:
-            clean[name] = row.get(name)
+            clean[name] = get(name)
         if not (clean["estimate_low"] or 0) <= clean["estimate"] <= (clean["estimate_high"] or clean["estimate"]):
             raise ValidationError({"estimate": ValidationError("The estimate must lie inside its interval.",
                                                                code="invalid_estimate")})

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -99,9 +99,18 @@ def _prepare(records: list[dict], missing: Sequence[int] = (), *, fact_source: s
     return _Batch(rows, retire, failed)
 
 
-def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict) -> None:
-    """One transaction: properties, retirements, position, run counts."""
+def _write(run: SyncRun, batch: _Batch, *, state_update: dict, expect: dict, wait_for_disk: bool = True) -> None:
+    """One transaction: properties, retirements, position, run counts.
+
+    `wait_for_disk=False` (PostgreSQL): the commit returns before its WAL is on disk. For imports that
+    can be redone from their file: should the database server crash, the last batches are lost together
+    with their position, and the next run writes them again; the run's closing write waits for the disk,
+    which puts every batch before it there too.
+    """
     with transaction.atomic():
+        if not wait_for_disk and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         state = SyncState.objects.select_for_update().get(pk=run.state_id)
         for name, value in expect.items():
             if getattr(state, name) != value:

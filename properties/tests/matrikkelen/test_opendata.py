@@ -79,6 +79,73 @@ def test_an_open_register_property_knows_its_addresses_and_nothing_the_register_
     assert farm.upstream_changed_at is not None and len(farm.upstream_payload["adresser"]) == 2
 
 
+def test_lines_are_read_as_csv_reads_them_quoted_or_not():
+    import io
+
+    text = ('a;b;c\r\n\r\n"q;1";"two\r\nlines";x\r\nd;"e ""quoted""";f\r\ng;h;\r\nlast;row;"x"')
+
+    rows = list(opendata._csv_rows(io.StringIO(text, newline="")))
+
+    assert rows == list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[2] == ["q;1", "two\r\nlines", "x"] and rows[4] == ["g", "h", ""]
+
+
+def test_the_written_times_are_the_register_s_and_the_import_s(tmp_path):
+    rows = [r for r in _rows() if (r["gardsnummer"], r["bruksnummer"]) == ("19", "1")]
+    latest = max(opendata.parse_timestamp(r["oppdateringsdato"]) for r in rows)
+
+    run = matrikkel_open_data_sync(path=ELVERUM_CSV)
+
+    farm = Property.objects.get(external_id="3420-19/1/0/0")
+    assert farm.upstream_changed_at == latest  # the latest of its addresses' update times, as an instant
+    assert run.started_at <= farm.created_at == farm.updated_at <= run.finished_at and farm.estimated_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_commit_without_waiting_for_the_disk_and_the_session_keeps_its_setting():
+    from django.db import connection
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        run = matrikkel_open_data_sync(path=ELVERUM_CSV, batch_size=3000)
+
+    assert run.status == SyncRun.Status.SUCCEEDED and run.created == 8327
+    assert statements.count("SET LOCAL synchronous_commit TO OFF") == 3  # one per batch transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # for the transaction only: the run's closing write waits
+
+
+def test_the_import_leaves_cycle_collection_as_it_found_it(tmp_path):
+    import gc
+
+    rows = _rows()[:20]
+    for row in rows[10:]:
+        row["EPSG-kode"] = "99999"  # no such coordinate system: the import fails in the middle
+    bad = tmp_path / "Basisdata_3420_Elverum_25833_MatrikkelenAdresse.csv"
+    with open(bad, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert gc.isenabled()
+
+    failed = matrikkel_open_data_sync(path=bad)
+
+    assert failed.status == SyncRun.Status.FAILED and "EPSG:99999" in failed.errors[-1]["message"]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert matrikkel_open_data_sync(path=ELVERUM_CSV).status == SyncRun.Status.SUCCEEDED
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()
+
+
 def test_the_file_comes_through_the_download_feed_for_a_municipality(standin, settings):
     settings.MATRIKKEL_OPEN_DATA_FEED_URL = (
         f"{standin.rest_base_url}geonorge/ATOM-feeds/MatrikkelenAdresse_AtomFeedCSV.xml"
