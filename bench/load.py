@@ -151,20 +151,6 @@ class Gunicorn:
         stop_server(self.proc, self._log, timeout=20)
 
 
-def cpu_seconds(select) -> float:
-    """User + system CPU, from /proc, of the processes for which select(command name, parent pid) holds."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, tail = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        fields = tail.split()
-        if select(head.split("(", 1)[1], int(fields[1])):
-            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _procs() -> dict[int, tuple[str, int, list[int]]]:
     """pid -> (command name, parent pid, [utime, stime, cutime, cstime] in clock ticks), from /proc."""
     out = {}
@@ -176,6 +162,12 @@ def _procs() -> dict[int, tuple[str, int, list[int]]]:
         fields = tail.split()
         out[int(stat.parent.name)] = (head.split("(", 1)[1], int(fields[1]), [int(f) for f in fields[11:15]])
     return out
+
+
+def cpu_seconds(select) -> float:
+    """User + system CPU, from /proc, of the processes for which select(command name, parent pid) holds."""
+    ticks = sum(t[0] + t[1] for comm, ppid, t in _procs().values() if select(comm, ppid))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu_seconds() -> float:
