@@ -23,6 +23,18 @@ def new_page(browser, live_server):
     return page
 
 
+# Resolves once the image has loaded (or failed): a check made right after navigation must not race the download.
+_IMAGE_SETTLED = """img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth > 0), {once: true});
+    img.addEventListener("error", () => done(false), {once: true});
+})"""
+
+
+def image_loaded(locator) -> bool:
+    """Whether the <img> at `locator` loads and shows a picture, waiting for it to finish."""
+    return bool(locator.evaluate(_IMAGE_SETTLED))
+
+
 def bankid_login(page, live_server, altsub: str, next_path: str):
     page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
     page.click("#bankid-login")

@@ -18,6 +18,7 @@ from properties.tests.factories import make_catalogue
 
 from .factories import BuyerFactory, PropertyFactory, offer_in_state, verified_owner
 from .test_accessibility import logged_in_context, serious_violations
+from .test_browser import image_loaded
 from .test_journeys import Journey
 
 
@@ -56,7 +57,7 @@ def _offer_from(j: Journey, amount: str) -> str:
     j.page.wait_for_selector("#offer-box-make")
     assert j.page.locator("article.property > [data-open-to-offers]").count() == 1
     assert j.page.locator("#gallery-thumbs a").count() == 3
-    assert j.page.locator("#gallery-main").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert image_loaded(j.page.locator("#gallery-main"))
     area = " ".join(j.page.locator("dd[data-fact=usable_area]").inner_text().split())
     assert area == "131 m² the owner · 112 m² in Matrikkelen"
     assert j.page.locator("dd[data-fact=features] [data-owner-tag]").inner_text() == "from the owner"

@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from offers.models import ClaimStatus, OwnershipClaim
 from offers.tests.factories import PropertyFactory, verified_owner
 from offers.tests.test_accessibility import logged_in_context, serious_violations
-from offers.tests.test_browser import OWNER_ALTSUB, bankid_login, new_page
+from offers.tests.test_browser import OWNER_ALTSUB, bankid_login, image_loaded, new_page
 from photos import services
 
 from .conftest import encoded, jpeg_with_gps, two_colour, upload
@@ -45,7 +45,7 @@ def test_an_owner_uploads_three_photos_and_a_visitor_browses_the_gallery(browser
     visitor.goto(f"{live_server.url}/properties/{prop.pk}/")
     thumbs = visitor.locator("#gallery-thumbs a")
     assert thumbs.count() == 3
-    assert visitor.locator("#gallery-main").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert image_loaded(visitor.locator("#gallery-main"))
     first_src = visitor.locator("#gallery-main").get_attribute("src")
     # Keyboard: focus the third thumbnail and press Enter; the large view shows it without leaving the page.
     thumbs.nth(2).focus()
