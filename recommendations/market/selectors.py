@@ -15,7 +15,6 @@ from properties.regions import NATIONAL_CODE, Region
 from .errors import UnknownRegion
 from .models import ComparableLevel, MarketTrend, TrendMetric, TrendSource
 
-ATTRIBUTION = "Statistisk sentralbyrå (SSB), tables 07221 and 06035, NLOD; epty's own recorded sales."
 UNITS = {TrendMetric.INDEX: "index", TrendMetric.PRICE_M2: "NOK/m²"}
 # A refresh bumps the version (services.trends_cache_bump); memos and cached builds are per version.
 TRENDS_VERSION_KEY = "market:trends:version"
@@ -178,7 +177,8 @@ def trends_for_region(*, region: Region) -> dict:
     return {"region": {"kind": region.kind, "code": region.code, "name": region.name},
             "change_1y": None if change is None else {"value": change.value, "region_name": change.region_name,
                                                       "source": change.source, "period": change.period},
-            "series": _series(list(ssb_rows) + list(own)), "attribution": ATTRIBUTION}
+            "series": _series(list(ssb_rows) + list(own)),
+            "attribution": _("Statistisk sentralbyrå (SSB), tables 07221 and 06035, NLOD; epty's own recorded sales.")}
 
 
 def feature_shares_build() -> dict[str, tuple[float, ...]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import pgettext
 
 from properties import regions
 
@@ -10,6 +11,12 @@ from ..selectors import trends_for_region
 register = template.Library()
 WIDTH, HEIGHT, PAD = 480, 160, 28
 COLOURS = {"ssb": "#1f5fa8", "platform": "#c0541b"}  # the legend's colours in static/css/epty.css match
+
+
+def quarter_label(period: str) -> str:
+    """'2020Q1' as the reader writes a quarter: 2020Q1 in English, 2020K1 in Bokmål."""
+    year, _q, quarter = period.partition("Q")
+    return pgettext("a quarter of a year", "%(year)sQ%(quarter)s") % {"year": year, "quarter": quarter}
 
 
 def chart_data(trends: dict) -> dict:
@@ -32,9 +39,11 @@ def chart_data(trends: dict) -> dict:
     for s, line in zip(series, rebased, strict=True):
         pts = " ".join(f"{x_of[p]:.1f},{HEIGHT - PAD - (HEIGHT - 2 * PAD) * (v - lo) / span:.1f}" for p, v in line)
         lines.append({"points": pts, "colour": COLOURS.get(s["source"], "#555"), "source": s["source"],
-                      "region_name": s["region_name"], "last": round(line[-1][1] - 100, 1)})
-    return {"lines": lines, "first": periods[0], "last": periods[-1], "lo": round(lo), "hi": round(hi),
-            "width": WIDTH, "height": HEIGHT, "pad": PAD, "trends": trends, "change_pct": change_pct}
+                      "region_name": s["region_name"], "last": round(line[-1][1] - 100, 1),
+                      "since": quarter_label(line[0][0])})
+    return {"lines": lines, "first": quarter_label(periods[0]), "last": quarter_label(periods[-1]),
+            "lo": round(lo), "hi": round(hi), "width": WIDTH, "height": HEIGHT, "pad": PAD, "trends": trends,
+            "change_pct": change_pct}
 
 
 @register.inclusion_tag("market/_trend_chart.html")

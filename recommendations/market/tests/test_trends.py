@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -131,6 +132,17 @@ def test_trends_page_and_property_page_show_the_chart(client, db):
     prop = make_property(municipality="4601", category="residential")
     detail = client.get(f"/properties/{prop.id}/")
     assert detail.status_code == 200 and b"trend-chart" in detail.content and b"<polyline" in detail.content
+
+
+def test_the_trends_page_names_its_sources_in_the_readers_language(client, db):
+    market_trends_refresh(base_url="http://127.0.0.1:9/")
+    bokmal = client.get("/market/trends/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    english = client.get("/market/trends/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "tabell 07221 og 06035" in bokmal and "tables" not in bokmal and "recorded sales" not in bokmal
+    assert "tables 07221 and 06035" in english
+    # Quarters as each language writes them, and what the legend's change is measured from.
+    assert re.search(r"\d{4}K\d", bokmal) and not re.search(r"\d{4}Q\d", bokmal)
+    assert re.search(r"% siden \d{4}K\d\)", bokmal) and re.search(r"% since \d{4}Q\d\)", english)
 
 
 def test_the_refresh_stores_the_amenity_shares_so_no_request_computes_them(db, ssb_server,
