@@ -168,6 +168,9 @@ def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_mode
     from accounts.models import ApiToken
     from accounts.saved.models import SearchHistoryEntry
     from epty.mail.models import OutboxMessage
+    from offers.models import Offer
+    from owners.models import FactChange
+    from photos.models import Photo
     from properties.models import PropertySale, SyncRun
     from properties.tests.factories import make_catalogue
     from recommendations.valuation.models import ValuationModelVersion
@@ -184,6 +187,9 @@ def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_mode
     ApiToken.objects.create(user=staff, name="cli", prefix="abc12345", secret_hash="0" * 64)
     SearchHistoryEntry.objects.create(user=staff, params={"q": "Oslo"}, result_count=3, created_at=now)
     ValuationModelVersion.objects.create(version=1, artifact_name="valuation-1.joblib", artifact_sha256="1" * 64)
+    offer = Offer.objects.create(property=prop, buyer=staff, amount=4_500_000, valid_until=now)
+    FactChange.objects.create(property=prop, fact="rooms", action=FactChange.Action.SET, old=3, new=4, user=staff)
+    Photo.objects.create(property=prop, uploaded_by=staff, width=640, height=480)
 
     # When they open the lists and a form, then the columns, filters and labels are in Bokmål
     pages = {
@@ -197,6 +203,15 @@ def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_mode
                                                     "Rull tilbake til forrige aktive versjon"],
         f"/admin/accounts/user/{staff.pk}/change/": ["BankID-personnøkkel", "E-post bekreftet",
                                                      "Fødselsnummer lagret"],
+        "/admin/offers/offer/": ["Beløp", "Verifiserte eiere", "Gyldig til", "Godkjenn de valgte budene",
+                                 "Venter på moderering"],
+        f"/admin/offers/offer/{offer.pk}/change/": ["Kjøperens andre bud", "Andre bud på denne eiendommen",
+                                                    f"Bud #{offer.pk} på eiendom {prop.pk}"],
+        "/admin/owners/factchange/": ["Gammel verdi", "Ny verdi", "Handling", "Satt av eieren",
+                                      "Tilbakestill eierens verdi for disse opplysningene"],
+        "/admin/photos/photo/": ["Bilde", "Lastet opp av", "Rekkefølge", "Skjul de valgte bildene (med begrunnelse) …"],
+        f"/admin/properties/property/{prop.pk}/change/": ["Kilder til opplysningene", "Bygning", "Fra kilden",
+                                                          "Kvadratmeter bruksareal (BRA)."],
     }
     for path, words in pages.items():
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="nb")
