@@ -3,21 +3,25 @@ needs one (shown to the people the decision concerns). Used by the moderators' a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from epty.errors import ApplicationError
+
+if TYPE_CHECKING:  # django-stubs-ext is a development requirement: the image does not have it
+    from django_stubs_ext import StrOrPromise
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=1000)
 
-    def __init__(self, *args: Any, label: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, label: StrOrPromise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label
 
@@ -30,8 +34,10 @@ def error_text(exc: Exception) -> str:
     return str(exc)
 
 
-def run_each(modeladmin, request, queryset, fn: Callable[[Any], Any], verb: str) -> None:
-    """Apply ``fn`` to each selected object; say how many succeeded and why the others did not."""
+def run_each(modeladmin, request, queryset, fn: Callable[[Any], Any], verb: StrOrPromise) -> None:
+    """Apply ``fn`` to each selected object; say how many succeeded and why the others did not.
+
+    ``verb`` (e.g. ``gettext_lazy("Approved")``) is read in the language of the request."""
     done, failed = 0, []
     for obj in queryset:
         try:
@@ -42,12 +48,15 @@ def run_each(modeladmin, request, queryset, fn: Callable[[Any], Any], verb: str)
     if done:
         modeladmin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
     if failed:
-        modeladmin.message_user(request, "Not changed: " + " · ".join(failed[:20]), messages.WARNING)
+        modeladmin.message_user(request, gettext("Not changed: %(errors)s") % {"errors": " · ".join(failed[:20])},
+                                messages.WARNING)
 
 
-def run_each_with_reason(modeladmin, request, queryset, fn: Callable[[Any, str], Any], *, verb: str, title: str,
-                         reason_label: str, submit: str, submit_id: str):
-    """Ask for a reason on an intermediate page, then apply ``fn(obj, reason)`` to each selected object."""
+def run_each_with_reason(modeladmin, request, queryset, fn: Callable[[Any, str], Any], *, verb: StrOrPromise,
+                         title: StrOrPromise, reason_label: StrOrPromise, submit: StrOrPromise, submit_id: str):
+    """Ask for a reason on an intermediate page, then apply ``fn(obj, reason)`` to each selected object.
+
+    The texts (``verb``, ``title``, ``reason_label``, ``submit``) are lazy translations, read per request."""
     form = ReasonForm(request.POST if "apply" in request.POST else None, label=reason_label)
     if form.is_bound and form.is_valid():
         reason = form.cleaned_data["reason"]

@@ -12,7 +12,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from epty.admin_actions import error_text, run_each, run_each_with_reason
 from epty.errors import ApplicationError
@@ -31,9 +32,10 @@ from .models import (
 )
 
 
-def _with_reason(modeladmin, request, queryset, fn, verb: str, title: str):
+def _with_reason(modeladmin, request, queryset, fn, verb, title, submit=None):
     return run_each_with_reason(modeladmin, request, queryset, fn, verb=verb, title=title,
-                                reason_label="Reason (shown to the user)", submit="Reject", submit_id="reject-apply")
+                                reason_label=_("Reason (shown to the user)"), submit=submit or _("Reject"),
+                                submit_id="reject-apply")
 
 
 class ModerationPermissionMixin(admin.ModelAdmin):
@@ -63,8 +65,8 @@ class OfferEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ["created_at", "id"]
-    verbose_name = "timeline entry"
-    verbose_name_plural = "timeline"
+    verbose_name = _("timeline entry")
+    verbose_name_plural = _("timeline")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -72,7 +74,7 @@ class OfferEventInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) or selectors.can_moderate(request.user)
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount_display(self, obj) -> str:
         return f"{intcomma(obj.amount)} kr" if obj.amount is not None else "–"
 
@@ -95,11 +97,11 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected"]
     date_hierarchy: ClassVar[str | None] = "created_at"
 
-    @admin.display(description="verified owners")
+    @admin.display(description=_("verified owners"))
     def owner_count(self, obj) -> int:
         return len(selectors.owner_ids(property_id=obj.property_id))
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj) -> str:
         return f"{intcomma(obj.amount)} kr"
 
@@ -109,15 +111,15 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
             ((reverse("admin:offers_offer_change", args=[o.pk]), o.pk, o.property, f"{intcomma(o.amount)} kr",
               o.get_status_display(), o.created_at.date()) for o in offers))
         if not rows:
-            return _("None")
+            return gettext("None")
         return format_html('<table class="other-offers"><tbody>{}</tbody></table>', rows)
 
-    @admin.display(description="the buyer's other offers")
+    @admin.display(description=_("the buyer's other offers"))
     def buyer_other_offers(self, obj) -> str:
         return self._offer_rows(Offer.objects.filter(buyer_id=obj.buyer_id).exclude(pk=obj.pk)
                                 .select_related("property").order_by("-created_at")[:20])
 
-    @admin.display(description="other offers on this property")
+    @admin.display(description=_("other offers on this property"))
     def property_other_offers(self, obj) -> str:
         return self._offer_rows(Offer.objects.filter(property_id=obj.property_id).exclude(pk=obj.pk)
                                 .select_related("property").order_by("-created_at")[:20])
@@ -136,41 +138,42 @@ class OfferAdmin(ModerationPermissionMixin, admin.ModelAdmin):
                                            and self.has_moderate_permission(request))}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
-    def _moderate(self, request, object_id: int, fn, verb: str):
+    def _moderate(self, request, object_id: int, fn, verb):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         offer = get_object_or_404(Offer, pk=object_id)
         if not self.has_moderate_permission(request):
-            self.message_user(request, "You may not moderate offers.", messages.ERROR)
+            self.message_user(request, gettext("You may not moderate offers."), messages.ERROR)
         else:
             try:
                 fn(offer)
             except (ApplicationError, ValidationError) as exc:
-                self.message_user(request, f"Not changed: {error_text(exc)}", messages.WARNING)
+                self.message_user(request, gettext("Not changed: %(errors)s") % {"errors": error_text(exc)},
+                                  messages.WARNING)
             else:
                 self.message_user(request, f"{verb}: #{offer.pk}.", messages.SUCCESS)
         return redirect("admin:offers_offer_change", offer.pk)
 
     def approve_view(self, request, object_id: int):
         return self._moderate(request, object_id,
-                              lambda offer: services.offer_approve(offer=offer, moderator=request.user), "Approved")
+                              lambda offer: services.offer_approve(offer=offer, moderator=request.user), _("Approved"))
 
     def reject_view(self, request, object_id: int):
         reason = request.POST.get("reason", "")
         return self._moderate(request, object_id, lambda offer: services.offer_reject(
-            offer=offer, moderator=request.user, reason=reason), "Rejected")
+            offer=offer, moderator=request.user, reason=reason), _("Rejected"))
 
-    @admin.action(description="Approve the selected offers", permissions=["moderate"])
+    @admin.action(description=_("Approve the selected offers"), permissions=["moderate"])
     def approve_selected(self, request, queryset):
         run_each(self, request, queryset,
-             lambda offer: services.offer_approve(offer=offer, moderator=request.user), "Approved")
+                 lambda offer: services.offer_approve(offer=offer, moderator=request.user), _("Approved"))
 
-    @admin.action(description="Reject the selected offers (with a reason)…", permissions=["moderate"])
+    @admin.action(description=_("Reject the selected offers (with a reason)…"), permissions=["moderate"])
     def reject_selected(self, request, queryset):
         return _with_reason(self, request, queryset,
                             lambda offer, reason: services.offer_reject(offer=offer, moderator=request.user,
                                                                         reason=reason),
-                            "Rejected", "Reject offers")
+                            _("Rejected"), _("Reject offers"))
 
 
 @admin.register(PendingOffer)
@@ -196,10 +199,10 @@ class AcceptedOfferAdmin(OfferAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=OfferStatus.ACCEPTED, followed_up_at__isnull=True)
 
-    @admin.action(description="Mark the selected offers as followed up", permissions=["moderate"])
+    @admin.action(description=_("Mark the selected offers as followed up"), permissions=["moderate"])
     def follow_up_selected(self, request, queryset):
         run_each(self, request, queryset, lambda offer: services.offer_follow_up(offer=offer, moderator=request.user),
-             "Followed up")
+                 _("Followed up"))
 
 
 @admin.register(PropertyOpenness)
@@ -211,7 +214,7 @@ class PropertyOpennessAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     fields = readonly_fields
     list_select_related = ["property"]
 
-    @admin.display(boolean=True, description="reserve set")
+    @admin.display(boolean=True, description=_("reserve set"))
     def has_reserve(self, obj) -> bool:
         return obj.reserve is not None
 
@@ -227,28 +230,28 @@ class OwnershipClaimAdmin(ModerationPermissionMixin, admin.ModelAdmin):
     fields = readonly_fields
     actions = ["verify_selected", "reject_selected", "revoke_selected"]
 
-    @admin.display(boolean=True, description="document")
+    @admin.display(boolean=True, description=_("document"))
     def has_document(self, obj) -> bool:
         return bool(obj.document)
 
-    @admin.action(description="Verify the selected claims", permissions=["moderate"])
+    @admin.action(description=_("Verify the selected claims"), permissions=["moderate"])
     def verify_selected(self, request, queryset):
         run_each(self, request, queryset, lambda claim: services.claim_verify(claim=claim, moderator=request.user),
-             "Verified")
+                 _("Verified"))
 
-    @admin.action(description="Reject the selected claims (with a reason)…", permissions=["moderate"])
+    @admin.action(description=_("Reject the selected claims (with a reason)…"), permissions=["moderate"])
     def reject_selected(self, request, queryset):
         return _with_reason(self, request, queryset,
                             lambda claim, reason: services.claim_reject(claim=claim, moderator=request.user,
                                                                         reason=reason),
-                            "Rejected", "Reject ownership claims")
+                            _("Rejected"), _("Reject ownership claims"))
 
-    @admin.action(description="Revoke the selected verified claims (with a reason)…", permissions=["moderate"])
+    @admin.action(description=_("Revoke the selected verified claims (with a reason)…"), permissions=["moderate"])
     def revoke_selected(self, request, queryset):
         return _with_reason(self, request, queryset,
                             lambda claim, reason: services.claim_revoke(claim=claim, moderator=request.user,
                                                                         reason=reason),
-                            "Revoked", "Revoke ownership claims")
+                            _("Revoked"), _("Revoke ownership claims"), submit=_("Revoke"))
 
 
 @admin.register(PendingClaim)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OffersConfig(AppConfig):
     name = "offers"
-    verbose_name = "Offers"
+    verbose_name = _("Offers")
 
     def ready(self) -> None:
         from accounts.services import register_deletion_hook, register_export_section

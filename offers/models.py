@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .storage import private_storage
@@ -85,11 +86,11 @@ class OwnershipClaim(models.Model):
     # Private: served only by views.claim_document, to the claimant and moderators.
     document = models.FileField(_("document"), upload_to=claim_document_path, storage=private_storage, blank=True)
     document_content_type = models.CharField(max_length=40, blank=True,
-                                             help_text="What the document's content was recognised as on upload.",
+                                             help_text=_("What the document's content was recognised as on upload."),
                                              verbose_name=_("document content type"))
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING,
                               verbose_name=_("status"))
-    reason = models.TextField(blank=True, help_text="Why the claim was rejected.", verbose_name=_("reason"))
+    reason = models.TextField(blank=True, help_text=_("Why the claim was rejected."), verbose_name=_("reason"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
@@ -107,7 +108,8 @@ class OwnershipClaim(models.Model):
                    models.Index(fields=["status", "created_at"], name="claim_status_created")]
 
     def __str__(self) -> str:
-        return f"Claim #{self.pk} on {self.property_id} ({self.status})"
+        return gettext("Ownership claim #%(id)s on property %(property)s (%(status)s)") % {
+            "id": self.pk, "property": self.property_id, "status": self.get_status_display()}
 
 
 class OfferQuerySet(models.QuerySet):
@@ -136,7 +138,7 @@ class Offer(models.Model):
     approved_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When staff approved the current amount; null while it is not visible to owners.",
+        help_text=_("When a moderator approved the current amount; empty while it is not visible to the owners."),
         verbose_name=_("approved at"),
     )
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
@@ -176,7 +178,8 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         amount = f"{self.amount:,}".replace(",", "\u00a0")  # 7 500 000 NOK, grouped as Norwegians write it
-        return f"Offer #{self.pk} on {self.property_id}: {amount} NOK ({self.status})"
+        return gettext("Offer #%(id)s on property %(property)s: %(amount)s NOK (%(status)s)") % {
+            "id": self.pk, "property": self.property_id, "amount": amount, "status": self.get_status_display()}
 
     @builtins.property  # `property` is the FK field here
     def is_live(self) -> bool:
@@ -227,7 +230,9 @@ class OfferEvent(models.Model):
         indexes = [models.Index(fields=["offer", "created_at"], name="offerevent_offer_created")]
 
     def __str__(self) -> str:
-        return f"{self.offer_id}: {self.from_status or '∅'} → {self.to_status} by {self.actor_role}"
+        return gettext("Offer #%(offer)s: %(from)s → %(to)s (%(actor)s)") % {
+            "offer": self.offer_id, "from": self.get_from_status_display() or "∅", "to": self.get_to_status_display(),
+            "actor": self.get_actor_role_display()}
 
 
 class PendingOffer(Offer):
@@ -274,7 +279,8 @@ class PropertyOpenness(models.Model):
                                               name="openness_reserve_positive")]
 
     def __str__(self) -> str:
-        return f"{self.property_id} open since {self.opened_at:%Y-%m-%d}"
+        return gettext("Property %(property)s open to offers since %(date)s") % {
+            "property": self.property_id, "date": f"{self.opened_at:%Y-%m-%d}"}
 
     def met_by(self, amount: int) -> bool:
         """Whether an offer of ``amount`` meets the reserve (owners only; False without one)."""

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OwnersConfig(AppConfig):
     name = "owners"
-    verbose_name = "Owners"
+    verbose_name = _("Owners")
 
     def ready(self) -> None:
         from accounts.services import register_deletion_hook, register_export_section

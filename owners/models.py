@@ -11,6 +11,7 @@ import builtins
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 DESCRIPTION_MAX_LENGTH = 2000
@@ -33,12 +34,14 @@ PROPERTY_FACTS = ("usable_area", "rooms", "bedrooms", "year_built", "features")
 class OwnerFact(models.Model):
     """The value an owner gave one fact of one property, in force now (one row per property and fact)."""
 
-    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="owner_facts")
-    fact = models.CharField(max_length=20, choices=OwnerFactName.choices)
-    value = models.JSONField(null=True, blank=True)
+    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="owner_facts",
+                                 verbose_name=_("property"))
+    fact = models.CharField(max_length=20, choices=OwnerFactName.choices, verbose_name=_("fact"))
+    value = models.JSONField(null=True, blank=True, verbose_name=_("value"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="owner_facts", help_text="The owner who supplied it.")
-    updated_at = models.DateTimeField(auto_now=True)
+                             related_name="owner_facts", help_text=_("The owner who supplied it."),
+                             verbose_name=_("user"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("owner's fact")
@@ -46,7 +49,8 @@ class OwnerFact(models.Model):
         constraints = [models.UniqueConstraint(fields=["property", "fact"], name="owner_fact_once_per_property")]
 
     def __str__(self) -> str:
-        return f"{self.property_id} {self.fact}"
+        return gettext("Property %(property)s: %(fact)s") % {"property": self.property_id,
+                                                              "fact": self.get_fact_display()}
 
 
 class FactChange(models.Model):
@@ -62,16 +66,20 @@ class FactChange(models.Model):
         DESCRIPTION_HIDDEN = "description_hidden", _("Description hidden by staff")
         DESCRIPTION_SHOWN = "description_shown", _("Description shown again by staff")
 
-    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="owner_fact_changes")
-    fact = models.CharField(max_length=20, help_text="A fact (OwnerFactName) or 'description'.")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    old = models.JSONField(null=True, blank=True, help_text="The value before (facts only; a description's text "
-                                                            "is never copied here).")
-    new = models.JSONField(null=True, blank=True)
+    property = models.ForeignKey("properties.Property", on_delete=models.CASCADE, related_name="owner_fact_changes",
+                                 verbose_name=_("property"))
+    # An OwnerFactName, or "description".
+    fact = models.CharField(max_length=20, help_text=_("The fact's code, or “description” for the description."),
+                            verbose_name=_("fact"))
+    action = models.CharField(max_length=20, choices=Action.choices, verbose_name=_("action"))
+    old = models.JSONField(null=True, blank=True, help_text=_("Facts only: a description's text is never copied "
+                                                              "here."), verbose_name=_("old value"))
+    new = models.JSONField(null=True, blank=True, verbose_name=_("new value"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="owner_fact_changes", help_text="Who; empty once their account is deleted.")
-    reason = models.CharField(max_length=HIDDEN_REASON_MAX_LENGTH, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+                             related_name="owner_fact_changes", verbose_name=_("user"),
+                             help_text=_("Who; empty once their account is deleted."))
+    reason = models.CharField(max_length=HIDDEN_REASON_MAX_LENGTH, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("owner's fact change")
@@ -80,7 +88,9 @@ class FactChange(models.Model):
         indexes = [models.Index(fields=["property", "-created_at"], name="owner_change_property")]
 
     def __str__(self) -> str:
-        return f"{self.property_id} {self.fact} {self.action}"
+        return gettext("Property %(property)s: %(fact)s, %(action)s") % {
+            "property": self.property_id, "action": self.get_action_display(),
+            "fact": OwnerFactName(self.fact).label if self.fact in OwnerFactName.values else gettext("description")}
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -94,16 +104,19 @@ class FactChange(models.Model):
 class OwnerDescription(models.Model):
     """The owners' description of a property: plain text, rendered escaped; staff may hide it with a reason."""
 
-    property = models.OneToOneField("properties.Property", on_delete=models.CASCADE, related_name="owner_description")
-    text = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
+    property = models.OneToOneField("properties.Property", on_delete=models.CASCADE, related_name="owner_description",
+                                    verbose_name=_("property"))
+    text = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, verbose_name=_("text"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="owner_descriptions")
-    updated_at = models.DateTimeField(auto_now=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
+                               related_name="owner_descriptions", verbose_name=_("author"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
     hidden_reason = models.CharField(max_length=HIDDEN_REASON_MAX_LENGTH, blank=True,
-                                     help_text="Shown to the owners on their page.")
+                                     help_text=_("Shown to the owners on their page. Clear it to show the "
+                                                 "description again."),
+                                     verbose_name=_("reason for hiding"))
     hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+                                  related_name="+", verbose_name=_("hidden by"))
 
     class Meta:
         verbose_name = _("owner's description")

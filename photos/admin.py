@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from epty.admin_actions import run_each, run_each_with_reason
 from offers.selectors import can_moderate
@@ -41,19 +42,19 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_moderate_permission(self, request) -> bool:
         return can_moderate(request.user)
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def preview(self, obj) -> str:
         return format_html('<img src="{}" alt="" width="120">', selectors.photo_url(obj, "thumb"))
 
-    @admin.action(description="Hide the selected photos (with a reason)…", permissions=["moderate"])
+    @admin.action(description=_("Hide the selected photos (with a reason)…"), permissions=["moderate"])
     def hide_selected(self, request, queryset):
         return run_each_with_reason(
             self, request, queryset,
             lambda photo, reason: services.photo_hide(photo=photo, moderator=request.user, reason=reason),
-            verb="Hidden", title="Hide photos", reason_label="Reason (shown to the property's owners)",
-            submit="Hide", submit_id="hide-apply")
+            verb=_("Hidden"), title=_("Hide photos"), reason_label=_("Reason (shown to the property's owners)"),
+            submit=_("Hide"), submit_id="hide-apply")
 
-    @admin.action(description="Show the selected photos again", permissions=["moderate"])
+    @admin.action(description=_("Show the selected photos again"), permissions=["moderate"])
     def show_selected(self, request, queryset):
         run_each(self, request, queryset,
-                 lambda photo: services.photo_show(photo=photo, moderator=request.user), "Shown")
+                 lambda photo: services.photo_show(photo=photo, moderator=request.user), _("Shown again"))

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PhotosConfig(AppConfig):
     name = "photos"
-    verbose_name = "Photos"
+    verbose_name = _("Photos")
 
     def ready(self) -> None:
         from accounts.services import register_deletion_hook, register_export_section

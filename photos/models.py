@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .images import SIZES, SUFFIX
@@ -21,17 +22,19 @@ class Photo(models.Model):
     # Who uploaded it; None once they are gone and another verified owner kept the photo.
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("uploaded by"))
-    key = models.CharField(max_length=40, unique=True, default=new_key, editable=False)
-    position = models.PositiveIntegerField(default=0)
+    key = models.CharField(max_length=40, unique=True, default=new_key, editable=False, verbose_name=_("key"))
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
     is_cover = models.BooleanField(_("cover"), default=False)
-    width = models.PositiveIntegerField(default=0, help_text="Of the largest stored size.")
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0, help_text=_("In pixels, of the largest stored size."),
+                                        verbose_name=_("width"))
+    height = models.PositiveIntegerField(default=0, help_text=_("In pixels, of the largest stored size."),
+                                         verbose_name=_("height"))
     hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.TextField(_("reason for hiding"), blank=True)
     hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+                                  related_name="+", verbose_name=_("hidden by"))
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("photo")
@@ -45,7 +48,7 @@ class Photo(models.Model):
                    models.Index(fields=["uploaded_by"], name="photo_uploaded_by")]
 
     def __str__(self) -> str:
-        return f"Photo #{self.pk} of {self.property_id}"
+        return gettext("Photo #%(id)s of property %(property)s") % {"id": self.pk, "property": self.property_id}
 
     def file_name(self, size: str) -> str:
         return f"photos/{self.key}/{size}.{SUFFIX}"

@@ -31,37 +31,38 @@ class PropertyAdmin(admin.ModelAdmin):
     exclude = ("upstream_payload", "fact_sources")
     fieldsets = (
         (None, {"fields": ("external_id", "matrikkelenhet_id", "source", "category", "building_type_code")}),
-        ("Location", {"fields": ("address", "postcode", "town", "addresses", "municipality_number",
+        (_("Location"), {"fields": ("address", "postcode", "town", "addresses", "municipality_number",
                                  "municipality_name", "county_number", "county_name", "lat", "lon")}),
-        ("Sources of the facts", {"fields": ("sources",)}),
-        ("Building", {"fields": ("usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built",
+        (_("Sources of the facts"), {"fields": ("sources",)}),
+        (_("Building"), {"fields": ("usable_area", "plot_area", "rooms", "bedrooms", "floors", "year_built",
                                  "features", "feature_mask")}),
-        ("Estimate", {"fields": ("estimate", "estimate_low", "estimate_high", "estimate_source", "estimated_at")}),
-        ("Upstream", {"fields": ("payload", "upstream_changed_at", "content_hash", "search_text", "retired_at",
+        (_("Estimate"), {"fields": ("estimate", "estimate_low", "estimate_high", "estimate_source", "estimated_at")}),
+        (_("Upstream"), {"fields": ("payload", "upstream_changed_at", "content_hash", "search_text", "retired_at",
                                  "created_at", "updated_at")}),
     )
     inlines = [PropertySaleInline]
     actions = ["refresh_from_matrikkelen"]
 
-    @admin.action(description="Refresh from Matrikkelen")
+    @admin.action(description=_("Refresh from Matrikkelen"))
     def refresh_from_matrikkelen(self, request, queryset):
         from .matrikkelen.sync import matrikkel_refresh_property
 
         for prop in queryset[:50]:  # a hand tool: at most 50 at a time
             run = matrikkel_refresh_property(property_id=prop.pk)
             if run.status == SyncRun.Status.SUCCEEDED:
-                self.message_user(request, f"{prop.external_id}: refreshed from Matrikkelen "
-                                           f"({run.updated} updated, {run.retired} retired).", messages.SUCCESS)
+                self.message_user(request, gettext(
+                    "%(ident)s: refreshed from Matrikkelen (%(updated)s updated, %(retired)s retired).")
+                    % {"ident": prop.external_id, "updated": run.updated, "retired": run.retired}, messages.SUCCESS)
             else:
                 error = (run.errors or [{}])[-1]
-                self.message_user(request, f"{prop.external_id}: refresh failed: {error.get('message', '')}",
-                                  messages.ERROR)
+                self.message_user(request, gettext("%(ident)s: refresh failed: %(error)s")
+                                  % {"ident": prop.external_id, "error": error.get("message", "")}, messages.ERROR)
 
-    @admin.display(description="Fact sources")
+    @admin.display(description=_("Fact sources"))
     def sources(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.fact_sources, indent=2, ensure_ascii=False))
 
-    @admin.display(description="Upstream payload")
+    @admin.display(description=_("Upstream payload"))
     def payload(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.upstream_payload, indent=2, ensure_ascii=False, default=str))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .reference import FEATURES
@@ -50,21 +51,21 @@ class Property(models.Model):
 
     external_id = models.CharField(
         max_length=40, unique=True,
-        help_text="Matrikkelen ident: kommunenummer-gnr/bnr/fnr/snr, e.g. 0301-207/80/0/0.",
+        help_text=_("Matrikkelen ident: kommunenummer-gnr/bnr/fnr/snr, e.g. 0301-207/80/0/0."),
         verbose_name=_("Matrikkelen ident"),
     )
     matrikkelenhet_id = models.BigIntegerField(null=True, blank=True, unique=True,
-                                               help_text="Matrikkelen's internal id, where known.",
+                                               help_text=_("Matrikkelen's internal id, where known."),
                                                verbose_name=_("matrikkelenhet id"))
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MATRIKKELEN,
                               verbose_name=_("source"))
 
     category = models.CharField(max_length=16, choices=Category.choices, null=True, blank=True,
-                                help_text="Unknown (null) until a source with buildings says.",
+                                help_text=_("Unknown (empty) until a source that records buildings gives it."),
                                 verbose_name=_("category"))
     building_type_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("building type code"))
 
-    address = models.CharField(max_length=200, blank=True, help_text="The main address (see addresses).",
+    address = models.CharField(max_length=200, blank=True, help_text=_("The main address (see addresses)."),
                                verbose_name=_("address"))
     postcode = models.CharField(max_length=4, blank=True, verbose_name=_("postcode"))
     town = models.CharField(max_length=100, blank=True, verbose_name=_("town"))
@@ -72,78 +73,85 @@ class Property(models.Model):
     municipality_name = models.CharField(max_length=100, verbose_name=_("municipality name"))
     county_number = models.CharField(max_length=2, verbose_name=_("county number"))
     county_name = models.CharField(max_length=100, verbose_name=_("county name"))
-    lat = models.FloatField(help_text="WGS84 latitude", verbose_name=_("latitude"))
-    lon = models.FloatField(help_text="WGS84 longitude", verbose_name=_("longitude"))
+    lat = models.FloatField(help_text=_("Latitude (WGS84)"), verbose_name=_("latitude"))
+    lon = models.FloatField(help_text=_("Longitude (WGS84)"), verbose_name=_("longitude"))
     addresses = models.JSONField(default=list, blank=True,
-                                 help_text="Every address of the matrikkelenhet: [{text, postcode, town, lat, lon}], "
-                                           "the main one first.", verbose_name=_("addresses"))
+                                 help_text=_("Every address of the matrikkelenhet: [{text, postcode, town, lat, lon}], "
+                                             "the main one first."), verbose_name=_("addresses"))
 
-    usable_area = models.PositiveIntegerField(null=True, blank=True, help_text="m² BRA", verbose_name=_("usable area"))
-    plot_area = models.PositiveIntegerField(null=True, blank=True, help_text="m²", verbose_name=_("plot area"))
+    usable_area = models.PositiveIntegerField(null=True, blank=True, help_text=_("Square metres of usable area (BRA)."),
+                                              verbose_name=_("usable area"))
+    plot_area = models.PositiveIntegerField(null=True, blank=True, help_text=_("Square metres."),
+                                            verbose_name=_("plot area"))
     rooms = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("rooms"))
     bedrooms = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("bedrooms"))
     floors = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("floors"))
     year_built = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("year built"))
 
     features = models.JSONField(default=list, blank=True,
-                                help_text=f"Tags from: {', '.join(FEATURES)}. Absent tags mean 'no' only where "
-                                          "fact_sources has 'features' (a source that records them all); else unknown.",
+                                help_text=format_lazy(_("Tags from: {tags}. A missing tag means “no” only where the "
+                                                        "fact sources have “features” (a source that records them "
+                                                        "all); otherwise “unknown”."), tags=", ".join(FEATURES)),
                                 verbose_name=_("features"))
+    # Bit i is properties.reference.FEATURES[i].
     feature_mask = models.PositiveIntegerField(default=0, editable=False,
-                                               help_text="Bit set of features (see properties.reference.FEATURES).",
+                                               help_text=_("The features as a bit set, for search."),
                                                verbose_name=_("feature mask"))
 
-    estimate = models.BigIntegerField(null=True, blank=True, help_text="NOK", verbose_name=_("estimate"))
-    estimate_low = models.BigIntegerField(null=True, blank=True, help_text="NOK, 10th percentile",
+    estimate = models.BigIntegerField(null=True, blank=True, help_text=_("In NOK."), verbose_name=_("estimate"))
+    estimate_low = models.BigIntegerField(null=True, blank=True, help_text=_("NOK, 10th percentile."),
                                           verbose_name=_("estimate low"))
-    estimate_high = models.BigIntegerField(null=True, blank=True, help_text="NOK, 90th percentile",
+    estimate_high = models.BigIntegerField(null=True, blank=True, help_text=_("NOK, 90th percentile."),
                                            verbose_name=_("estimate high"))
     estimate_source = models.CharField(max_length=40, blank=True,
-                                       help_text="What produced the estimate: a model version, or 'demo'.",
+                                       help_text=_("What produced the estimate: a model version, or “demo”."),
                                        verbose_name=_("estimate source"))
     estimated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("estimated at"))
     estimate_previous = models.BigIntegerField(null=True, blank=True, editable=False,
-                                               help_text="NOK; the estimate before the last change (kept by a database "
-                                                         "trigger, migration 0004), for estimate-moved alerts.",
+                                               # kept by a database trigger (migration 0004)
+                                               help_text=_("NOK; the estimate before its last change (kept by the "
+                                                           "database), for alerts when an estimate moves."),
                                                verbose_name=_("estimate previous"))
 
     # Kept by the photos app (photos.services): the path of the cover photo's thumbnail, "" without a visible one.
     cover_photo = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False,
-                                   help_text="Path of the visible cover photo's thumbnail (kept by the photos app).",
+                                   help_text=_("Path of the visible cover photo's thumbnail (kept up to date "
+                                               "from the photos)."),
                                    verbose_name=_("cover photo"))
 
     fact_sources = models.JSONField(
         default=dict, blank=True,
-        help_text="Source (FactSource) of each fact in FACTS, and of each present feature tag under 'feature_tags'.",
-                                    verbose_name=_("fact sources"))
+        help_text=_("The source of each fact, and of each feature tag present under “feature_tags”."),
+        verbose_name=_("fact sources"))
 
     upstream_payload = models.JSONField(default=dict, blank=True, verbose_name=_("upstream payload"))
     upstream_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("upstream changed at"))
     content_hash = models.CharField(max_length=32, editable=False,
-                                    help_text="Hash of the upstream facts, to skip unchanged rows on sync.",
+                                    help_text=_("Hash of the upstream facts, to skip unchanged rows on sync."),
                                     verbose_name=_("content hash"))
     search_text = models.CharField(
         max_length=1000,
         editable=False,
         default="",
-        help_text="Folded addresses, postcodes, towns and municipality for free-text search.",
-                                   verbose_name=_("search text")
+        help_text=_("Normalised addresses, postcodes, towns and municipality for free-text search."),
+        verbose_name=_("search text"),
     )
-    retired_at = models.DateTimeField(null=True, blank=True, help_text="Deleted upstream; kept for history.",
+    retired_at = models.DateTimeField(null=True, blank=True, help_text=_("Deleted upstream; kept for history."),
                                       verbose_name=_("retired at"))
     # Denormalised from offers (PropertyOpenness, the one place that decides it) so search can filter and
     # sort on it with an index (migration 0010); null: not open to offers. The reserve price never lives here.
     open_to_offers_since = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="Since when a verified owner has the property open to offers; null when it is not.",
-                                                verbose_name=_("open to offers since"))
+        help_text=_("Since when a verified owner has had the property open to offers; empty when it is not."),
+        verbose_name=_("open to offers since"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = PropertyQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "properties"
+        verbose_name = _("property")
+        verbose_name_plural = _("properties")
         # The sort and keyset-pagination indexes are database-specific (PostgreSQL wants
         # DESC NULLS LAST, which SQLite cannot index): see migration 0002. Each index costs an entry on
         # every write of an indexed column; what each one serves, and those dropped: migration 0010.

@@ -32,6 +32,7 @@ def test_login_and_logout_through_an_independent_openid_provider(open_page, live
     assert str(user.birth_date) == "1972-05-09"
     assert _logged_in_user_id(page, live_server) == str(user.pk)
 
+    page.click("#account-menu-toggle")  # on a desktop, logging out is under "My account"
     page.click("#nav-logout")
     page.wait_for_url(f"{oidc_provider['issuer']}/session/end**")  # RP-initiated logout at the provider
     page.click("button[value=yes]")
@@ -58,6 +59,7 @@ def test_login_and_logout_through_the_local_stand_in(open_page, live_server, set
     user = User.objects.get()
     assert user.bankid_altsub == "9578-6000-4-100002" and not user.has_nnin
 
+    page.click("#account-menu-toggle")  # on a desktop, logging out is under "My account"
     page.click("#nav-logout")
     page.wait_for_url(f"{live_server.url}/")
     assert page.locator("#nav-login").is_visible()

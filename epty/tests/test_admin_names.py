@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.apps import apps
+from django.contrib.admin.options import InlineModelAdmin, ModelAdmin
 from django.utils import translation
 
 OUR_APPS = {"mail", "properties", "accounts", "saved", "offers", "owners", "valuation", "market", "recommender"}
@@ -34,12 +35,12 @@ def test_the_saved_things_and_offers_are_named_in_bokmal():
         assert str(SearchHistoryEntry._meta.verbose_name_plural) == "search history entries"
 
 
-# Apps whose every model's fields staff read in Bokmål. properties.Property and offers are missing only
-# because they are being relabelled elsewhere: add them here once they are done.
-LABELLED_APPS = {"mail", "saved", "accounts", "properties", "valuation", "market"}
-NOT_YET = {"properties.Property"}
-# Words that are the same in English and Bokmål.
-SAME_IN_BOTH = {"ID", "status", "API", "Full import", "MdAPE %", "PE10 %", "PE20 %"}
+# Apps whose every model's fields staff read in Bokmål: every app with a model in the admin, and market.
+LABELLED_APPS = {"mail", "saved", "accounts", "properties", "valuation", "market", "offers", "owners", "photos"}
+NOT_YET: set[str] = set()
+# Words that are the same in English and Bokmål (names, among them).
+SAME_IN_BOTH = {"ID", "status", "API", "Full import", "MdAPE %", "PE10 %", "PE20 %", "epty", "BankID",
+                "Matrikkelen (Kartverket)"}
 
 
 def _labelled_models():
@@ -85,7 +86,8 @@ def test_the_admin_columns_and_filters_of_the_labelled_models_are_in_bokmal():
         model_admin = admin.site._registry.get(model)
         if model_admin is None:
             continue
-        names = [*model_admin.list_display, *(f for f in model_admin.list_filter if isinstance(f, str))]
+        names = [*model_admin.list_display, *model_admin.readonly_fields,
+                 *(f if isinstance(f, str) else f[0] for f in model_admin.list_filter if not isinstance(f, type))]
         for name in names:
             english = _in("en", label_for_field(name, model, model_admin))
             with translation.override("nb"):
@@ -97,6 +99,45 @@ def test_the_admin_columns_and_filters_of_the_labelled_models_are_in_bokmal():
             description = getattr(func, "short_description", None)
             if description and _in("nb", description) == _in("en", description):
                 untranslated.append(f"{model._meta.label} action {action}: {description}")
+    assert not untranslated, untranslated
+
+
+def _admins_of_the_labelled_apps():
+    """Every ModelAdmin of the labelled apps, and each of their inlines."""
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in LABELLED_APPS or model._meta.label in NOT_YET:
+            continue
+        yield model_admin
+        yield from (inline(model, admin.site) for inline in model_admin.inlines)
+
+
+def test_every_admin_action_computed_column_fieldset_and_list_filter_title_is_in_bokmal():
+    # Given the ModelAdmins (and inlines) of the labelled apps, whatever a page shows them through
+    texts = []
+    for model_admin in _admins_of_the_labelled_apps():
+        where = f"{type(model_admin).__name__}"
+        # their actions, each described in the action menu (an undecorated one is named after its function),
+        actions = model_admin._get_base_actions() if isinstance(model_admin, ModelAdmin) else ()
+        texts += [(f"{where} action {name}", description) for _func, name, description in actions]
+        # their computed columns and read-only fields (@admin.display), wherever they are shown,
+        action_names = {name for _func, name, _description in actions}
+        for name in dir(type(model_admin)):
+            method = getattr(type(model_admin), name)
+            if name not in action_names and callable(method) and getattr(method, "short_description", None):
+                texts.append((f"{where}.{name}", method.short_description))
+        # the titles of their fieldsets, an inline's own name and the titles of the list filters that are classes
+        texts += [(f"{where} fieldset", title) for title, _options in model_admin.fieldsets or () if title]
+        if isinstance(model_admin, InlineModelAdmin):
+            texts += [(f"{where} name", name) for name in (type(model_admin).verbose_name,
+                                                            type(model_admin).verbose_name_plural) if name]
+        texts += [(f"{where} filter", f.title) for f in getattr(model_admin, "list_filter", ())
+                  if isinstance(f, type) and getattr(f, "title", None)]
+    assert len(texts) > 30, "the admin describes its actions and columns"
+    # Then each reads differently in Bokmål
+    untranslated = [f"{where}: {_in('en', text)}" for where, text in texts
+                    if _in("nb", text) == _in("en", text) and _in("en", text) not in SAME_IN_BOTH]
     assert not untranslated, untranslated
 
 
@@ -127,6 +168,9 @@ def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_mode
     from accounts.models import ApiToken
     from accounts.saved.models import SearchHistoryEntry
     from epty.mail.models import OutboxMessage
+    from offers.models import Offer
+    from owners.models import FactChange
+    from photos.models import Photo
     from properties.models import PropertySale, SyncRun
     from properties.tests.factories import make_catalogue
     from recommendations.valuation.models import ValuationModelVersion
@@ -143,6 +187,9 @@ def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_mode
     ApiToken.objects.create(user=staff, name="cli", prefix="abc12345", secret_hash="0" * 64)
     SearchHistoryEntry.objects.create(user=staff, params={"q": "Oslo"}, result_count=3, created_at=now)
     ValuationModelVersion.objects.create(version=1, artifact_name="valuation-1.joblib", artifact_sha256="1" * 64)
+    offer = Offer.objects.create(property=prop, buyer=staff, amount=4_500_000, valid_until=now)
+    FactChange.objects.create(property=prop, fact="rooms", action=FactChange.Action.SET, old=3, new=4, user=staff)
+    Photo.objects.create(property=prop, uploaded_by=staff, width=640, height=480)
 
     # When they open the lists and a form, then the columns, filters and labels are in Bokmål
     pages = {
@@ -156,6 +203,15 @@ def test_staff_read_the_admin_lists_and_forms_in_bokmal(client, django_user_mode
                                                     "Rull tilbake til forrige aktive versjon"],
         f"/admin/accounts/user/{staff.pk}/change/": ["BankID-personnøkkel", "E-post bekreftet",
                                                      "Fødselsnummer lagret"],
+        "/admin/offers/offer/": ["Beløp", "Verifiserte eiere", "Gyldig til", "Godkjenn de valgte budene",
+                                 "Venter på moderering"],
+        f"/admin/offers/offer/{offer.pk}/change/": ["Kjøperens andre bud", "Andre bud på denne eiendommen",
+                                                    f"Bud #{offer.pk} på eiendom {prop.pk}"],
+        "/admin/owners/factchange/": ["Gammel verdi", "Ny verdi", "Handling", "Satt av eieren",
+                                      "Tilbakestill eierens verdi for disse opplysningene"],
+        "/admin/photos/photo/": ["Bilde", "Lastet opp av", "Rekkefølge", "Skjul de valgte bildene (med begrunnelse) …"],
+        f"/admin/properties/property/{prop.pk}/change/": ["Kilder til opplysningene", "Bygning", "Fra kilden",
+                                                          "Kvadratmeter bruksareal (BRA)."],
     }
     for path, words in pages.items():
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="nb")

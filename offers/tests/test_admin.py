@@ -146,3 +146,23 @@ def test_staff_without_the_permission_get_no_buttons_and_cannot_post(client, pro
     client.post(f"/admin/offers/offer/{offer.pk}/approve/")
     offer.refresh_from_db()
     assert offer.status == "pending"
+
+
+def test_a_moderator_reads_the_moderation_actions_and_their_outcome_in_bokmal(client, prop, mod):
+    # Given a moderator whose browser asks for Bokmål, one offer that can be approved and one that cannot
+    pending = offer_in_state(prop=prop, buyer=BuyerFactory(), status="pending")
+    withdrawn = offer_in_state(prop=prop, buyer=BuyerFactory(), status="withdrawn")
+    client.force_login(mod)
+    nb = {"HTTP_ACCEPT_LANGUAGE": "nb"}
+    # When they open the queue, the actions are offered in Bokmål
+    queue = client.get("/admin/offers/offer/", **nb).text
+    assert "Godkjenn de valgte budene" in queue and "Avvis de valgte budene (med begrunnelse) …" in queue
+    # and when they reject, the page asking for the reason is in Bokmål too
+    asked = client.post("/admin/offers/offer/", {"action": "reject_selected", ACTION_CHECKBOX_NAME: [pending.pk]},
+                        **nb).text
+    assert "1 valgt:" in asked and "Begrunnelse (vises for brukeren)" in asked and 'value="Avvis"' in asked
+    assert f"Bud #{pending.pk} på eiendom {prop.pk}: 5\u00a0000\u00a0000 kr (Venter på moderering)" in asked
+    # Then approving both says in Bokmål what changed and what did not
+    done = client.post("/admin/offers/offer/", {"action": "approve_selected",
+                                                ACTION_CHECKBOX_NAME: [pending.pk, withdrawn.pk]}, follow=True, **nb)
+    assert "Godkjent: 1." in done.text and f"Ikke endret: #{withdrawn.pk}: " in done.text

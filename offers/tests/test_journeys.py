@@ -56,10 +56,14 @@ class Journey:
         self.page.screenshot(path=str(ARTEFACTS / f"{self.prefix}-{self.step:02d}-{what}.png"), full_page=False)
 
     def menu(self, link_id: str):
-        """Follow a header link as a person would: on a phone, open the menu first."""
+        """Follow a header link as a person would: on a phone, open the menu first; on a desktop, the account's
+        links (favourites, saved searches, …) are under "My account"."""
         if self.phone:
             assert not self.page.locator(f"#{link_id}").is_visible()  # tucked away behind "Menu"
             self.page.click("#menu-toggle")
+        elif self.page.locator(f"#account-menu-list #{link_id}").count():
+            assert not self.page.locator(f"#{link_id}").is_visible()
+            self.page.click("#account-menu-toggle")
         self.page.click(f"#{link_id}")
         self.page.wait_for_load_state()
 
@@ -91,7 +95,7 @@ def test_a_buyer_searches_hearts_finds_it_again_and_makes_an_offer(browser, live
     j.page.wait_for_selector("#result-list .result >> nth=0 >> button.heart[aria-pressed=true]")
     j.shot("hearted")
 
-    j.menu("nav-favourites")  # two clicks from any page, one on a desktop
+    j.menu("nav-favourites")  # two clicks from any page: "Menu" on a phone, "My account" on a desktop
     assert sees["favourites"] in j.page.locator("h1").inner_text()
     assert title in j.page.locator("main").inner_text()
     j.shot("favourites")
