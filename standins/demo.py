@@ -518,10 +518,14 @@ def _generate_chunk(*, rng: np.random.Generator, start: int, n: int, n_sales: in
     gnr, bnr = seq // BNR_PER_GNR + 1, seq % BNR_PER_GNR + 1
     changed_at = rng.integers(0, 3 * 365 * 86_400, n)
 
-    # Sales: uniform over properties and days; never twice on one day for one property.
+    # Sales: uniform over properties and over the days the property can be sold (from 1 January of the year
+    # before it was built: new homes are sold off plan, never years before they stand); never twice on one day.
     last_day = (today - FIRST_SALE_DAY).days
     sale_row = rng.integers(0, n, n_sales) if n_sales else np.zeros(0, np.int64)
-    sale_day = rng.integers(0, last_day + 1, n_sales)
+    new_year_before = (year_built - 1 - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    sellable_from = np.clip((new_year_before - np.datetime64(FIRST_SALE_DAY)).astype(np.int64), 0, last_day)
+    first_day = sellable_from[sale_row]
+    sale_day = rng.integers(first_day, last_day + 1)
     while True:
         key = sale_row * (last_day + 1) + sale_day
         _, first_seen = np.unique(key, return_index=True)
@@ -529,7 +533,7 @@ def _generate_chunk(*, rng: np.random.Generator, start: int, n: int, n_sales: in
         dup[first_seen] = False
         if not dup.any():
             break
-        sale_day[dup] = (sale_day[dup] + 1) % (last_day + 1)
+        sale_day[dup] = np.where(sale_day[dup] < last_day, sale_day[dup] + 1, first_day[dup])
     index = market_index()
     region = geo.index_region[muni]
     sale_true = np.rint(value_2024[sale_row] * index.factor(region[sale_row], quarter_of_days(sale_day)))

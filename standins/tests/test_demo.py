@@ -122,6 +122,16 @@ def test_sales_noise_has_documented_sigma_and_no_same_day_resale():
         assert len(np.unique(pairs)) == len(pairs)
 
 
+def test_no_sale_comes_before_the_year_before_the_building_stands():
+    chunks = _sample(CALIBRATION_COUNT, 1)
+    built = np.concatenate([c.year_built[c.sale_row] for c in chunks])
+    sold = np.datetime64(demo.FIRST_SALE_DAY) + _concat(list(chunks), "sale_day")
+    sold_year = sold.astype("datetime64[Y]").astype(np.int64) + 1970
+    assert (sold_year >= built - 1).all()
+    # New homes do sell: the rule trims the sales before construction, it does not remove the new builds.
+    assert ((built >= 2020) & (sold_year >= 2020)).sum() > 0.01 * len(built)
+
+
 def test_estimates_bracket_the_value():
     chunk = next(demo.generate(2_000, 9))
     for _, estimate, low, high in chunk.estimates:
