@@ -1,6 +1,8 @@
 """{% property_valuation property as valuation %}: the valuation section's data for the property page."""
 from __future__ import annotations
 
+from datetime import date
+
 from django import template
 
 from recommendations.valuation import selectors
@@ -31,9 +33,11 @@ def _num(value: float) -> str:
     return f"{value:.1f}"
 
 
-def history_chart(history, sales, *, width: int = 320, height: int = 110, pad: int = 8) -> dict | None:
-    """Every version's estimate (a line over its 80 % band) and the recorded sales (dots) on one time axis.
-    Coordinates are strings written with a dot. None when there is nothing to draw."""
+def history_chart(history, sales, *, width: int = 420, height: int = 130, pad: int = 10, left: int = 96,
+                  bottom: int = 22) -> dict | None:
+    """Every version's estimate (a line over its 80 % band) and the recorded sales (dots) on one time axis, with
+    the value axis's ends (kr) at the left and the time axis's (dates) below. Coordinates are strings written with
+    a dot. None when there is nothing to draw."""
     if not history:
         return None
     days = [h.estimated_at.date().toordinal() for h in history] + [s.sold_on.toordinal() for s in sales]
@@ -43,10 +47,10 @@ def history_chart(history, sales, *, width: int = 320, height: int = 110, pad: i
     d_span, v_span = max(d1 - d0, 1), max(hi - lo, 1)
 
     def x(day: int) -> float:
-        return pad + (day - d0) / d_span * (width - 2 * pad) if d1 > d0 else width / 2
+        return left + (day - d0) / d_span * (width - left - pad) if d1 > d0 else (left + width - pad) / 2
 
     def y(value: float) -> float:
-        return height - pad - (value - lo) / v_span * (height - 2 * pad)
+        return height - bottom - (value - lo) / v_span * (height - bottom - pad)
 
     xs = [x(h.estimated_at.date().toordinal()) for h in history]
     line = "M" + " L".join(f"{_num(px)} {_num(y(h.estimate))}" for px, h in zip(xs, history, strict=True))
@@ -55,7 +59,11 @@ def history_chart(history, sales, *, width: int = 320, height: int = 110, pad: i
             + " Z")
     points = [{"cx": _num(px), "cy": _num(y(h.estimate)), "point": h} for px, h in zip(xs, history, strict=True)]
     dots = [{"cx": _num(x(s.sold_on.toordinal())), "cy": _num(y(s.price)), "sale": s} for s in sales]
-    return {"width": width, "height": height, "line": line, "band": band, "points": points, "sales": dots}
+    axes = {"x0": _num(left), "x1": _num(width - pad), "y_top": _num(pad), "y_base": _num(height - bottom),
+            "label_y": _num(height - 6), "label_x": _num(left - 6), "value_lo": lo, "value_hi": hi,
+            "date_first": date.fromordinal(d0), "date_last": date.fromordinal(d1)}
+    return {"width": width, "height": height, "line": line, "band": band, "points": points, "sales": dots,
+            "axes": axes}
 
 
 @register.simple_tag

@@ -88,6 +88,10 @@ def test_property_page_says_how_accurate_and_draws_the_history_with_dots_in_bokm
     chart = chart[:chart.index("</svg>")]
     numbers = re.findall(r'(?:d|cx|cy)="([^"]*)"', chart)
     assert numbers and 'class="history-sale"' in chart  # the property's recorded sales are drawn
+    # The axes say what they measure: the value range in kroner and the first and last date, as the reader writes them.
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", chart)
+    assert sum(label.endswith(" kr") for label in labels) == 2, labels
+    assert any(re.fullmatch(r"\d\d\.\d\d\.\d{4}", label) for label in labels), labels
     for value in numbers:
         assert "," not in value and re.fullmatch(r"[MLZ0-9. -]+", value), value
     english = client.get(reverse("properties:detail", args=[prop.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
