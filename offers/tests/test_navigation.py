@@ -36,6 +36,16 @@ def test_every_personal_page_is_linked_from_the_header_of_any_page(client, path)
         assert client.get(target, follow=True).status_code == 200
 
 
+def test_no_personal_page_gives_two_elements_one_id(client):
+    """Ids are what links, labels and scripts point at: a page that repeats one points them at the wrong element."""
+    client.force_login(verified_owner(PropertyFactory()))
+    for target in [*PERSONAL.values(), "/accounts/collections/", "/offers/received/", "/offers/owner/"]:
+        html = client.get(target, follow=True, HTTP_ACCEPT_LANGUAGE="en").text
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) > 5
+        assert not {i for i in ids if ids.count(i) > 1}, target
+
+
 def test_owners_also_get_offers_received(client):
     owner = verified_owner(PropertyFactory())
     client.force_login(owner)
