@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -70,9 +71,10 @@ def main() -> None:
             connections.close_all()
             subprocess.run(["dropdb", *host_args, "--if-exists", dbname], check=False)
     print()
-    print(f"PostgreSQL, {args.count:,} properties (SOAP part), {args.addresses:,} addresses (open register part), "
-          f"batch {args.batch_size:,}; 2 cores shared with other engineers' work (tests, benches), so figures are "
-          f"noisy and on the low side.")
+    parts = ([f"{args.count:,} properties (SOAP part)"] if args.only != "open-data" else []) + (
+        [f"{args.addresses:,} addresses (open register part)"] if args.only != "soap" else [])
+    print(f"PostgreSQL, {', '.join(parts)}, batch {args.batch_size:,}; load average at the end "
+          f"{os.getloadavg()[0]:.1f} (2 cores shared with other work: figures are noisy, the ratios less so).")
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure'.ljust(width)} | value | target | met |")
     print(f"|{'-' * (width + 2)}|---|---|---|")
@@ -102,7 +104,7 @@ def run(args) -> list[tuple[str, str, str, str]]:
     import tempfile
 
     class PagedSource(DirectSource):
-        pages = None  # the open file
+        pages: Any = None  # the open file
         read = 0.0
 
         def units_after(self, *, after, limit, municipality=None):

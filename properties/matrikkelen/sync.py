@@ -11,6 +11,11 @@ advances the durable position (`SyncState.full_cursor` during the bulk load,
 `SyncState.checkpoint` after) and adds to the run's counts. A process killed at any point
 therefore leaves the database at a batch boundary, and the next run continues from there
 and ends exactly where an uninterrupted run ends.
+
+Before its write a batch is compared with what is stored under its external ids: new
+properties are COPYed straight in, unchanged ones are counted and not written, the others are
+upserted (the open register import sorts its batches the same way, `_sort_out`). During the
+bulk load a batch's commit does not wait for the disk; the closing write does.
 """
 from __future__ import annotations
 
