@@ -34,7 +34,6 @@ in the municipality changed), so a weekly refresh of an unchanged file costs a c
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
 import itertools
@@ -46,7 +45,6 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,7 +65,7 @@ from properties.services import property_clean_row
 from . import resilience
 from .interface import MatrikkelError, UpstreamUnavailable
 from .soap import place_name
-from .sync import MAX_ERRORS, Progress, _Batch, _write
+from .sync import MAX_ERRORS, Progress, Stored, _Batch, _sort_out, _write, stored_properties, without_cycle_collection
 
 logger = logging.getLogger("properties.matrikkelen")
 SOURCE_NAME = "open-data"
@@ -440,13 +438,6 @@ def _unit_rows(units: dict[tuple, list[tuple]]) -> Iterator[dict]:
     units.clear()
 
 
-def _stored_hashes(municipality: str) -> dict[str, tuple[int, str, bool, bool]]:
-    """{external_id: (id, content_hash, retired, from this register)} of the properties in a municipality."""
-    return {ext: (pk, h, retired is not None, source == Source.OPEN_REGISTER) for pk, ext, h, retired, source in
-            Property.objects.filter(municipality_number=municipality).values_list(
-                "id", "external_id", "content_hash", "retired_at", "source")}
-
-
 @dataclass
 class _Prepared:
     municipality: str
@@ -479,48 +470,16 @@ def _prepare_municipality(header: list[str], lines: Iterator[list[str]], kommune
     yield current
 
 
-def _to_write(prepared: _Prepared, stored: dict[str, tuple[int, str, bool, bool]]) -> _Batch:
+def _to_write(prepared: _Prepared, stored: dict[str, Stored]) -> _Batch:
     """What of a prepared batch to write: the changed properties; on the last batch, the retirements too."""
-    batch = _Batch([], [], prepared.failed)
-    for clean in prepared.rows:
-        before = stored.get(clean["external_id"])
-        if before is None:
-            batch.new_rows.append(clean)  # not in the catalogue (should another writer add it meanwhile: upserted)
-        elif before[1] == clean["content_hash"] and not before[2]:
-            batch.unchanged += 1
-        else:
-            batch.rows.append(clean)
+    batch = _sort_out(_Batch([], [], prepared.failed), prepared.rows, stored)
     if prepared.seen is not None:
-        batch.retire_ids = [pk for ext, (pk, _, retired, ours) in stored.items()
-                            if ours and ext not in prepared.seen and not retired]
+        batch.retire_ids = [s.id for ext, s in stored.items()
+                            if s.source == Source.OPEN_REGISTER and ext not in prepared.seen and not s.retired]
     return batch
 
 
 _DONE = object()
-_gc_lock = threading.Lock()
-_gc_pause = {"imports": 0, "was_enabled": True}  # imports running in this process without cycle collection
-
-
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Automatic cycle collection off for the length of an import, back as it was afterwards.
-
-    The import makes millions of short-lived objects (address tuples, rows, JSON texts) and no reference
-    cycles: reference counting frees them as before, and the collector's passes over them and over the
-    batches in flight took a third of its Python time to find nothing.
-    """
-    with _gc_lock:
-        if _gc_pause["imports"] == 0:
-            _gc_pause["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _gc_pause["imports"] += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pause["imports"] -= 1
-            if _gc_pause["imports"] == 0 and _gc_pause["was_enabled"]:
-                gc.enable()
 
 
 def _prepared_in_background(header: list[str], blocks: Iterator[tuple[str, Iterator[list[str]]]],
@@ -625,13 +584,13 @@ def matrikkel_open_data_sync(*, path: Path | None = None, municipality: str | No
         if on_split:
             on_split(layout.rows)
         blocks = _blocks(Path(path), layout, municipality, workdir, after=state.full_cursor)
-        stored: dict[str, tuple[int, str, bool, bool]] = {}
+        stored: dict[str, Stored] = {}
         current = None
-        with _without_cycle_collection():
+        with without_cycle_collection():
             for prepared in _prepared_in_background(layout.header, blocks, batch_size):
                 kommune = prepared.municipality
                 if kommune != current:
-                    stored, current = _stored_hashes(kommune), kommune
+                    stored, current = stored_properties(Property.objects.filter(municipality_number=kommune)), kommune
                 batch = _to_write(prepared, stored)
                 # The municipality counts as done only with its last batch (and its retirements).
                 finished = {"full_cursor": int(kommune)} if prepared.seen is not None and kommune.isdigit() else {}

@@ -1,9 +1,12 @@
 """Full import and incremental sync against the Matrikkelen stand-in (real HTTP on loopback, the real contract)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.core.management import call_command
 
+from properties.matrikkelen.soap import SoapSource
 from properties.matrikkelen.sync import matrikkel_sync
 from properties.models import FactSource, Property, Source, SyncRun, SyncState
 from standins import demo
@@ -183,3 +186,101 @@ def test_the_incremental_sync_is_scheduled_every_ten_minutes_and_its_task_runs_t
 
     run = SyncRun.objects.get(pk=run_id)
     assert run.status == SyncRun.Status.SUCCEEDED and run.created == len(expected_properties(standin.dataset))
+
+
+class _SourceWithBadRecords(SoapSource):
+    """The stand-in over SOAP, but the bulk download's `spoil` units come back spoiled by their function."""
+
+    def __init__(self, *args, spoil: dict[int, Callable[[dict], dict]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spoil = spoil
+
+    def units_after(self, *, after, limit, municipality=None):
+        return [self.spoil[r["id"]](r) if r["id"] in self.spoil else r
+                for r in super().units_after(after=after, limit=limit, municipality=municipality)]
+
+
+def test_bad_records_among_good_ones_are_rejected_with_their_reason_and_the_rest_of_their_batch_is_stored(standin):
+    expected = expected_properties(standin.dataset)
+    by_mid = {want["matrikkelenhet_id"]: ext for ext, want in expected.items()}
+    ids = sorted(standin.dataset.ids_after(0, COUNT))
+    invalid, unmappable = (next(mid for mid in ids[start:] if mid in by_mid) for start in (40, 45))  # one batch
+    source = _SourceWithBadRecords(base_url=standin.soap_base_url, username="", password="", spoil={
+        invalid: lambda r: {**r, "kommunenummer": "9999"},  # no such municipality
+        unmappable: lambda r: {**r, "lat": None, "lon": None,  # no point anywhere
+                               "buildings": [{**b, "lat": None, "lon": None} for b in r["buildings"]]},
+    })
+
+    run = matrikkel_sync_full(source, batch_size=100)
+
+    assert run.status == SyncRun.Status.SUCCEEDED and run.failed == 2
+    reasons = {e["matrikkelenhet_id"]: e["message"] for e in run.errors}
+    assert "Unknown municipality" in reasons[invalid] and "no position" in reasons[unmappable]
+    stored = set(Property.objects.values_list("external_id", flat=True))
+    assert stored == set(expected) - {by_mid[invalid], by_mid[unmappable]}  # the other 98 of their batch too
+    assert run.created == len(stored)
+    assert SyncState.objects.get(scope="all").checkpoint == standin.dataset.last_change_id
+
+
+def test_a_full_import_that_dies_inside_a_batch_resumes_there_and_ends_as_an_uninterrupted_one(
+        source, standin, monkeypatch):
+    from properties.matrikkelen import sync
+
+    written: list[int] = []
+
+    def insert_then_die(*, clean_rows):
+        result = real_insert(clean_rows=clean_rows)
+        written.append(len(clean_rows))
+        if len(written) == 3:
+            raise RuntimeError("killed after the COPY, before the commit")
+        return result
+
+    real_insert = sync.property_insert_clean
+    monkeypatch.setattr(sync, "property_insert_clean", insert_then_die)
+    with pytest.raises(RuntimeError, match="killed"):
+        matrikkel_sync_full(source, batch_size=100)
+    monkeypatch.setattr(sync, "property_insert_clean", real_insert)
+
+    state = SyncState.objects.get(scope="all")
+    two_batches = sorted(standin.dataset.ids_after(0, COUNT))[199]
+    assert state.full_cursor == two_batches and state.checkpoint is None  # the third batch left no trace
+    assert Property.objects.count() == sum(written[:2])
+    assert not Property.objects.filter(matrikkelenhet_id__gt=two_batches).exists()
+
+    resumed = matrikkel_sync(source=source, batch_size=100)  # the next run (here the scheduled incremental one)
+
+    assert resumed.status == SyncRun.Status.SUCCEEDED
+    assert resumed.created == len(expected_properties(standin.dataset)) - sum(written[:2])
+    after_resume = snapshot()
+    Property.objects.all()._raw_delete(Property.objects.db)  # no cascade: the sync wrote no related rows
+    SyncState.objects.all().delete()
+    matrikkel_sync_full(source, batch_size=100)
+    assert snapshot() == after_resume
+
+
+def test_a_full_re_run_of_unchanged_data_counts_every_property_unchanged_and_writes_none(source, standin):
+    matrikkel_sync_full(source, batch_size=150)
+    before = snapshot()
+    written_at = dict(Property.objects.values_list("external_id", "updated_at"))
+
+    again = matrikkel_sync_full(source, batch_size=150)
+
+    assert again.status == SyncRun.Status.SUCCEEDED
+    assert (again.created, again.updated, again.retired, again.failed) == (0, 0, 0, 0)
+    assert again.unchanged == len(before)
+    assert snapshot() == before and dict(Property.objects.values_list("external_id", "updated_at")) == written_at
+
+
+def test_a_row_taken_for_new_that_another_writer_stored_meanwhile_is_upserted_not_duplicated(
+        source, standin, monkeypatch):
+    from properties.matrikkelen import sync
+
+    matrikkel_sync_full(source, batch_size=150)
+    before = snapshot()
+    monkeypatch.setattr(sync, "stored_properties", lambda properties: {})  # every row looks new: COPY conflicts
+
+    again = matrikkel_sync_full(source, batch_size=150)
+
+    assert again.status == SyncRun.Status.SUCCEEDED
+    assert (again.created, again.updated) == (0, 0) and again.unchanged == len(before)
+    assert snapshot() == before
