@@ -20,9 +20,10 @@ Fitting, in order (all from the sales handed to :meth:`Valuer.fit`, nothing else
    and the current month so far). Later sales are added with :meth:`Valuer.sales_extend`; a
    sale is valued with only the sales before its date.
 5. **Comparable sales** (:mod:`.neighbours`): the k nearest earlier sales of the same category
-   give time-adjusted log price per m², its spread, the neighbours' residual and distance;
-   training rows see only sales before their own date.
-6. ``HistGradientBoostingRegressor`` on what the baseline leaves unexplained, with the
+   give time-adjusted log price per m², its spread, the neighbours' residual and distance, and the
+   nearest one's own (often the same property's earlier sale); training rows see only sales before
+   their own date.
+6. ``HistGradientBoostingRegressor`` (Huber loss) on what the baseline leaves unexplained, with the
    comparable-sales features; its settings chosen by time-ordered cross-validation on the
    training part (:func:`tune_boosting`).
 7. Interval: 10th/90th percentiles of the log errors on the calibration slice (per category
@@ -61,9 +62,10 @@ MAX_CATEGORIES = 200
 MIN_CALIBRATION_ROWS = 300
 MAX_BOOSTING_ROWS = 150_000  # the boosting step learns corrections to a strong baseline: a sample suffices
 # The layout of a fitted Valuer: 2 = monthly index with nowcast and comparable-sales features; 3 = location levels
-# per category with estimated shrinkage, local index smoothing chosen per model. A file of another layout cannot be
-# used by this code (see Valuer.check_format).
-MODEL_FORMAT = 3
+# per category with estimated shrinkage, local index smoothing chosen per model; 4 = the nearest earlier sale's
+# features beside the ten neighbours' (4 → 10 comparable-sales inputs), Huber loss in the boosting. A file of another
+# layout cannot be used by this code (see Valuer.check_format).
+MODEL_FORMAT = 4
 MAX_OFFSET = 0.05  # the calibration slice may move every estimate by at most 5 %
 GROUPS = ("location", "size", "type", "age", "features", "other")
 
@@ -257,7 +259,7 @@ class Encoded:
     extra: np.ndarray  # (n, k) floats; categorical extras as codes
     quarter: np.ndarray
     day: np.ndarray  # sale day number (NaN: a property valued today)
-    comps: np.ndarray | None = None  # (n, 4) comparable-sales features, filled when valuing
+    comps: np.ndarray | None = None  # (n, 8) comparable-sales features (neighbours.NAMES), filled when valuing
 
     def take(self, idx) -> Encoded:
         taken: dict[str, Any] = {k: (v if v is None else v[idx] if not isinstance(v, dict)
@@ -485,7 +487,8 @@ class Valuer:
         self._say(f"gradient boosting on {len(rows):,} sales, {M.shape[1]} features, {self.boosting_params}")
         t0 = time.monotonic()
         self.gbm = _boosting(self.boosting_params, max_iter=self.max_iter, learning_rate=self.learning_rate,
-                             n=len(rows), categorical=self._categorical_mask(M.shape[1]), seed=self.seed)
+                             n=len(rows), categorical=self._categorical_mask(M.shape[1]), seed=self.seed,
+                             delta=huber_delta(target))
         with threadpool_limits(limits=_threads(len(rows))):
             self.gbm.fit(M, target)
         self.boosting_rows = int(len(rows))
@@ -595,6 +598,8 @@ class Valuer:
         cols = [e.cat.astype(float), np.minimum(e.btype, 254).astype(float), e.log_area, e.log_plot, e.age,
                 e.num["rooms"], e.num["bedrooms"], e.num["floors"], e.num["lat"], e.num["lon"],
                 levels[:, 0], levels[:, 1], levels[:, 2], base] + [comps[:, i] for i in range(comps.shape[1])]
+        # the nearest earlier sale against this row's own level and against its ten neighbours: what it adds
+        cols += [comps[:, 5] - levels[:, 2], comps[:, 6] - comps[:, 0]]
         M = np.column_stack(cols + [e.tags[:, i] for i in range(e.tags.shape[1])])
         M = np.hstack([M, e.extra]) if e.extra.shape[1] else M
         dead = getattr(self, "dead_columns", None)
@@ -625,7 +630,7 @@ class Valuer:
         return idx + base + levels[:, 2] + offset + self._boost(self._matrix(e, levels, base, comps))
 
     def comparables_for(self, e: Encoded, *, at_today: bool) -> tuple[np.ndarray, np.ndarray]:
-        """((n, 4) comparable-sales features, (n,) sales used): valuing today every known sale counts, valuing a
+        """((n, 8) comparable-sales features, (n,) sales used): valuing today every known sale counts, valuing a
         sale only those before its day."""
         return self.comparables.features(lat=e.num["lat"], lon=e.num["lon"], cat=e.cat,
                                          day=None if at_today else e.day, today=self.today_day())
@@ -757,11 +762,20 @@ TUNE_LEARNING_RATE = 0.3  # candidates are compared at a faster rate (fewer tree
 TUNE_VALIDATION = (0.6, 0.8)  # expanding window: fit on sales before each cut, score on the next fifth
 
 
-def _boosting(params: dict, *, max_iter: int, learning_rate: float, n: int, categorical: np.ndarray, seed: int):
+def huber_delta(target: np.ndarray) -> float:
+    """The boosting loss's threshold: HUBER robust standard deviations of its target. Residuals beyond it count
+    linearly (a non-market sale, or a property unlike its facts, pulls a leaf little); within it, squared."""
+    sd = 1.4826 * float(np.median(np.abs(target - np.median(target)))) if len(target) else 0.0
+    return HUBER * sd if sd > 0 else 1.0
+
+
+def _boosting(params: dict, *, max_iter: int, learning_rate: float, n: int, categorical: np.ndarray, seed: int,
+              delta: float):
+    from sklearn._loss.loss import HuberLoss
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     return HistGradientBoostingRegressor(
-        loss="squared_error", learning_rate=learning_rate, max_iter=max_iter, early_stopping=n >= 1000,
+        loss=HuberLoss(delta=delta), learning_rate=learning_rate, max_iter=max_iter, early_stopping=n >= 1000,
         validation_fraction=0.1, n_iter_no_change=30, categorical_features=categorical, random_state=seed, **params)
 
 
@@ -783,7 +797,7 @@ def tune_boosting(M: np.ndarray, target: np.ndarray, categorical: np.ndarray, *,
         for cut in TUNE_VALIDATION:
             a, b = int(m * cut), int(m * (cut + 0.2))
             model = _boosting(params, max_iter=max_iter, learning_rate=learning_rate, n=a, categorical=categorical,
-                              seed=seed)
+                              seed=seed, delta=huber_delta(y[:a]))
             with threadpool_limits(limits=_threads(a)):
                 model.fit(X[:a], y[:a])
                 errors.append(float(np.median(np.abs(y[a:b] - model.predict(X[a:b])))))

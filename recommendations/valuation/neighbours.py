@@ -14,7 +14,11 @@ by distance and by the time between the two sales:
 - ``comp_log_ppm``: weighted mean of the neighbours' log price per m²;
 - ``comp_spread``: weighted standard deviation of the same;
 - ``comp_residual``: weighted mean of the neighbours' residuals;
-- ``comp_distance``: median distance to the neighbours (km where coordinates are degrees).
+- ``comp_distance``: median distance to the neighbours (km where coordinates are degrees);
+- ``nearest_distance``, ``nearest_residual``, ``nearest_log_ppm``, ``nearest_age``: the single nearest earlier sale's
+  distance, residual, log price per m² and age in days. At distance zero this is usually the same property's own
+  earlier sale (or one in the same building): the boosting learns how much of its residual carries over, which a
+  weighted mean over ten neighbours blurs.
 
 A row with no coordinates, or no earlier sale of its category, gets NaN (the boosting treats it as missing).
 """
@@ -30,7 +34,8 @@ DIRECT_BLOCK = 256  # prefix remainders below this size are compared directly
 DISTANCE_SCALE = 1.0  # km: a neighbour this far weighs half as much as one next door
 TIME_SCALE = 3 * 365.0  # days: a sale this much older weighs e^-1 as much
 MIN_CATEGORY_SALES = 50  # a category with fewer sales is compared with every category's sales
-NAMES = ("comp_log_ppm", "comp_spread", "comp_residual", "comp_distance")
+NAMES = ("comp_log_ppm", "comp_spread", "comp_residual", "comp_distance", "nearest_distance", "nearest_residual",
+         "nearest_log_ppm", "nearest_age")
 
 
 def knn_before(ref_xy: np.ndarray, ref_day: np.ndarray, q_xy: np.ndarray, q_day: np.ndarray | None,
@@ -147,8 +152,8 @@ class Comparables:
         self._trees = {}
 
     def features(self, *, lat, lon, cat, day: np.ndarray | None, today: float) -> tuple[np.ndarray, np.ndarray]:
-        """((n, 4) features, (n,) number of neighbours used). day None: every known sale counts (valuing today);
-        otherwise only sales strictly before each row's day."""
+        """((n, len(NAMES)) features, (n,) number of neighbours used). day None: every known sale counts (valuing
+        today); otherwise only sales strictly before each row's day."""
         n = len(lat)
         out = np.full((n, len(NAMES)), np.nan)
         used = np.zeros(n, np.int64)
@@ -187,5 +192,13 @@ class Comparables:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # rows without a neighbour: NaN, as meant
                 out[rows, 3] = np.nanmedian(np.where(has, d, np.nan), axis=1)
+            near = np.argmin(np.where(has, d, np.inf), axis=1)
+            pick = np.arange(len(rows))
+            found = has[pick, near]
+            gn = gi[pick, near]
+            out[rows, 4] = np.where(found, d[pick, near], np.nan)
+            out[rows, 5] = np.where(found, self.resid[gn], np.nan)
+            out[rows, 6] = np.where(found, self.ppm[gn], np.nan)
+            out[rows, 7] = np.where(found, age[pick, near], np.nan)
             used[rows] = has.sum(axis=1)
         return out, used

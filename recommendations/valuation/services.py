@@ -93,7 +93,11 @@ def feature_names(model: Valuer) -> list[str]:
     base = ["category", "building_type", "usable_area", "plot_area", "age (year built)", "rooms", "bedrooms", "floors",
             "latitude", "longitude", "location level: county", "location level: municipality",
             "location level: grid cell", "hedonic baseline", "comparable sales: log price per m²",
-            "comparable sales: spread", "comparable sales: residual", "comparable sales: distance"]
+            "comparable sales: spread", "comparable sales: residual", "comparable sales: distance",
+            "nearest earlier sale: distance", "nearest earlier sale: residual",
+            "nearest earlier sale: log price per m²", "nearest earlier sale: age (days)",
+            "nearest earlier sale: residual against the grid-cell level",
+            "nearest earlier sale: log price per m² against the neighbours'"]
     tags = [f"feature: {t}" for t in (TAGS if model.has_tags else ())]
     return base + tags + [f"extra: {n}" for n in model.extra_num_names + model.extra_text_names]
 
