@@ -59,8 +59,8 @@ def history_chart(history, sales, *, width: int = 420, height: int = 130, pad: i
             + " Z")
     points = [{"cx": _num(px), "cy": _num(y(h.estimate)), "point": h} for px, h in zip(xs, history, strict=True)]
     dots = [{"cx": _num(x(s.sold_on.toordinal())), "cy": _num(y(s.price)), "sale": s} for s in sales]
-    axes = {"x0": _num(left), "x1": _num(width - pad), "y_top": _num(pad), "y_base": _num(height - bottom),
-            "label_y": _num(height - 6), "label_x": _num(left - 6), "value_lo": lo, "value_hi": hi,
+    axes = {"x0": left, "x1": width - pad, "y_top": pad, "y_base": height - bottom,  # numbers: the template `|dot`s
+            "label_y": height - 6, "label_x": left - 6, "value_lo": lo, "value_hi": hi,
             "date_first": date.fromordinal(d0), "date_last": date.fromordinal(d1)}
     return {"width": width, "height": height, "line": line, "band": band, "points": points, "sales": dots,
             "axes": axes}
