@@ -177,6 +177,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language: Norwegian Bokmål by default, English on request.
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
+FORMAT_MODULE_PATH = ["epty.formats"]  # English dates day first (epty/formats/en/formats.py)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Oslo"

@@ -96,3 +96,7 @@ def test_property_page_says_how_accurate_and_draws_the_history_with_dots_in_bokm
         assert "," not in value and re.fullmatch(r"[MLZ0-9. -]+", value), value
     english = client.get(reverse("properties:detail", args=[prop.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "the median error was" in english and "Estimate history" in english
+    # English dates are day first with the month in words: 12/01/2026 would read as 12 January in Norway.
+    english_chart = english[english.index('class="valuation-history"'):]
+    english_labels = re.findall(r"<text[^>]*>([^<]*)</text>", english_chart[:english_chart.index("</svg>")])
+    assert any(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", label) for label in english_labels), english_labels
