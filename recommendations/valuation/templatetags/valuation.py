@@ -36,8 +36,8 @@ def _num(value: float) -> str:
 def history_chart(history, sales, *, width: int = 420, height: int = 130, pad: int = 10, left: int = 96,
                   bottom: int = 22) -> dict | None:
     """Every version's estimate (a line over its 80 % band) and the recorded sales (dots) on one time axis, with
-    the value axis's ends (kr) at the left and the time axis's (dates) below. Coordinates are strings written with
-    a dot. None when there is nothing to draw."""
+    the value axis's ends (kr) at the left and the time axis's (dates) below. Path and point coordinates are strings
+    written with a dot; the axes' are numbers for the template's `|dot`. None when there is nothing to draw."""
     if not history:
         return None
     days = [h.estimated_at.date().toordinal() for h in history] + [s.sold_on.toordinal() for s in sales]
@@ -59,7 +59,7 @@ def history_chart(history, sales, *, width: int = 420, height: int = 130, pad: i
             + " Z")
     points = [{"cx": _num(px), "cy": _num(y(h.estimate)), "point": h} for px, h in zip(xs, history, strict=True)]
     dots = [{"cx": _num(x(s.sold_on.toordinal())), "cy": _num(y(s.price)), "sale": s} for s in sales]
-    axes = {"x0": left, "x1": width - pad, "y_top": pad, "y_base": height - bottom,  # numbers: the template `|dot`s
+    axes = {"x0": left, "x1": width - pad, "y_top": pad, "y_base": height - bottom,
             "label_y": height - 6, "label_x": left - 6, "value_lo": lo, "value_hi": hi,
             "date_first": date.fromordinal(d0), "date_last": date.fromordinal(d1)}
     return {"width": width, "height": height, "line": line, "band": band, "points": points, "sales": dots,
